@@ -1,0 +1,119 @@
+/**
+ * Environment → typed configuration. Every variable the portal reads is declared here, with its
+ * default; nothing else in the code reads process.env. A wrong value stops start-up with a
+ * message naming the variable (ConfigError).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The repository root, whatever the working directory. */
+export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The local PostgreSQL the project uses when DATABASE_URL is not set (Debian's default cluster). */
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/mo_liet_si';
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const port = z.coerce
+  .number({ message: 'must be a port number' })
+  .int('must be a whole number')
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535');
+
+const url = (protocols: string[]) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Port the HTTP server listens on. */
+  PORT: port.default(3000),
+  /** Address the HTTP server binds. */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Public base URL used in canonical links, sitemaps and QR codes. */
+  PUBLIC_BASE_URL: url(['http:', 'https:']).optional(),
+  /** PostgreSQL connection; unset means the local default server, created and prepared by the project. */
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  /** Largest number of pooled PostgreSQL connections per process. */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** An already running Meilisearch; unset means the project starts its own child process. */
+  MEILI_URL: url(['http:', 'https:']).optional(),
+  /** Master key of MEILI_URL; with a project-started Meilisearch a key is generated and kept in DATA_DIR. */
+  MEILI_MASTER_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Cap on the memory the project-started Meilisearch may use for indexing (it shares the machine with PostgreSQL). */
+  MEILI_MAX_INDEXING_MEMORY: z.string().regex(/^\d+\s*(B|KiB|MiB|GiB|KB|MB|GB)$/i, 'must be a size like 2GiB').default('4GiB'),
+  /** Where the project keeps local state: Meilisearch data and key, stored photos. Git-ignored. */
+  DATA_DIR: z.string().min(1).default('.data'),
+  /** pino log level. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Number of demo graves `npm start` loads into an empty database (0 to load none). */
+  DEMO_GRAVES: z.coerce.number().int().min(0).max(2_000_000).default(50_000),
+  /** Seed of the demo data generator: the same seed gives the same data. */
+  DEMO_SEED: z.string().min(1).default('liet-si'),
+  /** Whether the server may install missing Debian packages (PostGIS) when it runs as root. */
+  AUTO_INSTALL: bool.default(true),
+});
+
+export type Config = {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  publicBaseUrl: string | undefined;
+  databaseUrl: string;
+  /** True when DATABASE_URL was not given: the project may start and prepare the local server. */
+  databaseIsLocalDefault: boolean;
+  databasePoolMax: number;
+  meiliUrl: string | undefined;
+  meiliMasterKey: string | undefined;
+  meiliMaxIndexingMemory: string;
+  dataDir: string;
+  logLevel: string;
+  demoGraves: number;
+  demoSeed: string;
+  autoInstall: boolean;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws ConfigError naming every wrong variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, as a shell `VAR= npm start` means.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(present[String(issue.path[0])] ?? null)})`),
+    );
+  }
+  const v = parsed.data;
+  return {
+    env: v.NODE_ENV,
+    port: v.PORT,
+    host: v.HOST,
+    publicBaseUrl: v.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+    databaseUrl: v.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+    databaseIsLocalDefault: v.DATABASE_URL === undefined,
+    databasePoolMax: v.DATABASE_POOL_MAX,
+    meiliUrl: v.MEILI_URL?.replace(/\/+$/, ''),
+    meiliMasterKey: v.MEILI_MASTER_KEY,
+    meiliMaxIndexingMemory: v.MEILI_MAX_INDEXING_MEMORY.replace(/\s+/g, ''),
+    dataDir: path.resolve(ROOT_DIR, v.DATA_DIR),
+    logLevel: v.LOG_LEVEL,
+    demoGraves: v.DEMO_GRAVES,
+    demoSeed: v.DEMO_SEED,
+    autoInstall: v.AUTO_INSTALL,
+  };
+}

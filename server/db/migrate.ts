@@ -1,0 +1,45 @@
+/**
+ * Runs the knex migrations in migrations/. The files are TypeScript modules loaded by our own
+ * migration source, so the same code path works under tsx, vitest and a compiled build.
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Knex } from 'knex';
+import { ROOT_DIR } from '../config.js';
+
+const MIGRATIONS_DIR = path.join(ROOT_DIR, 'migrations');
+
+type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
+
+const source: Knex.MigrationSource<string> = {
+  async getMigrations() {
+    const files = await readdir(MIGRATIONS_DIR);
+    return files.filter((f) => /^\d{14}_[a-z0-9_]+\.ts$/.test(f)).sort();
+  },
+  getMigrationName(file) {
+    return file;
+  },
+  async getMigration(file) {
+    return (await import(pathToFileURL(path.join(MIGRATIONS_DIR, file)).href)) as Migration;
+  },
+};
+
+const options: Knex.MigratorConfig = { migrationSource: source, tableName: 'knex_migrations' };
+
+/** Applies every pending migration; returns the names applied. */
+export async function migrateLatest(db: Knex): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest(options)) as [number, string[]];
+  return applied;
+}
+
+/** Rolls back every migration (used by the migration tests). */
+export async function migrateDownAll(db: Knex): Promise<string[]> {
+  const [, reverted] = (await db.migrate.rollback(options, true)) as [number, string[]];
+  return reverted;
+}
+
+export async function pendingMigrations(db: Knex): Promise<string[]> {
+  const [, pending] = (await db.migrate.list(options)) as [unknown[], Array<{ file: string } | string>];
+  return pending.map((p) => (typeof p === 'string' ? p : p.file));
+}
