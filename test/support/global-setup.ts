@@ -1,0 +1,67 @@
+/**
+ * Once per test run: a throwaway PostgreSQL database (random name), migrated and loaded with the
+ * reference data, kept as a template so a test can clone a fresh copy in a second; and a
+ * Meilisearch of its own on a free port with a temporary data folder. Both are removed at the end.
+ * Tests never touch the development database.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { loadReferenceData } from '../../seeds/reference/load-reference.js';
+import { DEFAULT_DATABASE_URL } from '../../server/config.js';
+import { createDb } from '../../server/db/knex.js';
+import { migrateLatest } from '../../server/db/migrate.js';
+import { createLogger } from '../../server/logger.js';
+import { startMeiliProcess } from '../../server/setup/meilisearch-process.js';
+import { preparePostgres } from '../../server/setup/postgres.js';
+import { withDatabase } from './database-url.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Server URL of the test PostgreSQL (any database name): tests add their own. */
+    pgServerUrl: string;
+    /** The migrated template database with reference data; clone it, never write to it. */
+    templateDatabase: string;
+    meiliUrl: string;
+    meiliKey: string;
+    meiliDir: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
+  const serverUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const template = `mls_test_${runId}_template`;
+  const templateUrl = withDatabase(serverUrl, template);
+
+  await preparePostgres({ databaseUrl: templateUrl, mayManageLocalServer: !process.env.TEST_DATABASE_URL && !process.env.DATABASE_URL, autoInstall: true, logger });
+  const db = createDb(templateUrl, 2);
+  await migrateLatest(db);
+  await loadReferenceData(db, logger);
+  await db.destroy();
+
+  const meiliDir = await mkdtemp(path.join(os.tmpdir(), 'mls-meili-'));
+  const meili = await startMeiliProcess({ dir: meiliDir, logger, maxIndexingMemory: '2GiB', restartOnCrash: false });
+
+  project.provide('pgServerUrl', serverUrl);
+  project.provide('templateDatabase', template);
+  project.provide('meiliUrl', meili.url);
+  project.provide('meiliKey', meili.masterKey);
+  project.provide('meiliDir', meiliDir);
+
+  return async () => {
+    await meili.stop();
+    await rm(meiliDir, { recursive: true, force: true });
+    const admin = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
+    await admin.connect();
+    const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`mls_test_${runId}_%`]);
+    for (const { datname } of rows) {
+      await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
+    }
+    await admin.end();
+  };
+}

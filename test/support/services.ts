@@ -1,0 +1,77 @@
+/**
+ * What a test file uses to reach real services: a fresh database cloned from the run's migrated
+ * template (its own, so tests never see each other's rows), the run's Meilisearch, and an app
+ * built on them.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { createApp } from '../../server/app.js';
+import { loadConfig, type Config } from '../../server/config.js';
+import { createDb, type Db } from '../../server/db/knex.js';
+import { createLogger } from '../../server/logger.js';
+import { createMeiliClient, type Meilisearch } from '../../server/search/client.js';
+import { withDatabase } from './database-url.js';
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: withDatabase(inject('pgServerUrl'), 'postgres') });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export type TestDatabase = { db: Db; url: string; name: string; drop(): Promise<void> };
+
+/** A new database with the schema and reference data, cloned from the run's template. */
+export async function createTestDatabase(label = 'db'): Promise<TestDatabase> {
+  const template = inject('templateDatabase');
+  const name = `${template.replace(/_template$/, '')}_${label.replace(/\W/g, '').slice(0, 16)}_${randomBytes(3).toString('hex')}`;
+  await admin((c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`));
+  const url = withDatabase(inject('pgServerUrl'), name);
+  const db = createDb(url, 4);
+  return {
+    db,
+    url,
+    name,
+    async drop() {
+      await db.destroy();
+      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
+    },
+  };
+}
+
+/** An empty database with no schema at all (for migration tests). */
+export async function createEmptyDatabase(label = 'empty'): Promise<TestDatabase> {
+  const template = inject('templateDatabase');
+  const name = `${template.replace(/_template$/, '')}_${label.replace(/\W/g, '').slice(0, 16)}_${randomBytes(3).toString('hex')}`;
+  await admin((c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE template0 ENCODING 'UTF8'`));
+  const url = withDatabase(inject('pgServerUrl'), name);
+  const db = createDb(url, 2);
+  return {
+    db,
+    url,
+    name,
+    async drop() {
+      await db.destroy();
+      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
+    },
+  };
+}
+
+export function testMeili(): Meilisearch {
+  return createMeiliClient(inject('meiliUrl'), inject('meiliKey'));
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', MEILI_URL: inject('meiliUrl'), MEILI_MASTER_KEY: inject('meiliKey'), ...overrides });
+}
+
+export const silentLogger = createLogger('silent');
+
+/** The Express app on a test database and the run's Meilisearch. */
+export function testApp(db: Db, meili: Meilisearch = testMeili(), config: Config = testConfig()) {
+  return createApp({ config, db, meili, logger: silentLogger });
+}
