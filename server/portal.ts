@@ -31,7 +31,7 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     autoInstall: config.autoInstall,
     logger,
   });
-  const db = createDb(config.databaseUrl, config.databasePoolMax);
+  const db = createDb(config.databaseUrl, config.databasePoolMax, logger);
   try {
     const applied = await migrateLatest(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');

@@ -31,7 +31,7 @@ export async function createTestDatabase(label = 'db'): Promise<TestDatabase> {
   const name = `${template.replace(/_template$/, '')}_${label.replace(/\W/g, '').slice(0, 16)}_${randomBytes(3).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`));
   const url = withDatabase(inject('pgServerUrl'), name);
-  const db = createDb(url, 4);
+  const db = createDb(url, 4, silentLogger);
   return {
     db,
     url,
@@ -49,7 +49,7 @@ export async function createEmptyDatabase(label = 'empty'): Promise<TestDatabase
   const name = `${template.replace(/_template$/, '')}_${label.replace(/\W/g, '').slice(0, 16)}_${randomBytes(3).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE template0 ENCODING 'UTF8'`));
   const url = withDatabase(inject('pgServerUrl'), name);
-  const db = createDb(url, 2);
+  const db = createDb(url, 2, silentLogger);
   return {
     db,
     url,
