@@ -38,14 +38,37 @@ export default async function setup(project: TestProject) {
   const template = `mls_test_${runId}_template`;
   const templateUrl = withDatabase(serverUrl, template);
 
+  const dropDatabases = async () => {
+    const admin = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
+    await admin.connect();
+    const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`mls_test_${runId}_%`]);
+    for (const { datname } of rows) {
+      await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
+    }
+    await admin.end();
+  };
+
   await preparePostgres({ databaseUrl: templateUrl, mayManageLocalServer: !process.env.TEST_DATABASE_URL && !process.env.DATABASE_URL, autoInstall: true, logger });
-  const db = createDb(templateUrl, 2);
-  await migrateLatest(db);
-  await loadReferenceData(db, logger);
+  const db = createDb(templateUrl, 2, logger);
+  try {
+    await migrateLatest(db);
+    await loadReferenceData(db, logger);
+  } catch (error) {
+    await db.destroy();
+    await dropDatabases();
+    throw error;
+  }
   await db.destroy();
 
   const meiliDir = await mkdtemp(path.join(os.tmpdir(), 'mls-meili-'));
-  const meili = await startMeiliProcess({ dir: meiliDir, logger, maxIndexingMemory: '2GiB', restartOnCrash: false });
+  let meili: Awaited<ReturnType<typeof startMeiliProcess>>;
+  try {
+    meili = await startMeiliProcess({ dir: meiliDir, logger, maxIndexingMemory: '2GiB', restartOnCrash: false });
+  } catch (error) {
+    await rm(meiliDir, { recursive: true, force: true });
+    await dropDatabases();
+    throw error;
+  }
 
   project.provide('pgServerUrl', serverUrl);
   project.provide('templateDatabase', template);
@@ -56,12 +79,6 @@ export default async function setup(project: TestProject) {
   return async () => {
     await meili.stop();
     await rm(meiliDir, { recursive: true, force: true });
-    const admin = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
-    await admin.connect();
-    const { rows } = await admin.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`mls_test_${runId}_%`]);
-    for (const { datname } of rows) {
-      await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
-    }
-    await admin.end();
+    await dropDatabases();
   };
 }
