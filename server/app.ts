@@ -14,18 +14,21 @@ import { homeRoutes } from './home/home.routes.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { localeMiddleware } from './http/locale.js';
 import type { Logger } from './logger.js';
+import type { ProvinceCatalogue } from './places/province-catalogue.js';
 import type { Meilisearch } from './search/client.js';
+import { searchRoutes } from './search/search.routes.js';
 
 export type AppDeps = {
   config: Config;
   db: Db;
   meili: Meilisearch;
+  provinces: ProvinceCatalogue;
   logger: Logger;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
-export function createApp({ config, db, meili, logger }: AppDeps): Express {
+export function createApp({ config, db, meili, provinces, logger }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -73,6 +76,7 @@ export function createApp({ config, db, meili, logger }: AppDeps): Express {
 
   app.use(healthRoutes(db, meili));
   app.use(homeRoutes(db, config.publicBaseUrl));
+  app.use(searchRoutes({ db, meili, indexUid: config.meiliIndex, provinces, logger }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -48,6 +48,8 @@ const schema = z.object({
   MEILI_URL: url(['http:', 'https:']).optional(),
   /** Master key of MEILI_URL; with a project-started Meilisearch a key is generated and kept in DATA_DIR. */
   MEILI_MASTER_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Name of the live search index (a rebuild swaps a new one in under this name). */
+  MEILI_INDEX: z.string().regex(/^[a-zA-Z0-9_-]{1,100}$/, 'must be letters, digits, - or _').default('records'),
   /** Cap on the memory the project-started Meilisearch may use for indexing (it shares the machine with PostgreSQL). */
   MEILI_MAX_INDEXING_MEMORY: z.string().regex(/^\d+\s*(B|KiB|MiB|GiB|KB|MB|GB)$/i, 'must be a size like 2GiB').default('4GiB'),
   /** Where the project keeps local state: Meilisearch data and key, stored photos. Git-ignored. */
@@ -74,6 +76,7 @@ export type Config = {
   meiliUrl: string | undefined;
   meiliMasterKey: string | undefined;
   meiliMaxIndexingMemory: string;
+  meiliIndex: string;
   dataDir: string;
   logLevel: string;
   demoGraves: number;
@@ -110,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     meiliUrl: v.MEILI_URL?.replace(/\/+$/, ''),
     meiliMasterKey: v.MEILI_MASTER_KEY,
     meiliMaxIndexingMemory: v.MEILI_MAX_INDEXING_MEMORY.replace(/\s+/g, ''),
+    meiliIndex: v.MEILI_INDEX,
     dataDir: path.resolve(ROOT_DIR, v.DATA_DIR),
     logLevel: v.LOG_LEVEL,
     demoGraves: v.DEMO_GRAVES,

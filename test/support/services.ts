@@ -10,6 +10,7 @@ import { createApp } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createDb, type Db } from '../../server/db/knex.js';
 import { createLogger } from '../../server/logger.js';
+import { loadProvinceCatalogue, type ProvinceCatalogue } from '../../server/places/province-catalogue.js';
 import { createMeiliClient, type Meilisearch } from '../../server/search/client.js';
 import { withDatabase } from './database-url.js';
 
@@ -72,6 +73,13 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 export const silentLogger = createLogger('silent');
 
 /** The Express app on a test database and the run's Meilisearch. */
-export function testApp(db: Db, meili: Meilisearch = testMeili(), config: Config = testConfig()) {
-  return createApp({ config, db, meili, logger: silentLogger });
+export async function testApp(db: Db, options: { meili?: Meilisearch; config?: Config; provinces?: ProvinceCatalogue } = {}) {
+  const config = options.config ?? testConfig();
+  return createApp({
+    config,
+    db,
+    meili: options.meili ?? testMeili(),
+    provinces: options.provinces ?? (await loadProvinceCatalogue(db)),
+    logger: silentLogger,
+  });
 }

@@ -1,0 +1,166 @@
+/**
+ * Builds search documents from PostgreSQL. Public fields only: confidential martyrs are not
+ * selected at all, and no private column (internal notes, certificate, sender details) is read.
+ */
+import { readFileSync } from 'node:fs';
+import type { Knex } from '../db/knex.js';
+import { formatPartialDate } from '../records/partial-date.js';
+import { cemeteryUrl, graveUrl, martyrUrl, photoUrl, plotLabel } from '../records/urls.js';
+
+const MARTYR_SQL = readFileSync(new URL('./martyr-documents.sql', import.meta.url), 'utf8');
+const GRAVE_SQL = readFileSync(new URL('./grave-documents.sql', import.meta.url), 'utf8');
+
+export type SearchDocument = {
+  id: string;
+  kind: 'martyr' | 'grave';
+  recordId: number;
+  fullName: string | null;
+  sortName: string | null;
+  aliases: string[];
+  knownName: string | null;
+  gender: string | null;
+  birthDate: string | null;
+  birthYear: number | null;
+  deathDate: string | null;
+  deathYear: number | null;
+  years: string[];
+  hometown: string | null;
+  hometownProvince: string | null;
+  hometownProvinceCode: string | null;
+  placeNames: string[];
+  placeOfDeath: string | null;
+  unit: string | null;
+  unitGroups: string[];
+  provinceCodes: string[];
+  oldProvinceCodes: string[];
+  graveId: number | null;
+  graveState: string | null;
+  cemeteryId: number | null;
+  cemeteryName: string | null;
+  cemeteryUrl: string | null;
+  cemeteryProvince: string | null;
+  plot: string | null;
+  _geo: { lat: number; lng: number } | null;
+  hasGrave: boolean;
+  hasPhoto: boolean;
+  photoUrl: string | null;
+  thumbUrl: string | null;
+  url: string;
+};
+
+export const martyrDocumentId = (id: number | string) => `martyr-${id}`;
+export const graveDocumentId = (id: number | string) => `grave-${id}`;
+
+/** "Đại đội 2, Tiểu đoàn 4, Trung đoàn 48, Sư đoàn 320" → ["Sư đoàn 320", "Trung đoàn 48"]: the formations people filter by. */
+export function unitGroups(unit: string | null): string[] {
+  if (!unit) return [];
+  const found = unit.normalize('NFC').match(/(Sư đoàn|Trung đoàn|Lữ đoàn|Quân đoàn|Đoàn|Bộ đội địa phương[^,;]*)\s*[\p{L}\d/-]*/giu) ?? [];
+  return [...new Set(found.map((g) => g.trim().replace(/\s+/g, ' ')).filter((g) => /\d|địa phương/iu.test(g)))];
+}
+
+type Row = Record<string, unknown>;
+const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const s = (v: unknown) => (v === null || v === undefined ? null : String(v));
+const geo = (row: Row) => (row.lat === null || row.lng === null ? null : { lat: Number(row.lat), lng: Number(row.lng) });
+
+function common(row: Row) {
+  const cemeteryId = n(row.cemetery_id);
+  return {
+    graveId: null as number | null,
+    cemeteryId,
+    cemeteryName: s(row.cemetery_name),
+    cemeteryUrl: cemeteryId ? cemeteryUrl(cemeteryId, String(row.cemetery_name)) : null,
+    cemeteryProvince: s(row.cemetery_province_name),
+    plot: plotLabel(s(row.section_kind), s(row.section_code), s(row.row_label), s(row.plot_number)),
+    _geo: geo(row),
+    hasPhoto: row.photo_page_key !== null,
+    photoUrl: photoUrl(s(row.photo_page_key)),
+    thumbUrl: photoUrl(s(row.photo_thumb_key)),
+  };
+}
+
+function martyrDocument(row: Row): SearchDocument {
+  const id = Number(row.id);
+  const birthYear = n(row.birth_year);
+  const deathYear = n(row.death_year);
+  const unit = s(row.unit);
+  const base = common(row);
+  return {
+    ...base,
+    id: martyrDocumentId(id),
+    kind: 'martyr',
+    recordId: id,
+    fullName: String(row.full_name),
+    sortName: String(row.full_name).split(' ').reverse().join(' '),
+    aliases: (row.aliases as string[]) ?? [],
+    knownName: null,
+    gender: s(row.gender),
+    birthDate: formatPartialDate(birthYear, n(row.birth_month), n(row.birth_day)),
+    birthYear,
+    deathDate: formatPartialDate(deathYear, n(row.death_month), n(row.death_day)),
+    deathYear,
+    years: [birthYear, deathYear].filter((y): y is number => y !== null).map(String),
+    hometown: s(row.hometown_text),
+    hometownProvince: s(row.hometown_province_name),
+    hometownProvinceCode: s(row.hometown_province_code),
+    placeNames: [...new Set(row.place_names as string[])],
+    placeOfDeath: s(row.place_of_death),
+    unit,
+    unitGroups: unitGroups(unit),
+    provinceCodes: [...new Set([row.hometown_province_code, row.cemetery_province_code].filter(Boolean) as string[])],
+    oldProvinceCodes: [...new Set([row.hometown_old_province_code, row.cemetery_old_province_code].filter(Boolean) as string[])],
+    graveId: n(row.grave_id),
+    graveState: row.grave_id ? 'identified' : null,
+    hasGrave: row.grave_id !== null,
+    url: martyrUrl(id, String(row.full_name)),
+  };
+}
+
+function graveDocument(row: Row): SearchDocument {
+  const id = Number(row.id);
+  const deathYear = n(row.known_death_year);
+  const unit = s(row.known_unit);
+  return {
+    ...common(row),
+    id: graveDocumentId(id),
+    kind: 'grave',
+    recordId: id,
+    fullName: null,
+    sortName: null,
+    aliases: [],
+    knownName: s(row.known_name),
+    gender: null,
+    birthDate: null,
+    birthYear: null,
+    deathDate: formatPartialDate(deathYear, n(row.known_death_month), n(row.known_death_day)),
+    deathYear,
+    years: deathYear === null ? [] : [String(deathYear)],
+    hometown: s(row.known_hometown),
+    hometownProvince: null,
+    hometownProvinceCode: null,
+    placeNames: [...new Set(row.place_names as string[])],
+    placeOfDeath: s(row.known_place_of_death),
+    unit,
+    unitGroups: unitGroups(unit),
+    provinceCodes: [String(row.cemetery_province_code)],
+    oldProvinceCodes: row.cemetery_old_province_code ? [String(row.cemetery_old_province_code)] : [],
+    graveId: id,
+    graveState: String(row.state),
+    hasGrave: true,
+    url: graveUrl(id),
+  };
+}
+
+/** Documents of the given martyrs; ids missing from the result must be deleted from the index. */
+export async function martyrDocuments(db: Knex, ids: number[]): Promise<SearchDocument[]> {
+  if (!ids.length) return [];
+  const { rows } = await db.raw<{ rows: Row[] }>(MARTYR_SQL, [ids]);
+  return rows.map(martyrDocument);
+}
+
+/** Documents of the given graves that carry no or partial information. */
+export async function graveDocuments(db: Knex, ids: number[]): Promise<SearchDocument[]> {
+  if (!ids.length) return [];
+  const { rows } = await db.raw<{ rows: Row[] }>(GRAVE_SQL, [ids]);
+  return rows.map(graveDocument);
+}

@@ -1,0 +1,69 @@
+/**
+ * The Meilisearch index settings, kept in code and applied at start-up (and to every rebuilt index
+ * before documents go in: a settings change afterwards re-indexes everything). Each choice says why.
+ */
+import type { Settings } from 'meilisearch';
+
+export const SEARCH_LOCALES = ['vie'] as const;
+
+export const INDEX_SETTINGS: Settings = {
+  // Order is priority for the `attribute` rule: a match in the name beats one in an alias, which
+  // beats a place, a unit, a year or the cemetery. Years are searchable so "nguyen van thanh 1948"
+  // prefers records with 1948 among their years without excluding the rest.
+  searchableAttributes: ['fullName', 'aliases', 'knownName', 'placeNames', 'unit', 'years', 'cemeteryName', 'placeOfDeath'],
+  // Only what filters and facets use: each filterable attribute costs indexing time.
+  filterableAttributes: ['kind', 'provinceCodes', 'oldProvinceCodes', 'cemeteryId', 'birthYear', 'deathYear', 'unitGroups', 'hasPhoto', 'hasGrave', '_geo'],
+  sortableAttributes: ['_geo', 'deathYear', 'birthYear', 'sortName'],
+  // Relevance first (all words, fewest typos, words close together, in the most important
+  // attribute), then any explicit sort, then exact words.
+  rankingRules: ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness'],
+  // Without this, Meilisearch guesses the language per text, and a query typed without diacritics
+  // is not recognised as Vietnamese: "nguyen van thanh" then does not find "Nguyễn Văn Thành".
+  localizedAttributes: [{ attributePatterns: ['*'], locales: [...SEARCH_LOCALES] }],
+  typoTolerance: {
+    enabled: true,
+    // Most Vietnamese syllables have 2-4 letters; the default (one typo from 5 letters) forgives
+    // nothing in them ("tran van hug" would miss "Trần Văn Hùng"). Exact matches still rank first
+    // through the `typo` rule.
+    minWordSizeForTypos: { oneTypo: 3, twoTypos: 8 },
+    // A year is a number to match exactly: 1948 must not find 1949.
+    disableOnAttributes: ['years'],
+    disableOnNumbers: true,
+  },
+  // Spelling variants (i/y), abbreviations people type, and old/new names of places. Multi-way
+  // lists so either side finds the other. Meilisearch normalizes synonyms like the query.
+  synonyms: buildSynonyms([
+    ['liệt sĩ', 'liệt sỹ', 'ls'],
+    ['sĩ', 'sỹ'],
+    ['quý', 'quí'],
+    ['kỳ', 'kì'],
+    ['lý', 'lí'],
+    ['mỹ', 'mĩ'],
+    ['hy', 'hi'],
+    ['nghĩa trang', 'nt'],
+    ['nghĩa trang liệt sĩ', 'ntls'],
+    ['thành phố', 'tp'],
+    ['hồ chí minh', 'hcm', 'tphcm', 'sài gòn'],
+    ['thừa thiên huế', 'huế'],
+    ['bà rịa vũng tàu', 'brvt'],
+    ['đắk lắk', 'đắc lắc', 'daklak'],
+    ['đắk nông', 'đắc nông', 'daknong'],
+    ['sư đoàn', 'sđ'],
+    ['trung đoàn', 'trđ'],
+  ]),
+  // Facets show counts of provinces (63 old + 34 new codes) and the commonest units.
+  faceting: { maxValuesPerFacet: 100, sortFacetValuesBy: { '*': 'count' } },
+  // Nobody pages past a few hundred results; a lower cap keeps deep pages cheap.
+  pagination: { maxTotalHits: 1000 },
+  // Word pairs only need to be close inside one attribute: cheaper to index, same results here.
+  proximityPrecision: 'byAttribute',
+  displayedAttributes: ['*'],
+};
+
+function buildSynonyms(groups: string[][]): Record<string, string[]> {
+  const synonyms: Record<string, string[]> = {};
+  for (const group of groups) {
+    for (const word of group) synonyms[word] = group.filter((other) => other !== word);
+  }
+  return synonyms;
+}

@@ -1,0 +1,47 @@
+/**
+ * Writes to a Meilisearch index and waits for each task to finish: a write only counts once
+ * Meilisearch reports it succeeded. Re-sending a document replaces it, so writes can be repeated.
+ */
+import type { EnqueuedTaskPromise, Task } from 'meilisearch';
+import type { Meilisearch } from './client.js';
+import type { SearchDocument } from './documents.js';
+import { INDEX_SETTINGS } from './index-settings.js';
+
+export const PRIMARY_KEY = 'id';
+
+export class SearchTaskError extends Error {
+  constructor(readonly task: Task) {
+    super(`Meilisearch task ${task.uid} (${task.type}) ${task.status}: ${task.error?.message ?? 'no detail'}`);
+    this.name = 'SearchTaskError';
+  }
+}
+
+/** Waits for an enqueued task and throws unless it succeeded. */
+export async function settled(enqueued: EnqueuedTaskPromise, timeoutMs = 120_000): Promise<Task> {
+  const task = await enqueued.waitTask({ timeout: timeoutMs, interval: 25 });
+  if (task.status !== 'succeeded') throw new SearchTaskError(task);
+  return task;
+}
+
+export async function indexExists(meili: Meilisearch, uid: string): Promise<boolean> {
+  try {
+    await meili.getRawIndex(uid);
+    return true;
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code === 'index_not_found') return false;
+    throw error;
+  }
+}
+
+/** Creates the index if needed and applies the settings kept in code. */
+export async function ensureIndex(meili: Meilisearch, uid: string): Promise<void> {
+  if (!(await indexExists(meili, uid))) await settled(meili.createIndex(uid, { primaryKey: PRIMARY_KEY }));
+  await settled(meili.index(uid).updateSettings(INDEX_SETTINGS), 600_000);
+}
+
+/** Upserts and deletes in one go; returns when both are applied. */
+export async function writeDocuments(meili: Meilisearch, uid: string, upserts: SearchDocument[], deletions: string[]): Promise<void> {
+  const index = meili.index<SearchDocument>(uid);
+  if (upserts.length) await settled(index.addDocuments(upserts, { primaryKey: PRIMARY_KEY }));
+  if (deletions.length) await settled(index.deleteDocuments(deletions));
+}

@@ -1,0 +1,63 @@
+/**
+ * A clean search request → Meilisearch search parameters. Pure: tested against expected output.
+ */
+import type { SearchParams } from 'meilisearch';
+import type { ProvinceRef } from '../places/province-catalogue.js';
+import { SEARCH_LOCALES } from './index-settings.js';
+import type { SearchRequest } from './search.schema.js';
+
+/** Private-use characters mark highlights; the hit mapper escapes the text, then turns them into <mark>. */
+export const HIGHLIGHT_START = '\uE000';
+export const HIGHLIGHT_END = '\uE001';
+
+export const FACETS = ['provinceCodes', 'kind', 'hasPhoto', 'hasGrave', 'unitGroups'] as const;
+
+/**
+ * With diacritics typed, the engine still ranks "Thanh" and "Thành" alike; the service re-ranks
+ * ties by exact diacritics within the first RERANK_WINDOW results.
+ */
+export const RERANK_WINDOW = 100;
+
+/** A string value inside a Meilisearch filter expression. */
+export function quote(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+export type EngineQuery = { q: string; params: SearchParams; offset: number; limit: number; rerank: boolean };
+
+export function buildFilters(request: SearchRequest, province: ProvinceRef | undefined): string[] {
+  const filters: string[] = [];
+  if (province) filters.push(`${province.scope === 'current' ? 'provinceCodes' : 'oldProvinceCodes'} = ${quote(province.code)}`);
+  if (request.cemetery) filters.push(`cemeteryId = ${request.cemetery}`);
+  if (request.birthYear) filters.push(`birthYear ${request.birthYear.from} TO ${request.birthYear.to}`);
+  if (request.deathYear) filters.push(`deathYear ${request.deathYear.from} TO ${request.deathYear.to}`);
+  if (request.unit) filters.push(`unitGroups = ${quote(request.unit)}`);
+  if (request.kind) filters.push(`kind = ${quote(request.kind)}`);
+  if (request.hasPhoto !== undefined) filters.push(`hasPhoto = ${request.hasPhoto}`);
+  if (request.hasGrave !== undefined) filters.push(`hasGrave = ${request.hasGrave}`);
+  if (request.bbox) {
+    const { minLng, minLat, maxLng, maxLat } = request.bbox;
+    filters.push(`_geoBoundingBox([${maxLat}, ${minLng}], [${minLat}, ${maxLng}])`);
+  }
+  return filters;
+}
+
+export function buildEngineQuery(request: SearchRequest, text: string, province: ProvinceRef | undefined, rerank: boolean): EngineQuery {
+  const offset = (request.page - 1) * request.perPage;
+  // Re-ranking needs the whole window from the top; beyond it, plain paging.
+  const useWindow = rerank && offset + request.perPage <= RERANK_WINDOW;
+  const params: SearchParams = {
+    filter: buildFilters(request, province),
+    facets: [...FACETS],
+    offset: useWindow ? 0 : offset,
+    limit: useWindow ? RERANK_WINDOW : request.perPage,
+    attributesToHighlight: ['fullName', 'aliases', 'knownName', 'hometown', 'unit'],
+    highlightPreTag: HIGHLIGHT_START,
+    highlightPostTag: HIGHLIGHT_END,
+    showRankingScore: true,
+    locales: [...SEARCH_LOCALES],
+  };
+  if (request.near) params.sort = [`_geoPoint(${request.near.lat}, ${request.near.lng}):asc`];
+  else if (!text) params.sort = ['sortName:asc'];
+  return { q: text, params, offset, limit: request.perPage, rerank: useWindow };
+}

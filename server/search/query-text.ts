@@ -1,0 +1,46 @@
+/**
+ * What a person typed → the text sent to the engine. Meilisearch drops words from the end of a
+ * query when too few documents match all of them, so the words that narrow (years, province names)
+ * go last and the name first, whatever order they were typed in; words that only say "martyr"
+ * ("liệt sĩ", "ls") are dropped since every record is one.
+ */
+import type { ProvinceCatalogue } from '../places/province-catalogue.js';
+import { foldVietnamese, nfc } from '../text/vietnamese.js';
+
+const FILLER = /(^|\s)(li[eệ]t\s+s[iĩyỹ]|ls|m[oộ]\s+li[eệ]t\s+s[iĩyỹ])(?=\s|$)/giu;
+const YEAR = /^(18|19|20)\d{2}$/;
+
+export type QueryText = {
+  /** The text for Meilisearch: name words, then place names, then years. */
+  text: string;
+  /** The words that are left once years and places are taken out: the name, as typed. */
+  nameText: string;
+  years: number[];
+  /** Province names found in the query, folded ("ha tinh"). */
+  places: string[];
+};
+
+export function analyseQuery(raw: string, catalogue: Pick<ProvinceCatalogue, 'placeNamesFolded'>): QueryText {
+  let rest = ` ${nfc(raw).replace(FILLER, ' ')} `;
+  const places: string[] = [];
+  // Longest names first, so "ha tinh" is taken before a shorter name could match part of it.
+  for (const name of catalogue.placeNamesFolded) {
+    const folded = foldVietnamese(rest);
+    const at = folded.indexOf(` ${name} `);
+    if (at < 0) continue;
+    // Folding keeps the length of NFC Vietnamese text, so positions carry over to the original.
+    const original = rest.slice(at + 1, at + 1 + name.length);
+    if (foldVietnamese(original) !== name) continue;
+    places.push(original);
+    rest = `${rest.slice(0, at)} ${rest.slice(at + 1 + name.length)}`;
+  }
+  const words = rest.split(/\s+/).filter(Boolean);
+  const years = words.filter((w) => YEAR.test(w)).map(Number);
+  const nameWords = words.filter((w) => !YEAR.test(w));
+  return {
+    text: [...nameWords, ...places, ...years.map(String)].join(' '),
+    nameText: nameWords.join(' '),
+    years,
+    places: places.map(foldVietnamese),
+  };
+}

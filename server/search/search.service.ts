@@ -1,0 +1,151 @@
+/**
+ * Search: a clean request in, hits out. Meilisearch answers normally; when it cannot (down, timing
+ * out), PostgreSQL answers with the same shape and `degraded: true`.
+ */
+import type { Db } from '../db/knex.js';
+import type { Logger } from '../logger.js';
+import type { ProvinceCatalogue, ProvinceRef } from '../places/province-catalogue.js';
+import { BadRequestError } from '../http/errors.js';
+import { hasDiacritics, words } from '../text/vietnamese.js';
+import type { Meilisearch } from './client.js';
+import type { SearchDocument } from './documents.js';
+import { fallbackSearch } from './fallback.queries.js';
+import { exactDiacriticMatches, toHit, type SearchHit } from './hits.js';
+import { buildEngineQuery, HIGHLIGHT_END, HIGHLIGHT_START } from './meili-query.js';
+import { analyseQuery } from './query-text.js';
+import type { SearchRequest, SuggestRequest } from './search.schema.js';
+import { SEARCH_LOCALES } from './index-settings.js';
+
+export type Facets = {
+  province: { code: string; name: string; count: number }[];
+  kind: { martyr: number; grave: number };
+  hasPhoto: { true: number; false: number };
+  hasGrave: { true: number; false: number };
+  unit: { value: string; count: number }[];
+};
+
+export type SearchResponse = {
+  query: string;
+  total: number;
+  page: number;
+  perPage: number;
+  degraded: boolean;
+  tookMs: number;
+  facets: Facets;
+  hits: SearchHit[];
+};
+
+export type Suggestion = { kind: 'martyr' | 'grave'; id: number; label: string; detail: string | null; url: string; highlight: string };
+
+export type SearchDeps = { db: Db; meili: Meilisearch; indexUid: string; provinces: ProvinceCatalogue; logger: Logger };
+
+const emptyFacets = (): Facets => ({ province: [], kind: { martyr: 0, grave: 0 }, hasPhoto: { true: 0, false: 0 }, hasGrave: { true: 0, false: 0 }, unit: [] });
+
+function facetsFrom(distribution: Record<string, Record<string, number>> | undefined, provinces: ProvinceCatalogue): Facets {
+  const facets = emptyFacets();
+  if (!distribution) return facets;
+  facets.province = Object.entries(distribution.provinceCodes ?? {})
+    .map(([code, count]) => ({ code, name: provinces.currentName(code) ?? code, count }))
+    .sort((a, b) => b.count - a.count);
+  facets.kind = { martyr: distribution.kind?.martyr ?? 0, grave: distribution.kind?.grave ?? 0 };
+  facets.hasPhoto = { true: distribution.hasPhoto?.true ?? 0, false: distribution.hasPhoto?.false ?? 0 };
+  facets.hasGrave = { true: distribution.hasGrave?.true ?? 0, false: distribution.hasGrave?.false ?? 0 };
+  facets.unit = Object.entries(distribution.unitGroups ?? {}).map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count).slice(0, 30);
+  return facets;
+}
+
+function resolveProvince(request: SearchRequest, provinces: ProvinceCatalogue): ProvinceRef | undefined {
+  if (!request.province) return undefined;
+  const ref = provinces.resolve(request.province);
+  if (!ref) throw new BadRequestError(`province: unknown province "${request.province}" (use a code such as 44 or a name such as quang-tri)`);
+  return ref;
+}
+
+type EngineDoc = SearchDocument & { _rankingScore?: number; _formatted?: Partial<Record<keyof SearchDocument, unknown>>; _geoDistance?: number };
+
+export async function search(deps: SearchDeps, request: SearchRequest): Promise<SearchResponse> {
+  const started = performance.now();
+  const province = resolveProvince(request, deps.provinces);
+  const analysed = analyseQuery(request.q, deps.provinces);
+  const typedWithMarks = hasDiacritics(analysed.nameText);
+  const query = buildEngineQuery(request, analysed.text, province, typedWithMarks);
+  const base = { query: request.q, page: request.page, perPage: request.perPage };
+
+  try {
+    const result = await deps.meili.index<SearchDocument>(deps.indexUid).search(query.q, query.params);
+    let docs = result.hits as EngineDoc[];
+    if (query.rerank) {
+      const typed = words(analysed.nameText);
+      const scored = docs.map((doc, position) => ({ doc, position, score: Math.round((doc._rankingScore ?? 0) * 1e6), exact: exactDiacriticMatches(typed, doc) }));
+      // Stable: only ties in the engine's score move, the rest of its order stands.
+      scored.sort((a, b) => b.score - a.score || b.exact - a.exact || a.position - b.position);
+      docs = scored.slice(query.offset, query.offset + query.limit).map((s) => s.doc);
+    }
+    return {
+      ...base,
+      total: result.estimatedTotalHits ?? docs.length,
+      degraded: false,
+      tookMs: Math.round(performance.now() - started),
+      facets: facetsFrom(result.facetDistribution, deps.provinces),
+      hits: docs.map(toHit),
+    };
+  } catch (error) {
+    if (error instanceof BadRequestError) throw error;
+    deps.logger.warn({ err: error }, 'meilisearch did not answer; searching PostgreSQL instead');
+    const fallback = await fallbackSearch(deps.db, request, analysed.nameText, analysed.years, province);
+    return {
+      ...base,
+      total: fallback.total,
+      degraded: true,
+      tookMs: Math.round(performance.now() - started),
+      facets: emptyFacets(),
+      hits: fallback.docs.map(toHit),
+    };
+  }
+}
+
+const SUGGEST_LIMIT = 8;
+
+function suggestionDetail(doc: SearchDocument): string | null {
+  const years = [doc.birthYear, doc.deathYear].some((y) => y !== null) ? `${doc.birthYear ?? '?'}–${doc.deathYear ?? '?'}` : null;
+  return [years, doc.hometownProvince ?? doc.cemeteryProvince].filter(Boolean).join(' · ') || null;
+}
+
+/** As-you-type: a few short suggestions, names first. */
+export async function suggest(deps: SearchDeps, request: SuggestRequest): Promise<{ query: string; degraded: boolean; suggestions: Suggestion[] }> {
+  if (!request.q) return { query: request.q, degraded: false, suggestions: [] };
+  const analysed = analyseQuery(request.q, deps.provinces);
+  const toSuggestion = (doc: EngineDoc): Suggestion => {
+    const label = doc.fullName ?? doc.knownName ?? 'Liệt sĩ chưa biết tên';
+    const formatted = doc._formatted?.fullName ?? doc._formatted?.knownName;
+    return {
+      kind: doc.kind,
+      id: doc.recordId,
+      label,
+      detail: suggestionDetail(doc),
+      url: doc.url,
+      highlight: typeof formatted === 'string' ? toHit({ ...doc, _formatted: { fullName: formatted } }).highlights.fullName as string ?? label : label,
+    };
+  };
+  try {
+    const result = await deps.meili.index<SearchDocument>(deps.indexUid).search(analysed.text, {
+      limit: SUGGEST_LIMIT,
+      attributesToRetrieve: ['kind', 'recordId', 'fullName', 'knownName', 'birthYear', 'deathYear', 'hometownProvince', 'cemeteryProvince', 'url'],
+      attributesToHighlight: ['fullName', 'knownName'],
+      highlightPreTag: HIGHLIGHT_START,
+      highlightPostTag: HIGHLIGHT_END,
+      locales: [...SEARCH_LOCALES],
+    });
+    return { query: request.q, degraded: false, suggestions: (result.hits as EngineDoc[]).map(toSuggestion) };
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'meilisearch did not answer suggest; using PostgreSQL');
+    const fallback = await fallbackSearch(
+      deps.db,
+      { q: request.q, page: 1, perPage: SUGGEST_LIMIT } as SearchRequest,
+      analysed.nameText,
+      analysed.years,
+      undefined,
+    );
+    return { query: request.q, degraded: true, suggestions: fallback.docs.map((d) => toSuggestion(d)) };
+  }
+}
