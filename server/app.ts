@@ -17,6 +17,9 @@ import type { Logger } from './logger.js';
 import type { ProvinceCatalogue } from './places/province-catalogue.js';
 import type { Meilisearch } from './search/client.js';
 import { searchRoutes } from './search/search.routes.js';
+import { cemeteryApiRoutes } from './cemeteries/cemeteries.routes.js';
+import { graveApiRoutes } from './graves/graves.routes.js';
+import { martyrApiRoutes } from './martyrs/martyrs.routes.js';
 
 export type AppDeps = {
   config: Config;
@@ -77,6 +80,9 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(healthRoutes(db, meili));
   app.use(homeRoutes(db, config.publicBaseUrl));
   app.use(searchRoutes({ db, meili, indexUid: config.meiliIndex, provinces, logger }));
+  app.use(martyrApiRoutes(db));
+  app.use(graveApiRoutes(db));
+  app.use(cemeteryApiRoutes(db, provinces));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -54,8 +54,8 @@ export const graveDocumentId = (id: number | string) => `grave-${id}`;
 /** "Đại đội 2, Tiểu đoàn 4, Trung đoàn 48, Sư đoàn 320" → ["Sư đoàn 320", "Trung đoàn 48"]: the formations people filter by. */
 export function unitGroups(unit: string | null): string[] {
   if (!unit) return [];
-  const found = unit.normalize('NFC').match(/(Sư đoàn|Trung đoàn|Lữ đoàn|Quân đoàn|Đoàn|Bộ đội địa phương[^,;]*)\s*[\p{L}\d/-]*/giu) ?? [];
-  return [...new Set(found.map((g) => g.trim().replace(/\s+/g, ' ')).filter((g) => /\d|địa phương/iu.test(g)))];
+  const parts = unit.normalize('NFC').split(/[,;]/).map((p) => p.trim().replace(/\s+/g, ' '));
+  return [...new Set(parts.filter((p) => /^(Sư đoàn|Trung đoàn|Lữ đoàn|Quân đoàn|Đoàn|Bộ đội địa phương)(\s|$)/iu.test(p)))];
 }
 
 type Row = Record<string, unknown>;

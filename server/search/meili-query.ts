@@ -37,7 +37,8 @@ export function buildFilters(request: SearchRequest, province: ProvinceRef | und
   if (request.hasGrave !== undefined) filters.push(`hasGrave = ${request.hasGrave}`);
   if (request.bbox) {
     const { minLng, minLat, maxLng, maxLat } = request.bbox;
-    filters.push(`_geoBoundingBox([${maxLat}, ${minLng}], [${minLat}, ${maxLng}])`);
+    // North-east corner first, then south-west (the order Meilisearch expects; its older docs say otherwise).
+    filters.push(`_geoBoundingBox([${maxLat}, ${maxLng}], [${minLat}, ${minLng}])`);
   }
   return filters;
 }

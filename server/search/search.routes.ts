@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { parseParams, searchSchema, suggestSchema } from './search.schema.js';
+import { parseParams } from '../http/params.js';
+import { searchSchema, suggestSchema } from './search.schema.js';
 import { search, suggest, type SearchDeps } from './search.service.js';
 
 export function searchRoutes(deps: SearchDeps): Router {

@@ -3,7 +3,6 @@
  * malformed values are errors (400 with what was wrong); nothing else reaches the search service.
  */
 import { z } from 'zod';
-import { BadRequestError } from '../http/errors.js';
 
 export const MAX_QUERY_LENGTH = 200;
 export const MAX_PER_PAGE = 100;
@@ -89,15 +88,3 @@ export const suggestSchema = z
   .strict();
 
 export type SuggestRequest = z.output<typeof suggestSchema>;
-
-/** Parses query parameters with a schema; every problem becomes one 400 listing them all. */
-export function parseParams<T extends z.ZodType>(schema: T, params: unknown): z.output<T> {
-  const parsed = schema.safeParse(params);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') return { parameter: issue.keys.join(', '), message: 'unknown parameter' };
-    if (issue.code === 'invalid_type' && String(issue.message).includes('array')) return { parameter: String(issue.path[0]), message: 'given more than once' };
-    return { parameter: String(issue.path[0] ?? ''), message: issue.message };
-  });
-  throw new BadRequestError(problems.map((p) => `${p.parameter}: ${p.message}`).join('; '), { problems });
-}

@@ -1,0 +1,46 @@
+/** Cemeteries with their grave counts by state. */
+import type { Db } from '../db/knex.js';
+import type { Paging } from '../http/paging.schema.js';
+
+export type CemeteryRow = {
+  id: number; name: string; level: string; address: string | null; description: string | null;
+  province_code: string; province_name: string; old_province_name: string | null;
+  lat: number; lng: number; location_precision: string;
+  boundary: string | null;
+  graves_identified: number; graves_partial: number; graves_unknown: number;
+};
+
+const SELECT_CEMETERY = (withBoundary: boolean) => `
+  SELECT c.id, c.name, c.level, c.address, c.description,
+    c.province_code, p.name AS province_name, op.name AS old_province_name,
+    ST_Y(c.location) AS lat, ST_X(c.location) AS lng, c.location_precision,
+    ${withBoundary ? 'ST_AsGeoJSON(c.boundary, 6)' : 'NULL'} AS boundary,
+    COALESCE(n.identified, 0) AS graves_identified, COALESCE(n.partial, 0) AS graves_partial, COALESCE(n.unknown, 0) AS graves_unknown
+  FROM cemeteries c
+  JOIN provinces p ON p.code = c.province_code
+  LEFT JOIN old_provinces op ON op.code = c.old_province_code
+  LEFT JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE state = 'identified') AS identified,
+           count(*) FILTER (WHERE state = 'partial') AS partial,
+           count(*) FILTER (WHERE state = 'unknown') AS unknown
+    FROM graves g WHERE g.cemetery_id = c.id
+  ) n ON true`;
+
+export async function findCemetery(db: Db, id: number): Promise<CemeteryRow | undefined> {
+  const { rows } = await db.raw<{ rows: CemeteryRow[] }>(`${SELECT_CEMETERY(true)} WHERE c.id = ?`, [id]);
+  return rows[0];
+}
+
+export async function listCemeteries(db: Db, paging: Paging & { provinceCode?: string }): Promise<{ total: number; rows: CemeteryRow[] }> {
+  const scope = paging.provinceCode ? 'WHERE c.province_code = ?' : '';
+  const bindings = paging.provinceCode ? [paging.provinceCode] : [];
+  const [{ rows }, count] = await Promise.all([
+    db.raw<{ rows: CemeteryRow[] }>(`${SELECT_CEMETERY(false)} ${scope} ORDER BY c.province_code, c.level, c.name, c.id LIMIT ? OFFSET ?`, [
+      ...bindings,
+      paging.perPage,
+      (paging.page - 1) * paging.perPage,
+    ]),
+    db.raw<{ rows: { n: number }[] }>(`SELECT count(*) AS n FROM cemeteries c ${scope}`, bindings),
+  ]);
+  return { total: Number(count.rows[0]!.n), rows };
+}

@@ -1,0 +1,34 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Db } from '../db/knex.js';
+import { BadRequestError, NotFoundError } from '../http/errors.js';
+import { pagingSchema, recordIdParam } from '../http/paging.schema.js';
+import { parseParams } from '../http/params.js';
+import type { ProvinceCatalogue } from '../places/province-catalogue.js';
+import { publicCemetery } from './cemetery.view.js';
+import { findCemetery, listCemeteries } from './cemeteries.queries.js';
+
+export function cemeteryApiRoutes(db: Db, provinces: ProvinceCatalogue): Router {
+  const router = Router();
+
+  router.get('/api/cemeteries', async (req, res) => {
+    const params = parseParams(pagingSchema.extend({ province: z.string().trim().min(1).max(60).optional() }).strict(), req.query);
+    let provinceCode: string | undefined;
+    if (params.province) {
+      const ref = provinces.resolve(params.province);
+      if (ref?.scope !== 'current') throw new BadRequestError(`province: unknown current province "${params.province}"`);
+      provinceCode = ref.code;
+    }
+    const { total, rows } = await listCemeteries(db, { ...params, provinceCode });
+    res.json({ total, page: params.page, perPage: params.perPage, items: rows.map(publicCemetery) });
+  });
+
+  router.get('/api/cemeteries/:id', async (req, res) => {
+    const { id } = parseParams(pagingSchema.pick({ lang: true }).extend({ id: recordIdParam }).strict(), { ...req.query, id: req.params.id });
+    const row = await findCemetery(db, id);
+    if (!row) throw new NotFoundError('Không tìm thấy nghĩa trang này. / No such cemetery.');
+    res.json(publicCemetery(row));
+  });
+
+  return router;
+}

@@ -1,0 +1,14 @@
+import type { z } from 'zod';
+import { BadRequestError } from './errors.js';
+
+/** Parses query parameters with a schema; every problem becomes one 400 listing them all. */
+export function parseParams<T extends z.ZodType>(schema: T, params: unknown): z.output<T> {
+  const parsed = schema.safeParse(params);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') return { parameter: issue.keys.join(', '), message: 'unknown parameter' };
+    if (issue.code === 'invalid_type' && String(issue.message).includes('array')) return { parameter: String(issue.path[0]), message: 'given more than once' };
+    return { parameter: String(issue.path[0] ?? ''), message: issue.message };
+  });
+  throw new BadRequestError(problems.map((p) => `${p.parameter}: ${p.message}`).join('; '), { problems });
+}

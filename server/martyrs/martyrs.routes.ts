@@ -1,0 +1,26 @@
+import { Router } from 'express';
+import type { Db } from '../db/knex.js';
+import { NotFoundError } from '../http/errors.js';
+import { pagingSchema, recordIdParam } from '../http/paging.schema.js';
+import { parseParams } from '../http/params.js';
+import { publicMartyr } from './martyr.view.js';
+import { findPublicMartyr, listPublicMartyrs } from './martyrs.queries.js';
+
+export function martyrApiRoutes(db: Db): Router {
+  const router = Router();
+
+  router.get('/api/martyrs', async (req, res) => {
+    const paging = parseParams(pagingSchema.strict(), req.query);
+    const { total, rows } = await listPublicMartyrs(db, paging);
+    res.json({ total, page: paging.page, perPage: paging.perPage, items: rows.map(publicMartyr) });
+  });
+
+  router.get('/api/martyrs/:id', async (req, res) => {
+    const { id } = parseParams(pagingSchema.pick({ lang: true }).extend({ id: recordIdParam }).strict(), { ...req.query, id: req.params.id });
+    const row = await findPublicMartyr(db, id);
+    if (!row) throw new NotFoundError('Không tìm thấy liệt sĩ này. / No such martyr record.');
+    res.json(publicMartyr(row));
+  });
+
+  return router;
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { unitGroups } from '../../server/search/documents.js';
+import { buildEngineQuery, quote, RERANK_WINDOW } from '../../server/search/meili-query.js';
+import { analyseQuery } from '../../server/search/query-text.js';
+import { searchSchema } from '../../server/search/search.schema.js';
+import { foldVietnamese, slugify, toneInsensitiveKey } from '../../server/text/vietnamese.js';
+
+const catalogue = { placeNamesFolded: ['thua thien hue', 'ha tinh', 'nghe an', 'ha tay', 'ha noi', 'thai binh'] };
+const clean = (params: Record<string, string>) => searchSchema.parse(params);
+
+describe('Vietnamese text', () => {
+  it('folds diacritics and đ', () => {
+    expect(foldVietnamese('Đặng Văn Đức')).toBe('dang van duc');
+    expect(foldVietnamese('Nguyễn Thị Thuỵ'.normalize('NFD'))).toBe('nguyen thi thuy');
+  });
+  it('compares tone-mark placements as one word, but not different tones', () => {
+    expect(toneInsensitiveKey('Hoà')).toBe(toneInsensitiveKey('Hòa'));
+    expect(toneInsensitiveKey('Thuỵ')).toBe(toneInsensitiveKey('Thụy'));
+    expect(toneInsensitiveKey('Thành')).not.toBe(toneInsensitiveKey('Thanh'));
+    expect(toneInsensitiveKey('Thành')).not.toBe(toneInsensitiveKey('Thánh'));
+  });
+  it('makes readable slugs', () => {
+    expect(slugify('Nguyễn Văn Thành')).toBe('nguyen-van-thanh');
+    expect(slugify('Nghĩa trang liệt sĩ Quốc gia Trường Sơn')).toBe('nghia-trang-liet-si-quoc-gia-truong-son');
+  });
+});
+
+describe('analyseQuery', () => {
+  it('moves places and years after the name, whatever the typed order', () => {
+    expect(analyseQuery('ha tinh 1948 nguyen van thanh', catalogue)).toEqual({
+      text: 'nguyen van thanh ha tinh 1948',
+      nameText: 'nguyen van thanh',
+      years: [1948],
+      places: ['ha tinh'],
+    });
+  });
+  it('keeps diacritics as typed and recognises places written with them', () => {
+    expect(analyseQuery('Nguyễn Văn Thành Hà Tĩnh', catalogue).text).toBe('Nguyễn Văn Thành Hà Tĩnh');
+    expect(analyseQuery('Hà Tĩnh Nguyễn Văn Thành', catalogue)).toMatchObject({ nameText: 'Nguyễn Văn Thành', places: ['ha tinh'] });
+  });
+  it('drops words that only say "martyr"', () => {
+    expect(analyseQuery('liệt sỹ Phạm Quang Thuỵ', catalogue).text).toBe('Phạm Quang Thuỵ');
+    expect(analyseQuery('LS dang van duc', catalogue).text).toBe('dang van duc');
+    expect(analyseQuery('liet si', catalogue).text).toBe('');
+  });
+  it('does not take a name for a place when only part of a word matches', () => {
+    expect(analyseQuery('nguyen van hatinh', catalogue).places).toEqual([]);
+  });
+});
+
+describe('buildEngineQuery', () => {
+  it('turns every filter into a Meilisearch filter expression', () => {
+    const request = clean({ q: 'x', cemetery: '7', birthYear: '1940-1950', deathYear: '1968', unit: 'Sư đoàn "320"', kind: 'martyr', hasPhoto: 'true', hasGrave: 'false', bbox: '105,20,106,21' });
+    const query = buildEngineQuery(request, 'x', { scope: 'old', code: '34' }, false);
+    expect(query.params.filter).toEqual([
+      'oldProvinceCodes = "34"',
+      'cemeteryId = 7',
+      'birthYear 1940 TO 1950',
+      'deathYear 1968 TO 1968',
+      'unitGroups = "Sư đoàn \\"320\\""',
+      'kind = "martyr"',
+      'hasPhoto = true',
+      'hasGrave = false',
+      '_geoBoundingBox([21, 106], [20, 105])',
+    ]);
+    expect(query.params.locales).toEqual(['vie']);
+    expect(query.params.limit).toBe(20);
+  });
+  it('sorts by distance with near, by name with no text, by relevance otherwise', () => {
+    expect(buildEngineQuery(clean({ near: '16.9,106.9' }), 'a', undefined, false).params.sort).toEqual(['_geoPoint(16.9, 106.9):asc']);
+    expect(buildEngineQuery(clean({}), '', undefined, false).params.sort).toEqual(['sortName:asc']);
+    expect(buildEngineQuery(clean({ q: 'a' }), 'a', undefined, false).params.sort).toBeUndefined();
+  });
+  it('asks for the top window when re-ranking by diacritics, and pages normally beyond it', () => {
+    const first = buildEngineQuery(clean({ q: 'Thành', page: '2', perPage: '20' }), 'Thành', undefined, true);
+    expect(first).toMatchObject({ rerank: true, offset: 20, limit: 20 });
+    expect(first.params).toMatchObject({ offset: 0, limit: RERANK_WINDOW });
+    const deep = buildEngineQuery(clean({ q: 'Thành', page: '10', perPage: '20' }), 'Thành', undefined, true);
+    expect(deep).toMatchObject({ rerank: false });
+    expect(deep.params).toMatchObject({ offset: 180, limit: 20 });
+  });
+  it('quotes filter strings safely', () => {
+    expect(quote('a"b\\c')).toBe('"a\\"b\\\\c"');
+  });
+});
+
+describe('unitGroups', () => {
+  it('keeps the formations people filter by', () => {
+    expect(unitGroups('Đại đội 2, Tiểu đoàn 4, Trung đoàn 48, Sư đoàn 320')).toEqual(['Trung đoàn 48', 'Sư đoàn 320']);
+    expect(unitGroups('Đoàn 559')).toEqual(['Đoàn 559']);
+    expect(unitGroups(null)).toEqual([]);
+  });
+});
