@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import express, { type Express } from 'express';
+import compression from 'compression';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { ROOT_DIR, type Config } from './config.js';
@@ -20,6 +21,7 @@ import { searchRoutes } from './search/search.routes.js';
 import { cemeteryApiRoutes } from './cemeteries/cemeteries.routes.js';
 import { graveApiRoutes } from './graves/graves.routes.js';
 import { martyrApiRoutes } from './martyrs/martyrs.routes.js';
+import { MVT_TYPE, tileRoutes } from './tiles/tiles.routes.js';
 
 export type AppDeps = {
   config: Config;
@@ -73,6 +75,8 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
       },
     }),
   );
+  // Vector tiles are not in compression's list of compressible types, but they compress well.
+  app.use(compression({ filter: (req, res) => String(res.getHeader('Content-Type') ?? '').startsWith(MVT_TYPE) || compression.filter(req, res) }));
   app.use('/static', express.static(path.join(ROOT_DIR, 'web', 'static'), { maxAge: config.env === 'production' ? '1d' : 0 }));
   app.use(express.json({ limit: '100kb' }));
   app.use(localeMiddleware);
@@ -83,6 +87,7 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(martyrApiRoutes(db));
   app.use(graveApiRoutes(db));
   app.use(cemeteryApiRoutes(db, provinces));
+  app.use(tileRoutes(db, config.publicBaseUrl));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

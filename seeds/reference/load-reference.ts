@@ -134,6 +134,9 @@ export async function loadReferenceData(db: Db, logger: Logger): Promise<{ loade
       knownDistricts.has(f.properties.code!) ? f.properties.code : undefined,
     );
   });
+  // The basemap's land outline and label points derive from the boundaries just loaded.
+  await db.raw('REFRESH MATERIALIZED VIEW basemap_land');
+  await db.raw('REFRESH MATERIALIZED VIEW basemap_province_points');
   logger.info({ ms: Date.now() - started }, 'reference data loaded');
   return { loaded: true };
 }

@@ -16,6 +16,6 @@ export function sendPage(req: Request, res: Response, name: string, context: { t
 
 /** JSON for API paths and clients that ask for it; a page otherwise. */
 export function wantsJson(req: Request): boolean {
-  if (req.path.startsWith('/api/') || req.path === '/healthz' || req.path === '/readyz') return true;
+  if (req.path.startsWith('/api/') || req.path.startsWith('/tiles/') || req.path === '/healthz' || req.path === '/readyz') return true;
   return req.accepts(['html', 'json']) === 'json';
 }

@@ -1,0 +1,75 @@
+/**
+ * The vector-tile layers served from PostGIS. Each layer's SQL lives in tiles/layers/<name>.sql,
+ * read once at start-up; a layer may carry several MVT layers (named in vectorLayers).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT_DIR } from '../config.js';
+
+export type VectorLayer = { id: string; description: string; minzoom: number; maxzoom: number; fields: Record<string, string> };
+
+export type TileLayer = {
+  name: string;
+  description: string;
+  minzoom: number;
+  maxzoom: number;
+  /** Seconds a browser may keep a tile without asking again; data layers revalidate with their ETag. */
+  maxAge: number;
+  /** Whether tiles may be kept in the process: only for layers built from reference data, which never changes at run time. */
+  cacheable: boolean;
+  vectorLayers: VectorLayer[];
+  sql: string;
+};
+
+const sql = (name: string) => readFileSync(path.join(ROOT_DIR, 'tiles', 'layers', `${name}.sql`), 'utf8');
+
+export const MAX_ZOOM = 22;
+
+export const TILE_LAYERS: Record<string, TileLayer> = {
+  graves: {
+    name: 'graves',
+    description: 'Martyrs’ graves: counts per province (z0-7), per cemetery (z8-12), on a grid (z13-14); every grave from z15.',
+    minzoom: 0,
+    maxzoom: MAX_ZOOM,
+    maxAge: 0,
+    cacheable: false,
+    vectorLayers: [
+      { id: 'grave-counts', description: 'Grave counts', minzoom: 0, maxzoom: 14, fields: { level: 'String', key: 'String', name: 'String', total: 'Number', unidentified: 'Number' } },
+      { id: 'graves', description: 'Graves', minzoom: 15, maxzoom: MAX_ZOOM, fields: { state: 'String', collective: 'Boolean', cemetery: 'Number', photo: 'Boolean', name: 'String', plot: 'String' } },
+    ],
+    sql: sql('graves'),
+  },
+  cemeteries: {
+    name: 'cemeteries',
+    description: 'Martyrs’ cemeteries as points, their boundaries from z13 and their sections from z15.',
+    minzoom: 0,
+    maxzoom: MAX_ZOOM,
+    maxAge: 0,
+    cacheable: false,
+    vectorLayers: [
+      { id: 'cemeteries', description: 'Cemeteries', minzoom: 0, maxzoom: MAX_ZOOM, fields: { name: 'String', level: 'String', province: 'String', identified: 'Number', unidentified: 'Number' } },
+      { id: 'cemetery-areas', description: 'Cemetery boundaries', minzoom: 13, maxzoom: MAX_ZOOM, fields: { name: 'String' } },
+      { id: 'cemetery-sections', description: 'Sections (khu / lô)', minzoom: 15, maxzoom: MAX_ZOOM, fields: { cemetery: 'Number', code: 'String', kind: 'String' } },
+    ],
+    sql: sql('cemeteries'),
+  },
+  basemap: {
+    name: 'basemap',
+    description: 'Offline basemap: land, provinces since July 2025 and before, districts before 2025, labels.',
+    minzoom: 0,
+    maxzoom: 16,
+    maxAge: 86_400,
+    cacheable: true,
+    vectorLayers: [
+      { id: 'land', description: 'Land', minzoom: 0, maxzoom: 16, fields: {} },
+      { id: 'provinces', description: 'Provinces since 1 July 2025', minzoom: 0, maxzoom: 16, fields: { code: 'String', name: 'String' } },
+      { id: 'provinces-2024', description: 'Provinces before 1 July 2025', minzoom: 0, maxzoom: 16, fields: { code: 'String', name: 'String' } },
+      { id: 'districts-2024', description: 'Districts before 1 July 2025', minzoom: 8, maxzoom: 16, fields: { code: 'String', name: 'String' } },
+      { id: 'labels', description: 'Place labels', minzoom: 0, maxzoom: 16, fields: { kind: 'String', name: 'String' } },
+    ],
+    sql: sql('basemap'),
+  },
+};
+
+/** Vietnam, its islands included: the bounds advertised in TileJSON. */
+export const DATA_BOUNDS: [number, number, number, number] = [102.1, 6.0, 117.9, 23.5];
