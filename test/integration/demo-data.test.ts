@@ -99,6 +99,10 @@ describe('demo data: 8,000 graves', () => {
     }
   });
 
+  it('writes no search outbox rows: the index is rebuilt from PostgreSQL', async () => {
+    expect(Number((await one(db, 'SELECT count(*) AS n FROM search_outbox')).n)).toBe(0);
+  });
+
   it('leaves about 20% of graves unidentified or partial, and about 10% of martyrs without a known grave', async () => {
     const g = await one(db, `SELECT avg((state <> 'identified')::int)::float AS open, avg((state = 'partial')::int)::float AS partial FROM graves`);
     expect(g.open).toBeGreaterThan(0.16);
