@@ -20,7 +20,7 @@ const MAX_GRAVES = 2_000_000;
 type Args = { graves?: number; seed?: string; reset: boolean; photos?: number };
 
 function usageError(message: string): never {
-  console.error(`${message}\n${USAGE}`);
+  console.error(`${message} (${USAGE})`);
   process.exit(2);
 }
 
