@@ -21,6 +21,8 @@ import { searchRoutes } from './search/search.routes.js';
 import { cemeteryApiRoutes } from './cemeteries/cemeteries.routes.js';
 import { graveApiRoutes } from './graves/graves.routes.js';
 import { martyrApiRoutes } from './martyrs/martyrs.routes.js';
+import { pageRoutes } from './pages/pages.routes.js';
+import { photoFiles } from './pages/photos.static.js';
 import { MVT_TYPE, tileRoutes } from './tiles/tiles.routes.js';
 
 export type AppDeps = {
@@ -78,6 +80,7 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   // Vector tiles are not in compression's list of compressible types, but they compress well.
   app.use(compression({ filter: (req, res) => String(res.getHeader('Content-Type') ?? '').startsWith(MVT_TYPE) || compression.filter(req, res) }));
   app.use('/static', express.static(path.join(ROOT_DIR, 'web', 'static'), { maxAge: config.env === 'production' ? '1d' : 0 }));
+  app.use('/photos', photoFiles(path.join(config.dataDir, 'photos')));
   app.use(express.json({ limit: '100kb' }));
   app.use(localeMiddleware);
 
@@ -87,6 +90,7 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(martyrApiRoutes(db));
   app.use(graveApiRoutes(db));
   app.use(cemeteryApiRoutes(db, provinces));
+  app.use(pageRoutes({ db, provinces, publicBaseUrl: config.publicBaseUrl }));
   app.use(tileRoutes(db, config.publicBaseUrl));
 
   app.use(notFoundHandler);

@@ -71,7 +71,7 @@ export async function listCemeteryGraves(
   const perPage = options.perPage ?? GRAVES_PER_PAGE;
   const { query } = options;
   const where: string[] = ['g.cemetery_id = ?'];
-  const bindings: unknown[] = [options.cemeteryId];
+  const bindings: (string | number)[] = [options.cemeteryId];
   if (query.section) {
     where.push('lower(s.code) = ?');
     bindings.push(query.section);
@@ -93,7 +93,7 @@ export async function listCemeteryGraves(
   }
   const from = `FROM graves g LEFT JOIN cemetery_sections s ON s.id = g.section_id WHERE ${where.join(' AND ')}`;
   // Natural order: row 2 before row 10. Labels are text ("3", "3A"), so sort by their leading number first.
-  const order = `ORDER BY s.code NULLS FIRST,
+  const order = `ORDER BY s.code NULLS LAST,
     NULLIF(substring(g.row_label FROM '^[0-9]+'), '')::int NULLS LAST, g.row_label,
     NULLIF(substring(g.plot_number FROM '^[0-9]+'), '')::int NULLS LAST, g.plot_number, g.id`;
   const [{ rows }, count] = await Promise.all([
