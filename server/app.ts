@@ -6,9 +6,13 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import compression from 'compression';
+import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { accountRoutes } from './accounts/accounts.routes.js';
+import { loadStaff, requireCsrf } from './accounts/auth.middleware.js';
 import { ROOT_DIR, type Config } from './config.js';
+import { staffRoutes } from './staff/staff.routes.js';
 import type { Db } from './db/knex.js';
 import { healthRoutes } from './health/health.routes.js';
 import { homeRoutes } from './home/home.routes.js';
@@ -24,6 +28,7 @@ import { martyrApiRoutes } from './martyrs/martyrs.routes.js';
 import { pageRoutes } from './pages/pages.routes.js';
 import { photoFiles } from './pages/photos.static.js';
 import { MVT_TYPE, tileRoutes } from './tiles/tiles.routes.js';
+import { mapRoutes } from './map/map.routes.js';
 
 export type AppDeps = {
   config: Config;
@@ -82,7 +87,11 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use('/static', express.static(path.join(ROOT_DIR, 'web', 'static'), { maxAge: config.env === 'production' ? '1d' : 0 }));
   app.use('/photos', photoFiles(path.join(config.dataDir, 'photos')));
   app.use(express.json({ limit: '100kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use(cookieParser());
   app.use(localeMiddleware);
+  app.use(loadStaff(db, config));
+  app.use(requireCsrf);
 
   app.use(healthRoutes(db, meili));
   app.use(homeRoutes(db, config.publicBaseUrl));
@@ -92,6 +101,10 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(cemeteryApiRoutes(db, provinces));
   app.use(pageRoutes({ db, provinces, publicBaseUrl: config.publicBaseUrl }));
   app.use(tileRoutes(db, config.publicBaseUrl));
+  // TODO(lead): pass mapOnlineBasemapUrl from config (MAP_ONLINE_BASEMAP_URL) once it is declared there.
+  app.use(mapRoutes({ search: { db, meili, indexUid: config.meiliIndex, provinces, logger }, publicBaseUrl: config.publicBaseUrl }));
+  app.use(accountRoutes(db, config));
+  app.use(staffRoutes(db, provinces));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

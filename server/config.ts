@@ -60,6 +60,10 @@ const schema = z.object({
   DEMO_GRAVES: z.coerce.number().int().min(0).max(2_000_000).default(50_000),
   /** Seed of the demo data generator: the same seed gives the same data. */
   DEMO_SEED: z.string().min(1).default('liet-si'),
+  /** Minutes without a request after which a staff session ends. */
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
+  /** Hours after sign-in at which a staff session ends, however active. */
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   /** Whether the server may install missing Debian packages (PostGIS) when it runs as root. */
   AUTO_INSTALL: bool.default(true),
 });
@@ -82,6 +86,7 @@ export type Config = {
   demoGraves: number;
   demoSeed: string;
   autoInstall: boolean;
+  session: { idleMinutes: number; absoluteHours: number };
 };
 
 export class ConfigError extends Error {
@@ -119,5 +124,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoGraves: v.DEMO_GRAVES,
     demoSeed: v.DEMO_SEED,
     autoInstall: v.AUTO_INSTALL,
+    session: { idleMinutes: v.SESSION_IDLE_MINUTES, absoluteHours: v.SESSION_ABSOLUTE_HOURS },
   };
 }

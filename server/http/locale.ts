@@ -4,14 +4,6 @@ import { DEFAULT_LOCALE, isLocale, type Locale } from '../i18n/messages.js';
 const COOKIE = 'lang';
 const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
 
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  for (const part of header?.split(';') ?? []) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(rest.join('='));
-  }
-  return undefined;
-}
-
 /** The page language: ?lang= (remembered in a cookie), else the cookie, else Vietnamese. */
 export function localeMiddleware(req: Request, res: Response, next: NextFunction): void {
   const asked = req.query.lang;
@@ -20,7 +12,7 @@ export function localeMiddleware(req: Request, res: Response, next: NextFunction
     locale = asked;
     res.cookie(COOKIE, asked, { maxAge: ONE_YEAR_MS, sameSite: 'lax', httpOnly: false, secure: req.secure });
   } else {
-    const remembered = cookieValue(req.headers.cookie, COOKIE);
+    const remembered: unknown = req.cookies?.[COOKIE];
     if (isLocale(remembered)) locale = remembered;
   }
   res.locals.locale = locale;

@@ -10,6 +10,8 @@ export function sendPage(req: Request, res: Response, name: string, context: { t
     locale,
     currentPath: req.originalUrl,
     langSwitchUrl: langSwitchUrl(req, locale),
+    // Signed-in staff see their menu and forms carry their CSRF token.
+    staff: res.locals.staff,
   });
   res.status(status).type('html').send(html);
 }

@@ -1,0 +1,236 @@
+/**
+ * Accounts: sign-in, creating and disabling accounts, roles with their jurisdiction, passwords and
+ * one-time reset links. Every change is audited in its own transaction; services take plain
+ * values, never Express objects.
+ */
+import type { Db, Knex } from '../db/knex.js';
+import { writeAudit } from '../audit/audit.js';
+import { AppError, BadRequestError, NotFoundError } from '../http/errors.js';
+import { checkPassword, hashPassword, verifyNothing, verifyPassword, type PasswordProblem } from './passwords.js';
+import { ROLES, type Role, type RoleGrant } from './scope.js';
+import { createSession, revokeAllSessions, rolesOf, type SessionTimes } from './sessions.queries.js';
+import { newToken, tokenHash } from './tokens.js';
+
+export const RESET_LINK_HOURS = 24;
+
+export type Actor = { userId: number | null; ip: string | null };
+
+export class PasswordRejected extends AppError {
+  constructor(readonly problem: PasswordProblem) {
+    super(400, `password_${problem}`, `The password is ${problem.replace('_', ' ')}.`);
+  }
+}
+
+export type PublicUser = {
+  id: number;
+  email: string;
+  username: string | null;
+  displayName: string;
+  locale: string;
+  disabledAt: Date | null;
+  createdAt: Date;
+  roles: RoleGrant[];
+};
+
+const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+export async function findUser(db: Knex, id: number): Promise<PublicUser | undefined> {
+  const row = await db('users').where({ id }).first();
+  if (!row) return undefined;
+  return {
+    id: Number(row.id),
+    email: row.email,
+    username: row.username,
+    displayName: row.display_name,
+    locale: row.locale,
+    disabledAt: row.disabled_at,
+    createdAt: row.created_at,
+    roles: await rolesOf(db, Number(row.id)),
+  };
+}
+
+export async function listUsers(db: Db): Promise<PublicUser[]> {
+  const rows = await db('users').orderBy('id');
+  const grants = await db('user_roles').select('user_id', 'role', { provinceCode: 'province_code' }, { cemeteryId: 'cemetery_id' }).orderBy('id');
+  return rows.map((row) => ({
+    id: Number(row.id),
+    email: row.email,
+    username: row.username,
+    displayName: row.display_name,
+    locale: row.locale,
+    disabledAt: row.disabled_at,
+    createdAt: row.created_at,
+    roles: grants.filter((g) => Number(g.user_id) === Number(row.id)).map((g) => ({ role: g.role, provinceCode: g.provinceCode, cemeteryId: g.cemeteryId === null ? null : Number(g.cemeteryId) })),
+  }));
+}
+
+async function validateGrants(trx: Knex, grants: RoleGrant[]): Promise<void> {
+  for (const g of grants) {
+    if (!(ROLES as readonly string[]).includes(g.role)) throw new BadRequestError(`unknown role ${g.role}`);
+    if (g.role === 'province_officer') {
+      if (!g.provinceCode || !(await trx('provinces').where({ code: g.provinceCode }).first())) throw new BadRequestError('a province officer needs a current province');
+    } else if (g.role === 'cemetery_staff') {
+      if (!g.cemeteryId || !(await trx('cemeteries').where({ id: g.cemeteryId }).first())) throw new BadRequestError('cemetery staff need a cemetery');
+    }
+  }
+}
+
+const grantRows = (userId: number, grants: RoleGrant[]) =>
+  grants.map((g) => ({
+    user_id: userId,
+    role: g.role,
+    province_code: g.role === 'province_officer' ? g.provinceCode : null,
+    cemetery_id: g.role === 'cemetery_staff' ? g.cemeteryId : null,
+  }));
+
+/**
+ * Creates an account with no usable password and returns a one-time link to set one: there is no
+ * mail server here, so the link is shown to whoever created the account.
+ */
+export async function createUser(
+  db: Db,
+  actor: Actor,
+  input: { email: string; username?: string | null; displayName: string; locale?: 'vi' | 'en'; grants: RoleGrant[]; password?: string },
+): Promise<{ user: PublicUser; resetToken: string | undefined }> {
+  const email = normalizeEmail(input.email);
+  const username = input.username?.trim().toLowerCase() || null;
+  if (input.password !== undefined) {
+    const problem = checkPassword(input.password, [email, username ?? '', input.displayName]);
+    if (problem) throw new PasswordRejected(problem);
+  }
+  return db.transaction(async (trx) => {
+    if (await trx('users').where({ email }).orWhere(username ? { username } : { email }).first()) {
+      throw new AppError(409, 'account_exists', 'An account with this email or username already exists.');
+    }
+    await validateGrants(trx, input.grants);
+    // An unusable hash: nobody can sign in before setting a password through the link.
+    const passwordHash = input.password !== undefined ? await hashPassword(input.password) : `!unset:${newToken(16)}`;
+    const [row] = await trx('users')
+      .insert({ email, username, display_name: input.displayName.trim(), locale: input.locale ?? 'vi', password_hash: passwordHash })
+      .returning('id');
+    const userId = Number(row!.id);
+    if (input.grants.length) await trx('user_roles').insert(grantRows(userId, input.grants));
+    await writeAudit(trx, {
+      actorUserId: actor.userId,
+      action: 'user.create',
+      entityType: 'user',
+      entityId: userId,
+      after: { email, username, displayName: input.displayName, roles: input.grants },
+      ip: actor.ip,
+    });
+    const resetToken = input.password === undefined ? await insertReset(trx, userId, actor.userId) : undefined;
+    return { user: (await findUser(trx, userId))!, resetToken };
+  });
+}
+
+async function insertReset(trx: Knex, userId: number, createdBy: number | null): Promise<string> {
+  const token = newToken();
+  await trx('password_resets').insert({
+    token_hash: tokenHash(token),
+    user_id: userId,
+    created_by: createdBy,
+    expires_at: trx.raw(`now() + make_interval(hours => ?)`, [RESET_LINK_HOURS]),
+  });
+  return token;
+}
+
+export async function setRoles(db: Db, actor: Actor, userId: number, grants: RoleGrant[], reason: string | null): Promise<void> {
+  await db.transaction(async (trx) => {
+    const before = await rolesOf(trx, userId);
+    if (!(await trx('users').where({ id: userId }).first())) throw new NotFoundError();
+    await validateGrants(trx, grants);
+    await trx('user_roles').where({ user_id: userId }).del();
+    if (grants.length) await trx('user_roles').insert(grantRows(userId, grants));
+    await writeAudit(trx, { actorUserId: actor.userId, action: 'user.roles', entityType: 'user', entityId: userId, before: { roles: before }, after: { roles: grants }, reason, ip: actor.ip });
+  });
+}
+
+/** A disabled account cannot act, even with a session that is still open. */
+export async function setDisabled(db: Db, actor: Actor, userId: number, disabled: boolean, reason: string | null): Promise<void> {
+  await db.transaction(async (trx) => {
+    const user = await trx('users').where({ id: userId }).forUpdate().first();
+    if (!user) throw new NotFoundError();
+    if (disabled && userId === actor.userId) throw new BadRequestError('You cannot disable your own account.');
+    await trx('users').where({ id: userId }).update({ disabled_at: disabled ? trx.raw('now()') : null, updated_at: trx.raw('now()') });
+    if (disabled) await revokeAllSessions(trx, userId);
+    await writeAudit(trx, {
+      actorUserId: actor.userId,
+      action: disabled ? 'user.disable' : 'user.enable',
+      entityType: 'user',
+      entityId: userId,
+      before: { disabled: user.disabled_at !== null },
+      after: { disabled },
+      reason,
+      ip: actor.ip,
+    });
+  });
+}
+
+export async function issueResetLink(db: Db, actor: Actor, userId: number): Promise<string> {
+  return db.transaction(async (trx) => {
+    if (!(await trx('users').where({ id: userId }).first())) throw new NotFoundError();
+    const token = await insertReset(trx, userId, actor.userId);
+    await writeAudit(trx, { actorUserId: actor.userId, action: 'user.reset_link', entityType: 'user', entityId: userId, ip: actor.ip });
+    return token;
+  });
+}
+
+async function storePassword(trx: Knex, userId: number, password: string): Promise<void> {
+  const user = await trx('users').where({ id: userId }).first();
+  const problem = checkPassword(password, [user.email, user.username ?? '', user.display_name]);
+  if (problem) throw new PasswordRejected(problem);
+  await trx('users').where({ id: userId }).update({ password_hash: await hashPassword(password), password_changed_at: trx.raw('now()'), updated_at: trx.raw('now()') });
+  // Every other session ends with the old password.
+  await revokeAllSessions(trx, userId);
+}
+
+export async function changePassword(db: Db, actor: Actor & { userId: number }, current: string, next: string): Promise<void> {
+  await db.transaction(async (trx) => {
+    const user = await trx('users').where({ id: actor.userId }).first();
+    if (!user || !(await verifyPassword(user.password_hash, current))) throw new AppError(400, 'wrong_password', 'The current password is not right.');
+    await storePassword(trx, actor.userId, next);
+    await writeAudit(trx, { actorUserId: actor.userId, action: 'user.password_change', entityType: 'user', entityId: actor.userId, ip: actor.ip });
+  });
+}
+
+/** Sets a password through a one-time link; the link then no longer works. */
+export async function resetPassword(db: Db, token: string, next: string, ip: string | null): Promise<number> {
+  return db.transaction(async (trx) => {
+    const reset = await trx('password_resets').where({ token_hash: tokenHash(token) }).whereNull('used_at').where('expires_at', '>', trx.raw('now()')).forUpdate().first();
+    if (!reset) throw new AppError(400, 'reset_link_invalid', 'This link has expired or has already been used.');
+    const userId = Number(reset.user_id);
+    await storePassword(trx, userId, next);
+    await trx('password_resets').where({ token_hash: reset.token_hash }).update({ used_at: trx.raw('now()') });
+    await writeAudit(trx, { actorUserId: userId, action: 'user.password_reset', entityType: 'user', entityId: userId, ip });
+    return userId;
+  });
+}
+
+export async function resetLinkIsValid(db: Db, token: string): Promise<boolean> {
+  return Boolean(await db('password_resets').where({ token_hash: tokenHash(token) }).whereNull('used_at').where('expires_at', '>', db.raw('now()')).first());
+}
+
+export type SignInResult = { ok: true; token: string; csrfToken: string; userId: number } | { ok: false };
+
+/** Checks the password and opens a new session; failures are audited but never say which part was wrong. */
+export async function signIn(db: Db, identifier: string, password: string, times: SessionTimes, ip: string | null, userAgent: string | null): Promise<SignInResult> {
+  const key = identifier.trim().toLowerCase();
+  const user = await db('users').where({ email: key }).orWhere({ username: key }).first();
+  const ok = user && !user.disabled_at ? await verifyPassword(user.password_hash, password) : await verifyNothing(password);
+  if (!ok) {
+    await db.transaction((trx) =>
+      writeAudit(trx, { actorUserId: null, action: 'session.sign_in_failed', entityType: 'session', entityId: user ? Number(user.id) : null, after: { identifier: key.slice(0, 200) }, ip }),
+    );
+    return { ok: false };
+  }
+  return db.transaction(async (trx) => {
+    const session = await createSession(trx, Number(user.id), times, ip, userAgent);
+    await writeAudit(trx, { actorUserId: Number(user.id), action: 'session.sign_in', entityType: 'session', entityId: Number(user.id), ip });
+    return { ok: true, userId: Number(user.id), ...session };
+  });
+}
+
+export function parseRole(value: string): Role {
+  if (!(ROLES as readonly string[]).includes(value)) throw new BadRequestError(`unknown role ${value}`);
+  return value as Role;
+}
