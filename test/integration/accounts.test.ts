@@ -11,6 +11,10 @@ import { loadSearchFixture, type SearchFixture } from '../support/search-fixture
 import { createTestDatabase, testApp, type TestDatabase } from '../support/services.js';
 import { createStaff, signIn, signInForm, TEST_PASSWORD } from '../support/staff.js';
 
+/** The session cookie a response sets, if any. */
+const sessionCookie = (res: request.Response): string | undefined =>
+  ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('mls_session='));
+
 describe('staff accounts', () => {
   let t: TestDatabase;
   let fx: SearchFixture;
@@ -36,24 +40,24 @@ describe('staff accounts', () => {
   it('signs in with email or username, sets a safe cookie, and gives a new session id each time', async () => {
     await t.db('users').where({ id: admin.id }).update({ username: 'quantri' });
     const first = await signIn(app, admin.email);
-    const cookie = first.response.headers['set-cookie']!.find((c: string) => c.startsWith('mls_session='))!;
+    const cookie = sessionCookie(first.response)!;
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
     expect(cookie).not.toMatch(/Secure/);
     const second = await signIn(app, 'QuanTri');
-    const cookie2 = second.response.headers['set-cookie']!.find((c: string) => c.startsWith('mls_session='))!;
+    const cookie2 = sessionCookie(second.response)!;
     expect(cookie2.split(';')[0]).not.toBe(cookie.split(';')[0]);
     // Over HTTPS (behind the local proxy) the cookie is Secure.
     const agent = request.agent(app);
     const token = await signInForm(agent);
     const secure = await agent.post('/quan-ly/dang-nhap').set('X-Forwarded-Proto', 'https').type('form').send({ identifier: admin.email, password: TEST_PASSWORD, _csrf: token });
-    expect(secure.headers['set-cookie']!.find((c: string) => c.startsWith('mls_session='))).toMatch(/Secure/);
+    expect(sessionCookie(secure)).toMatch(/Secure/);
     // A session id planted before sign-in is not kept.
     const planted = request.agent(app);
     planted.jar.setCookie('mls_session=planted-session-id-that-is-long-enough', '127.0.0.1', '/');
     const plantedToken = await signInForm(planted);
     const signedIn = await planted.post('/quan-ly/dang-nhap').type('form').send({ identifier: admin.email, password: TEST_PASSWORD, _csrf: plantedToken });
-    expect(signedIn.headers['set-cookie']!.find((c: string) => c.startsWith('mls_session='))).not.toContain('planted');
+    expect(sessionCookie(signedIn)).not.toContain('planted');
   });
 
   it('answers a wrong password and an unknown account with the same words', async () => {
