@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Knex } from '../db/knex.js';
 import { formatPartialDate } from '../records/partial-date.js';
 import { cemeteryUrl, graveUrl, martyrUrl, photoUrl, plotLabel } from '../records/urls.js';
+import { stripAdministrativeWords } from '../text/vietnamese.js';
 
 const MARTYR_SQL = readFileSync(new URL('./martyr-documents.sql', import.meta.url), 'utf8');
 const GRAVE_SQL = readFileSync(new URL('./grave-documents.sql', import.meta.url), 'utf8');
@@ -37,6 +38,8 @@ export type SearchDocument = {
   graveState: string | null;
   cemeteryId: number | null;
   cemeteryName: string | null;
+  /** The cemetery's name without unit words ("tỉnh", "huyện"): what is searched. */
+  cemeteryWords: string | null;
   cemeteryUrl: string | null;
   cemeteryProvince: string | null;
   plot: string | null;
@@ -59,6 +62,8 @@ export function unitGroups(unit: string | null): string[] {
 }
 
 type Row = Record<string, unknown>;
+
+const searchablePlaces = (names: string[]) => [...new Set(names.map(stripAdministrativeWords).filter(Boolean))];
 const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const s = (v: unknown) => (v === null || v === undefined ? null : String(v));
 const geo = (row: Row) => (row.lat === null || row.lng === null ? null : { lat: Number(row.lat), lng: Number(row.lng) });
@@ -69,6 +74,7 @@ function common(row: Row) {
     graveId: null as number | null,
     cemeteryId,
     cemeteryName: s(row.cemetery_name),
+    cemeteryWords: row.cemetery_name ? stripAdministrativeWords(String(row.cemetery_name)) : null,
     cemeteryUrl: cemeteryId ? cemeteryUrl(cemeteryId, String(row.cemetery_name)) : null,
     cemeteryProvince: s(row.cemetery_province_name),
     plot: plotLabel(s(row.section_kind), s(row.section_code), s(row.row_label), s(row.plot_number)),
@@ -103,7 +109,7 @@ function martyrDocument(row: Row): SearchDocument {
     hometown: s(row.hometown_text),
     hometownProvince: s(row.hometown_province_name),
     hometownProvinceCode: s(row.hometown_province_code),
-    placeNames: [...new Set(row.place_names as string[])],
+    placeNames: searchablePlaces(row.place_names as string[]),
     placeOfDeath: s(row.place_of_death),
     unit,
     unitGroups: unitGroups(unit),
@@ -138,7 +144,7 @@ function graveDocument(row: Row): SearchDocument {
     hometown: s(row.known_hometown),
     hometownProvince: null,
     hometownProvinceCode: null,
-    placeNames: [...new Set(row.place_names as string[])],
+    placeNames: searchablePlaces(row.place_names as string[]),
     placeOfDeath: s(row.known_place_of_death),
     unit,
     unitGroups: unitGroups(unit),

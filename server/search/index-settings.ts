@@ -8,9 +8,10 @@ export const SEARCH_LOCALES = ['vie'] as const;
 
 export const INDEX_SETTINGS: Settings = {
   // Order is priority for the `attribute` rule: a match in the name beats one in an alias, which
-  // beats a place, a unit, a year or the cemetery. Years are searchable so "nguyen van thanh 1948"
+  // beats a place, a unit, a year or the cemetery. Places and the cemetery name are searched
+  // without unit words (xã, huyện, tỉnh...), which would otherwise match "Tĩnh" everywhere. Years are searchable so "nguyen van thanh 1948"
   // prefers records with 1948 among their years without excluding the rest.
-  searchableAttributes: ['fullName', 'aliases', 'knownName', 'placeNames', 'unit', 'years', 'cemeteryName', 'placeOfDeath'],
+  searchableAttributes: ['fullName', 'aliases', 'knownName', 'placeNames', 'unit', 'years', 'cemeteryWords', 'placeOfDeath'],
   // Only what filters and facets use: each filterable attribute costs indexing time.
   filterableAttributes: ['kind', 'provinceCodes', 'oldProvinceCodes', 'cemeteryId', 'birthYear', 'deathYear', 'unitGroups', 'hasPhoto', 'hasGrave', '_geo'],
   sortableAttributes: ['_geo', 'deathYear', 'birthYear', 'sortName'],

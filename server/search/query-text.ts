@@ -9,6 +9,7 @@ import { foldVietnamese, nfc } from '../text/vietnamese.js';
 
 const FILLER = /(^|\s)(li[eệ]t\s+s[iĩyỹ]|ls|m[oộ]\s+li[eệ]t\s+s[iĩyỹ])(?=\s|$)/giu;
 const YEAR = /^(18|19|20)\d{2}$/;
+const PROVINCE_WORD_BEFORE = /(^|\s)(tinh|tỉnh|tp\.?|thanh pho|thành phố)\s*$/iu;
 
 export type QueryText = {
   /** The text for Meilisearch: name words, then place names, then years. */
@@ -32,7 +33,9 @@ export function analyseQuery(raw: string, catalogue: Pick<ProvinceCatalogue, 'pl
     const original = rest.slice(at + 1, at + 1 + name.length);
     if (foldVietnamese(original) !== name) continue;
     places.push(original);
-    rest = `${rest.slice(0, at)} ${rest.slice(at + 1 + name.length)}`;
+    // "tinh thai binh", "tp Hồ Chí Minh": the unit word before a province's name says nothing more.
+    const before = rest.slice(0, at).replace(PROVINCE_WORD_BEFORE, '');
+    rest = `${before} ${rest.slice(at + 1 + name.length)}`;
   }
   const words = rest.split(/\s+/).filter(Boolean);
   const years = words.filter((w) => YEAR.test(w)).map(Number);

@@ -40,3 +40,14 @@ export function words(value: string): string[] {
 export function slugify(value: string, maxLength = 80): string {
   return foldVietnamese(value).replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, maxLength).replace(/-+$/, '');
 }
+
+/**
+ * Words that say what kind of unit a place is (xã, huyện, tỉnh, thành phố...). Records write them
+ * everywhere ("xã Đông Hưng, huyện Tiên Lữ, tỉnh Hưng Yên"); left in the searchable text, "tỉnh"
+ * would match every query that names Hà Tĩnh, folded to "tinh".
+ */
+const ADMINISTRATIVE_WORDS = /(^|[\s,;.\-–(])(thành phố|thị xã|thị trấn|tp\.?|xã|phường|huyện|quận|tỉnh|khu phố|thôn|xóm|ấp|bản)(?=\s)/giu;
+
+export function stripAdministrativeWords(value: string): string {
+  return nfc(value).replace(ADMINISTRATIVE_WORDS, '$1').replace(/\s+/g, ' ').replace(/\s+,/g, ',').trim();
+}

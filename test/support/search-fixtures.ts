@@ -113,11 +113,12 @@ export async function loadSearchFixture(db: Db): Promise<SearchFixture> {
   const partial = await grave(truongSon, { state: 'partial', known_name: 'Liệt sĩ Hùng', known_unit: 'Trung đoàn 209, Sư đoàn 312', known_death_year: 1972, known_place_of_death: 'Mặt trận Quảng Trị', inscription: 'LIỆT SĨ\nHÙNG\nE209 F312\n1972' });
   const unknown = await grave(truongSon, { state: 'unknown', inscription: 'LIỆT SĨ\nCHƯA BIẾT TÊN' });
 
-  // Hundreds of namesakes: the same name in Thái Bình, born 1940-1955, with no unit.
+  // Hundreds of namesakes: the same name in Thái Bình, born 1940-1955, with no unit; half of them
+  // written with the unit words ("tỉnh") that must not pass for "Tĩnh".
   await db.raw(
     `INSERT INTO martyrs (full_name, gender, birth_year, death_year, hometown_text, hometown_old_province_code, hometown_province_code)
      SELECT CASE WHEN i % 3 = 0 THEN 'Nguyễn Văn Thanh' ELSE 'Nguyễn Văn Thành' END, 'male', 1940 + i % 16, 1965 + i % 10,
-            'Thái Bình', '34', '33'
+            CASE WHEN i % 2 = 0 THEN 'xã Đông Hưng, huyện Đông Hưng, tỉnh Thái Bình' ELSE 'Thái Bình' END, '34', '33'
      FROM generate_series(1, 300) AS i`,
   );
 

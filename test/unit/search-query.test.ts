@@ -91,3 +91,21 @@ describe('unitGroups', () => {
     expect(unitGroups(null)).toEqual([]);
   });
 });
+
+describe('unit words', () => {
+  it('are dropped before a province name typed in the query, not elsewhere', () => {
+    expect(analyseQuery('nguyen van thanh tinh thai binh', catalogue)).toMatchObject({ text: 'nguyen van thanh thai binh', places: ['thai binh'] });
+    expect(analyseQuery('Nguyễn Văn Thành tỉnh Hà Tĩnh', catalogue)).toMatchObject({ text: 'Nguyễn Văn Thành Hà Tĩnh' });
+    expect(analyseQuery('le van tinh', catalogue).text).toBe('le van tinh');
+  });
+});
+
+describe('stripAdministrativeWords', () => {
+  it('keeps the names of places and drops what kind of unit they are', async () => {
+    const { stripAdministrativeWords } = await import('../../server/text/vietnamese.js');
+    expect(stripAdministrativeWords('xã Đông Hưng, huyện Tiên Lữ, tỉnh Hưng Yên')).toBe('Đông Hưng, Tiên Lữ, Hưng Yên');
+    expect(stripAdministrativeWords('Nghĩa trang liệt sĩ tỉnh Hà Tĩnh')).toBe('Nghĩa trang liệt sĩ Hà Tĩnh');
+    expect(stripAdministrativeWords('phường 3, thành phố Hồ Chí Minh')).toBe('3, Hồ Chí Minh');
+    expect(stripAdministrativeWords('Thạch Kim, Thạch Hà, Hà Tĩnh')).toBe('Thạch Kim, Thạch Hà, Hà Tĩnh');
+  });
+});
