@@ -169,7 +169,7 @@ export function locatorMapSvg(input: LocatorMapInput): string {
     .join('');
   let svg = svgOpen(frame, 'map-svg map-locator', input.label);
   if (drawn.length) svg += `<path class="map-province" d="${pathData(frame, drawn)}"/>`;
-  if (dots) svg += `<path class="map-points" stroke-width="9" d="${dots}"/>`;
+  if (dots) svg += `<path class="map-points" stroke-width="18" d="${dots}"/>`;
   if (input.highlight) {
     const [x, y] = toSvg(frame, [input.highlight.lng, input.highlight.lat]);
     svg += `<circle class="map-highlight-halo" cx="${num(x)}" cy="${num(y)}" r="34"/><circle class="map-highlight" cx="${num(x)}" cy="${num(y)}" r="16"/>`;
@@ -235,7 +235,7 @@ export function planMapSvg(input: PlanMapInput): string {
 
   if (input.highlight) {
     const [x, y] = toSvg(frame, [input.highlight.lng, input.highlight.lat]);
-    svg += `<circle class="map-highlight-halo" cx="${num(x)}" cy="${num(y)}" r="30"/><circle class="map-highlight" cx="${num(x)}" cy="${num(y)}" r="13"/>`;
+    svg += `<circle class="map-highlight-halo" cx="${num(x)}" cy="${num(y)}" r="34"/><circle class="map-highlight" cx="${num(x)}" cy="${num(y)}" r="15"/>`;
   }
 
   if (input.scaleLabel) {
@@ -243,8 +243,8 @@ export function planMapSvg(input: PlanMapInput): string {
     const metres = [...SCALE_STEPS].reverse().find((s) => s <= target) ?? SCALE_STEPS[0]!;
     const length = metres / frame.metresPerUnit;
     const x = 20;
-    const y = frame.height - 20;
-    svg += `<path class="map-scale" d="M${x} ${num(y - 10)}v10h${num(length)}v-10"/><text class="map-scale-label" x="${num(x + length + 8)}" y="${num(y)}" font-size="24">${escapeXml(input.scaleLabel(metres))}</text>`;
+    const y = frame.height - 16;
+    svg += `<path class="map-scale" d="M${x} ${num(y - 14)}v14h${num(length)}v-14"/><text class="map-scale-label" x="${num(x + length + 10)}" y="${num(y)}" font-size="34">${escapeXml(input.scaleLabel(metres))}</text>`;
   }
   return `${svg}</svg>`;
 }

@@ -8,6 +8,7 @@ import { listCemeteries } from '../cemeteries/cemeteries.queries.js';
 import type { Db } from '../db/knex.js';
 import { translate } from '../i18n/messages.js';
 import type { Province } from '../places/places.queries.js';
+import { foldVietnamese } from '../text/vietnamese.js';
 import type { OutlineOf } from './grave-place.js';
 import { locatorMapSvg, type Marker, type MultiPolygon } from './map-svg.js';
 import { cemeteryPoints } from './map.queries.js';
@@ -17,6 +18,8 @@ import { provinceOrigins, type ProvinceOrigins, type ProvinceSummary } from './p
 export const CEMETERIES_PER_PAGE = 100;
 
 const collator = new Intl.Collator('vi');
+/** "Thanh Hoá" and "Thanh Hóa" are one name written with the tone mark on different vowels. */
+const sameName = (a: string, b: string) => foldVietnamese(a) === foldVietnamese(b);
 
 export function provincesView(summaries: ProvinceSummary[], ctx: ViewContext) {
   const { locale } = ctx;
@@ -29,7 +32,7 @@ export function provincesView(summaries: ProvinceSummary[], ctx: ViewContext) {
       url: `/tinh/${p.slug}`,
       cemeteries: Number(p.cemeteries),
       graves: Number(p.graves),
-      formedFrom: p.old_names.length > 1 || (p.old_names[0] && p.old_names[0] !== p.name) ? p.old_names.join(', ') : null,
+      formedFrom: p.old_names.length > 1 || (p.old_names[0] && !sameName(p.old_names[0], p.name)) ? p.old_names.join(', ') : null,
     }));
   return { ...head, crumbs: [{ label: title }], provinces: items };
 }
@@ -68,7 +71,7 @@ export function provinceView(data: ProvincePageData, ctx: ViewContext, page: num
   const title = name;
   const description = translate(locale, 'page.province.description', { name, count: data.cemeteries.total });
   const head = pageHead(ctx, { title, description, path });
-  const unchanged = origins.oldProvinces.length === 1 && origins.oldProvinces[0]!.name === province.name;
+  const unchanged = origins.oldProvinces.length === 1 && sameName(origins.oldProvinces[0]!.name, province.name);
   return {
     ...head,
     crumbs: [{ label: translate(locale, 'page.provinces.title'), url: '/tinh' }, { label: name }],

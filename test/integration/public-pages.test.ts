@@ -244,7 +244,7 @@ describe('public pages', () => {
       expect(res.status).toBe(200);
       const html = res.text;
       expect(html).toContain('<h1>Nghĩa trang liệt sĩ Quốc gia Trường Sơn</h1>');
-      expect(html).toContain('Nghĩa trang cấp quốc gia');
+      expect(html).toContain('Nghĩa trang liệt sĩ · Cấp quốc gia');
       expect(html).toContain('href="/tinh/quang-tri"');
       expect(html).toMatch(/<dt>Tổng số<\/dt><dd>\d+<\/dd>/);
       expect(html).toMatch(/<span class="swatch swatch-partial" aria-hidden="true"><\/span>Có một phần thông tin<\/dt><dd>1<\/dd>/);
