@@ -1,0 +1,87 @@
+/**
+ * Builds the map page's JavaScript: web/src/map/main.ts → web/static/build/map.js (ESM, minified,
+ * with a source map). MapLibre is not bundled in: its own ES module and its worker are copied
+ * beside map.js unchanged, and map.js imports it from there, because MapLibre starts its worker
+ * from the file next to its own URL (import.meta.url) — a same-origin file, as the CSP wants.
+ *
+ * Prints the compressed size of the page's own JavaScript (MapLibre excluded) and fails when it
+ * is over the budget. `npm run build:web`; `npm start`, `npm test` and `npm run serve` run it first.
+ */
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+import { ROOT_DIR } from '../server/config.js';
+
+/** The map page's own JavaScript, compressed, must stay under this (MapLibre not counted). */
+export const BUDGET_BYTES = 100 * 1024;
+
+const OUT_DIR = path.join(ROOT_DIR, 'web', 'static', 'build');
+const MAPLIBRE_DIST = path.join(ROOT_DIR, 'node_modules', 'maplibre-gl', 'dist');
+/** The files of MapLibre's distribution the page loads: the module, its worker, its CSS. */
+const MAPLIBRE_FILES = ['maplibre-gl.mjs', 'maplibre-gl-worker.mjs', 'maplibre-gl.css'];
+
+export type BuildReport = { bytes: number; gzipBytes: number; budgetBytes: number; maplibreVersion: string; outDir: string };
+
+async function maplibreVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(path.join(ROOT_DIR, 'node_modules', 'maplibre-gl', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function buildWeb(): Promise<BuildReport> {
+  const version = await maplibreVersion();
+  await rm(OUT_DIR, { recursive: true, force: true });
+  await mkdir(OUT_DIR, { recursive: true });
+  const maplibreUrl = `./maplibre-gl.mjs?v=${version}`;
+
+  const result = await esbuild.build({
+    entryPoints: [path.join(ROOT_DIR, 'web', 'src', 'map', 'main.ts')],
+    outfile: path.join(OUT_DIR, 'map.js'),
+    bundle: true,
+    format: 'esm',
+    minify: true,
+    sourcemap: true,
+    target: 'es2020',
+    platform: 'browser',
+    legalComments: 'none',
+    logLevel: 'warning',
+    metafile: true,
+    plugins: [
+      {
+        name: 'maplibre-beside',
+        setup(build) {
+          // The bare import becomes the copied file, with its version so caches follow upgrades.
+          build.onResolve({ filter: /^maplibre-gl$/ }, () => ({ path: maplibreUrl, external: true }));
+        },
+      },
+    ],
+  });
+  if (result.errors.length) throw new Error(`esbuild failed: ${result.errors.map((e) => e.text).join('; ')}`);
+
+  for (const file of MAPLIBRE_FILES) await copyFile(path.join(MAPLIBRE_DIST, file), path.join(OUT_DIR, file));
+
+  const js = await readFile(path.join(OUT_DIR, 'map.js'));
+  const hash = createHash('sha256').update(js).digest('hex').slice(0, 12);
+  // Read by the map page (server/map/map-page.ts) to version the URLs it writes.
+  await writeFile(
+    path.join(OUT_DIR, 'manifest.json'),
+    `${JSON.stringify({ script: `/static/build/map.js?v=${hash}`, maplibre: `/static/build/${maplibreUrl.slice(2)}`, maplibreCss: `/static/build/maplibre-gl.css?v=${version}` }, null, 2)}\n`,
+  );
+  return { bytes: js.length, gzipBytes: gzipSync(js, { level: 9 }).length, budgetBytes: BUDGET_BYTES, maplibreVersion: version, outDir: OUT_DIR };
+}
+
+export function describeBuild(report: BuildReport): string {
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  return `web/static/build/map.js: ${kb(report.bytes)} minified, ${kb(report.gzipBytes)} gzip (budget ${kb(report.budgetBytes)} gzip; MapLibre ${report.maplibreVersion} not counted)`;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const report = await buildWeb();
+  console.log(describeBuild(report));
+  if (report.gzipBytes > report.budgetBytes) {
+    console.error(`The map page's own JavaScript is over its budget of ${report.budgetBytes / 1024} KB compressed.`);
+    process.exit(1);
+  }
+}

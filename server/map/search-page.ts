@@ -1,0 +1,155 @@
+/**
+ * /tim-kiem: search results as a plain page that works with JavaScript off. The same clean
+ * request and the same search() as /api/search; only the writer differs (HTML here).
+ */
+import type { z } from 'zod';
+import { translate, type Locale } from '../i18n/messages.js';
+import type { ProvinceCatalogue } from '../places/province-catalogue.js';
+import type { SearchHit } from '../search/hits.js';
+import { searchSchema } from '../search/search.schema.js';
+import type { SearchResponse } from '../search/search.service.js';
+
+/** Results per page on the list page. */
+export const SEARCH_PAGE_SIZE = 20;
+/** Meilisearch stops counting at this many hits (index-settings pagination.maxTotalHits). */
+const MAX_REACHABLE_HITS = 1000;
+
+/** What /tim-kiem accepts: the filters a person sets in its form; anything else is a 400. */
+export const searchPageSchema = searchSchema
+  .pick({ q: true, province: true, cemetery: true, birthYear: true, deathYear: true, unit: true, kind: true, hasPhoto: true, hasGrave: true, page: true, lang: true })
+  .strict();
+
+export type SearchPageRequest = z.output<typeof searchPageSchema>;
+
+/** The filter names in the order they appear in URLs; the map page uses the same names. */
+const FILTERS = ['q', 'province', 'birthYear', 'deathYear', 'unit', 'cemetery', 'kind', 'hasPhoto', 'hasGrave'] as const;
+
+/** A GET form sends every field, empty or not: an empty field means "no filter". */
+export function withoutEmptyValues(query: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(query).filter(([, value]) => !(typeof value === 'string' && value.trim() === '')));
+}
+
+/** Whether there is anything to search for; a bare /tim-kiem shows only the form. */
+export function hasCriteria(raw: Record<string, unknown>): boolean {
+  return Object.keys(raw).some((name) => name !== 'lang');
+}
+
+/** The filters as they were typed, for refilling the form and building links. */
+export type FormValues = Partial<Record<(typeof FILTERS)[number], string>>;
+
+export function formValues(raw: Record<string, unknown>): FormValues {
+  const values: FormValues = {};
+  for (const name of FILTERS) {
+    const value = raw[name];
+    if (typeof value === 'string') values[name] = value;
+  }
+  return values;
+}
+
+function queryString(values: FormValues, extra: Record<string, string | number | undefined> = {}): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries({ ...values, ...extra })) {
+    if (value !== undefined && value !== '') params.set(name, String(value));
+  }
+  // "/" and "," are fine in a query and keep map=17/16.95/106.95 readable.
+  const text = params.toString().replace(/%2F/g, '/').replace(/%2C/g, ',');
+  return text ? `?${text}` : '';
+}
+
+/** "1948-05-12" → "12/05/1948", "1948-05" → "05/1948": the way records write dates. */
+export function displayDate(iso: string | null): string | null {
+  if (!iso) return null;
+  const [year, month, day] = iso.split('-');
+  return [day, month, year].filter(Boolean).join('/');
+}
+
+function hitView(hit: SearchHit, locale: Locale, values: FormValues) {
+  const name = hit.fullName ?? hit.knownName ?? translate(locale, 'search.unnamed');
+  const highlighted = hit.fullName ? hit.highlights.fullName : hit.highlights.knownName;
+  const graveId = hit.kind === 'grave' ? hit.id : hit.graveId;
+  const kind =
+    hit.kind === 'martyr' ? translate(locale, 'search.kind.martyr')
+    : hit.graveState === 'partial' ? translate(locale, 'search.kind.partial')
+    : translate(locale, 'search.kind.unknown');
+  const born = displayDate(hit.birthDate);
+  const died = displayDate(hit.deathDate);
+  const mapUrl =
+    graveId && hit.location
+      ? `/ban-do${queryString({ q: values.q }, { grave: graveId, map: `17/${hit.location.lat.toFixed(6)}/${hit.location.lng.toFixed(6)}` })}`
+      : null;
+  return {
+    id: `${hit.kind}-${hit.id}`,
+    name,
+    // Escaped by the search module (markHighlight), with <mark> around what matched.
+    nameHtml: typeof highlighted === 'string' ? highlighted : null,
+    kind,
+    url: hit.url,
+    born: born ? translate(locale, 'search.born', { date: born }) : null,
+    died: died ? translate(locale, 'search.died', { date: died }) : null,
+    hometown: hit.hometown,
+    unit: hit.unit,
+    cemetery: hit.cemetery,
+    plot: hit.plot,
+    noGrave: hit.kind === 'martyr' && !hit.graveId,
+    thumbUrl: hit.thumbUrl,
+    photoAlt: translate(locale, 'search.photoAlt', { name }),
+    mapUrl,
+  };
+}
+
+function pagination(result: SearchResponse, values: FormValues) {
+  const pages = Math.max(1, Math.ceil(Math.min(result.total, MAX_REACHABLE_HITS) / result.perPage));
+  const page = result.page;
+  const link = (n: number) => `/tim-kiem${queryString(values, { page: n > 1 ? n : undefined })}`;
+  const around = [...new Set([1, page - 2, page - 1, page, page + 1, page + 2, pages])].filter((n) => n >= 1 && n <= pages).sort((a, b) => a - b);
+  return pages <= 1
+    ? null
+    : {
+        page,
+        pages,
+        prev: page > 1 ? link(page - 1) : null,
+        next: page < pages ? link(page + 1) : null,
+        links: around.map((n, i) => ({ n, url: link(n), current: n === page, gapBefore: i > 0 && n - around[i - 1]! > 1 })),
+      };
+}
+
+/** Everything the page template needs, from the search response (or none, for a bare form). */
+export function searchPageView(options: {
+  locale: Locale;
+  values: FormValues;
+  provinces: ProvinceCatalogue;
+  result: SearchResponse | null;
+  error?: string;
+}) {
+  const { locale, values, provinces, result } = options;
+  const provinceCounts = new Map(result?.facets.province.map((p) => [p.code, p.count]) ?? []);
+  const provinceOptions = provinces.current
+    .map((p) => ({ value: p.code, name: p.name, count: provinceCounts.get(p.code), selected: values.province === p.code || values.province === p.slug }))
+    .sort((a, b) => a.name.localeCompare(b.name, 'vi'));
+  const units = result?.facets.unit ?? [];
+  const unitOptions = units.map((u) => ({ value: u.value, count: u.count, selected: values.unit === u.value }));
+  if (values.unit && !units.some((u) => u.value === values.unit)) unitOptions.unshift({ value: values.unit, count: 0, selected: true });
+
+  const total = result?.total ?? 0;
+  const status = !result
+    ? null
+    : total === 0
+      ? translate(locale, 'search.none')
+      : values.q
+        ? translate(locale, total === 1 ? 'search.countFor.one' : 'search.countFor', { count: total.toLocaleString(locale === 'vi' ? 'vi-VN' : 'en-GB'), q: values.q })
+        : translate(locale, total === 1 ? 'search.count.one' : 'search.count', { count: total.toLocaleString(locale === 'vi' ? 'vi-VN' : 'en-GB') });
+
+  return {
+    values,
+    hasPhotoChecked: values.hasPhoto === 'true' || values.hasPhoto === '1',
+    provinceOptions,
+    unitOptions,
+    status,
+    degraded: result?.degraded ?? false,
+    hits: result?.hits.map((hit) => hitView(hit, locale, values)) ?? [],
+    pagination: result ? pagination(result, values) : null,
+    mapUrl: `/ban-do${queryString(values)}`,
+    clearUrl: `/tim-kiem${queryString({ q: values.q })}`,
+    error: options.error,
+  };
+}

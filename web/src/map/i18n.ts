@@ -1,0 +1,52 @@
+/**
+ * The page's strings, rendered by the server into `<script type="application/json" id="messages">`
+ * from web/messages/<locale>/map.json: the bundle holds no text of its own.
+ */
+let messages: Record<string, string> = {};
+let locale = 'vi';
+
+export function loadMessages(doc: Document, pageLocale: string): void {
+  messages = readJson<Record<string, string>>(doc, 'messages') ?? {};
+  locale = pageLocale;
+}
+
+/** The message for `key` with {name} placeholders filled; the key itself when it is missing. */
+export function t(key: string, params: Record<string, string | number> = {}): string {
+  const template = messages[key] ?? key;
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
+}
+
+/** "1.234" in Vietnamese, "1,234" in English. */
+export function formatNumber(value: number): string {
+  return value.toLocaleString(locale === 'vi' ? 'vi-VN' : 'en-GB');
+}
+
+/** "1,2 N" / "1.2K": for count bubbles, where room is short. */
+export function formatCompact(value: number): string {
+  return value < 1000 ? String(value) : new Intl.NumberFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { notation: 'compact', maximumFractionDigits: 1 }).format(value);
+}
+
+/** The count of results, said the way the page says it ("1 result", "12 results for “x”"). */
+export function resultCount(total: number, q: string): string {
+  const count = formatNumber(total);
+  if (total === 0) return t('search.none');
+  if (q) return t(total === 1 ? 'search.countFor.one' : 'search.countFor', { count, q });
+  return t(total === 1 ? 'search.count.one' : 'search.count', { count });
+}
+
+/** "1948-05-12" → "12/05/1948", "1948-05" → "05/1948": the way records write dates. */
+export function displayDate(iso: string | null | undefined): string | null {
+  if (!iso) return null;
+  const [year, month, day] = iso.split('-');
+  return [day, month, year].filter(Boolean).join('/');
+}
+
+export function readJson<T>(doc: Document, id: string): T | undefined {
+  const text = doc.getElementById(id)?.textContent;
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,328 @@
+/**
+ * The map page: search box with suggestions, filters, results beside the map, the selected grave.
+ * One state object, always mirrored in the URL (state.ts): a person's action pushes a history
+ * entry, moving the map replaces the current one, and the back button (popstate) restores.
+ */
+import { cemeteryApi, graveApi, isAbort, martyrApi, searchApi, type SearchHit, type SearchResponse, type Suggestion } from './api.js';
+import { combobox } from './combobox.js';
+import { byId, h } from './dom.js';
+import { filterFields } from './filters.js';
+import { loadMessages, readJson, t } from './i18n.js';
+import { createMap, GRAVE_ZOOM, type MapController } from './map-view.js';
+import { graveOf, resultsList } from './results.js';
+import { selectedFromGrave, selectedFromHit, selectionPanel, type Selected } from './selection.js';
+import { EMPTY_STATE, listPageSearch, parseState, searchQuery, stateToSearch, type PageState } from './state.js';
+
+type ClientConfig = { locale: string; styleUrl: string; provinces: { code: string; name: string }[] };
+
+const config = readJson<ClientConfig>(document, 'map-config');
+if (config) start(config);
+
+function start(config: ClientConfig) {
+  loadMessages(document, config.locale);
+  const app = byId('map-app');
+  app.classList.add('has-js');
+  document.body.classList.add('map-js');
+  byId('map-actions').hidden = false;
+
+  const form = byId<HTMLFormElement>('map-search');
+  const input = byId<HTMLInputElement>('map-q');
+  const listLink = byId('list-link').querySelector('a')!;
+  const langLink = document.querySelector<HTMLAnchorElement>('.lang-switch a');
+  const sheetToggle = byId<HTMLButtonElement>('sheet-toggle');
+  const message = byId('map-message');
+  const announcer = h('p', { class: 'visually-hidden', 'aria-live': 'polite' });
+  form.append(announcer);
+
+  let state: PageState = parseState(location.search);
+  /** The ?lang= of the URL, kept so a shared English link stays English. */
+  const lang = new URLSearchParams(location.search).get('lang');
+  let lastQuery: string | null = null;
+  let response: SearchResponse | null = null;
+  let searching: AbortController | undefined;
+  let selectedNow: Selected | null = null;
+  let cemeteryName: string | null = null;
+  let map: MapController | null = null;
+  /** Whether the next results should bring the map to them (a new search the person made). */
+  let fitNext = false;
+
+  const fields = filterFields(config.provinces);
+  const results = resultsList(byId<HTMLOListElement>('results'), byId('result-status'), byId('pager'), {
+    onShow: (hit) => void selectHit(hit, { fly: true }),
+    onHover: (index) => {
+      const hit = index === null ? undefined : results.hits[index];
+      void map?.hover(index, hit ? graveOf(hit) : null);
+    },
+    onPage: (page) => {
+      update({ page }, 'push');
+      byId('result-status').focus?.();
+    },
+  });
+  const panel = selectionPanel(byId('selected'), {
+    onClose: () => {
+      update({ grave: null }, 'push');
+      input.focus();
+    },
+    onOnlyCemetery: (cemetery) => onlyCemetery(cemetery),
+  });
+  const suggestions = combobox({
+    input,
+    listbox: byId<HTMLUListElement>('map-q-suggestions'),
+    announcer,
+    lang: config.locale,
+    onPick: (s) => void pickSuggestion(s),
+  });
+
+  // --- the URL ---------------------------------------------------------------------------
+
+  function writeUrl(mode: 'push' | 'replace') {
+    const url = `${location.pathname}${stateToSearch(state, lang)}`;
+    if (url !== `${location.pathname}${location.search}`) history[mode === 'push' ? 'pushState' : 'replaceState'](null, '', url);
+    // The language switch and the list link keep what is on screen.
+    if (langLink) {
+      const other = new URL(location.href);
+      other.searchParams.set('lang', config.locale === 'vi' ? 'en' : 'vi');
+      langLink.href = `${other.pathname}${other.search}`;
+    }
+    listLink.href = `/tim-kiem${listPageSearch(state)}`;
+  }
+
+  /** A change of state: written to the URL, then shown. */
+  function update(change: Partial<PageState>, mode: 'push' | 'replace') {
+    state = { ...state, ...change };
+    writeUrl(mode);
+    void show();
+  }
+
+  // --- showing a state ---------------------------------------------------------------------
+
+  async function show() {
+    fields.write(state);
+    showChips();
+    void map?.setOldProvinces(state.oldProvinces);
+    await Promise.all([runSearch(), showSelection()]);
+  }
+
+  function showChips() {
+    const chips: { label: string; remove(): void }[] = [];
+    if (state.cemetery) chips.push({ label: `${t('search.cemetery')}: ${cemeteryName ?? `#${state.cemetery}`}`, remove: () => update({ cemetery: null, page: 1 }, 'push') });
+    if (state.bbox) chips.push({ label: t('map.searchArea.active'), remove: () => update({ bbox: null, page: 1 }, 'push') });
+    if (state.near) chips.push({ label: t('map.nearMe.active'), remove: () => update({ near: null, page: 1 }, 'push') });
+    fields.chips(chips);
+    if (state.cemetery && !cemeteryName) {
+      const id = state.cemetery;
+      cemeteryApi(id)
+        .then((c) => {
+          cemeteryName = c.name;
+          if (state.cemetery === id) showChips();
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  async function runSearch() {
+    const query = searchQuery(state, config.locale);
+    if (query === lastQuery) return;
+    lastQuery = query;
+    searching?.abort();
+    if (!query) {
+      response = null;
+      results.clear();
+      fields.facets(null, state);
+      void map?.setResults([]);
+      return;
+    }
+    searching = new AbortController();
+    results.loading();
+    try {
+      response = await searchApi(query, searching.signal);
+    } catch (error) {
+      if (!isAbort(error)) results.failed();
+      return;
+    }
+    results.render(response);
+    results.markSelected(state.grave);
+    fields.facets(response.facets, state);
+    if (map) {
+      void map.setResults(response.hits);
+      if (fitNext && !state.grave && !state.bbox && !state.near) map.fitResults(response.hits);
+    }
+    fitNext = false;
+  }
+
+  let selecting: AbortController | undefined;
+  async function showSelection(fly = false) {
+    results.markSelected(state.grave);
+    if (!state.grave) {
+      selectedNow = null;
+      panel.hide();
+      void map?.select(null, null);
+      return;
+    }
+    if (selectedNow?.graveId !== state.grave) {
+      selecting?.abort();
+      selecting = new AbortController();
+      const id = state.grave;
+      panel.loading();
+      try {
+        selectedNow = selectedFromGrave(await graveApi(id, selecting.signal));
+      } catch (error) {
+        if (isAbort(error)) return;
+        selectedNow = null;
+        panel.notFound();
+        void map?.select(null, null);
+        return;
+      }
+      if (state.grave !== id) return;
+    }
+    panel.show(selectedNow!);
+    void map?.select(selectedNow!.graveId, selectedNow!.location);
+    // A shared link with a grave and no view: go to the grave.
+    if ((fly || !state.map) && selectedNow!.location) map?.flyTo(selectedNow!.location);
+  }
+
+  // --- what a person does --------------------------------------------------------------------
+
+  async function selectHit(hit: SearchHit, options: { fly: boolean }) {
+    const grave = graveOf(hit);
+    if (!grave) return;
+    selectedNow = selectedFromHit(hit, grave);
+    state = { ...state, grave };
+    writeUrl('push');
+    await showSelection(options.fly);
+    if (options.fly && hit.location) map?.flyTo(hit.location, GRAVE_ZOOM);
+    byId('selected').focus({ preventScroll: true });
+  }
+
+  async function pickSuggestion(suggestion: Suggestion) {
+    state = { ...state, q: suggestion.label, page: 1 };
+    writeUrl('push');
+    fields.write(state);
+    await runSearch();
+    const hit = results.hits.find((h) => h.kind === suggestion.kind && h.id === suggestion.id);
+    if (hit && graveOf(hit)) return selectHit(hit, { fly: true });
+    // Not on the first page of results: ask the record itself where its grave is.
+    try {
+      const grave = suggestion.kind === 'grave' ? suggestion.id : (await martyrApi(suggestion.id)).grave?.id;
+      if (grave) {
+        update({ grave }, 'replace');
+        await showSelection(true);
+      }
+    } catch {
+      /* the list of results is still there */
+    }
+  }
+
+  function onlyCemetery(cemetery: { id: number; name: string }) {
+    cemeteryName = cemetery.name;
+    fitNext = true;
+    update({ cemetery: cemetery.id, page: 1 }, 'push');
+  }
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    suggestions.cancel();
+    const change = fields.read();
+    if (!change) return;
+    fitNext = true;
+    update({ ...change, page: 1 }, 'push');
+  });
+
+  fields.onChange(() => {
+    const change = fields.read();
+    if (!change) return;
+    fitNext = true;
+    update({ ...change, q: state.q, page: 1 }, 'push');
+  });
+
+  fields.onClear(() => {
+    cemeteryName = null;
+    update({ province: null, birthYear: null, deathYear: null, unit: null, cemetery: null, hasPhoto: false, bbox: null, near: null, page: 1 }, 'push');
+  });
+
+  byId('search-area').addEventListener('click', () => {
+    if (!map) return;
+    update({ bbox: map.bbox(), near: null, page: 1 }, 'push');
+  });
+
+  const nearMe = byId<HTMLButtonElement>('near-me');
+  nearMe.addEventListener('click', () => {
+    if (!('geolocation' in navigator)) {
+      byId('result-status').textContent = t('map.nearMe.denied');
+      return;
+    }
+    byId('result-status').textContent = t('map.nearMe.locating');
+    navigator.geolocation.getCurrentPosition(
+      (position) => {
+        const { latitude, longitude } = position.coords;
+        update({ near: `${latitude.toFixed(4)},${longitude.toFixed(4)}`, bbox: null, page: 1 }, 'push');
+        map?.flyTo({ lat: latitude, lng: longitude }, 11);
+      },
+      () => (byId('result-status').textContent = t('map.nearMe.denied')),
+      { timeout: 15_000, maximumAge: 300_000 },
+    );
+  });
+
+  const oldProvinces = byId<HTMLInputElement>('provinces-2024');
+  oldProvinces.checked = state.oldProvinces;
+  oldProvinces.addEventListener('change', () => update({ oldProvinces: oldProvinces.checked }, 'push'));
+
+  sheetToggle.hidden = false;
+  sheetToggle.addEventListener('click', () => {
+    const open = !app.classList.contains('sheet-open');
+    app.classList.toggle('sheet-open', open);
+    sheetToggle.setAttribute('aria-expanded', String(open));
+    sheetToggle.textContent = t(open ? 'map.sheet.close' : 'map.sheet.open');
+  });
+
+  window.addEventListener('popstate', () => {
+    const next = parseState(location.search);
+    const viewChanged = JSON.stringify(next.map) !== JSON.stringify(state.map);
+    state = next;
+    oldProvinces.checked = state.oldProvinces;
+    if (viewChanged && state.map) map?.jumpTo(state.map);
+    writeUrl('replace');
+    void show();
+  });
+
+  // --- the map -------------------------------------------------------------------------------
+
+  try {
+    map = createMap({
+      container: byId('map'),
+      styleUrl: config.styleUrl,
+      view: state.map,
+      oldProvinces: state.oldProvinces,
+      handlers: {
+        onMove: (view) => {
+          state = { ...state, map: view };
+          writeUrl('replace');
+        },
+        onGrave: (grave) => {
+          const hit = results.hits.find((h) => graveOf(h) === grave);
+          if (hit) void selectHit(hit, { fly: false });
+          else update({ grave }, 'push');
+        },
+        onResult: (index) => {
+          const hit = results.hits[index];
+          if (hit) void selectHit(hit, { fly: true });
+        },
+        onOnlyCemetery: onlyCemetery,
+      },
+    });
+  } catch (error) {
+    console.warn('the map could not start', error);
+    app.classList.add('no-map');
+    message.textContent = t('map.unavailable');
+    message.hidden = false;
+  }
+
+  // First results fit the map only when the URL did not say where to look.
+  fitNext = !state.map && !state.grave;
+  writeUrl('replace');
+  void show();
+  void map?.ready.then(() => {
+    if (response) void map?.setResults(response.hits);
+  });
+  if (state === EMPTY_STATE) input.focus();
+}

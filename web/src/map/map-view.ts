@@ -1,0 +1,190 @@
+/**
+ * The MapLibre map: the style from the server (tiles/style.json), the search results as a GeoJSON
+ * source, and what is selected or hovered shown through the style's own highlight layers
+ * (`graves-hover`, `graves-selected`: the graves layer filtered by id; `results-active`;
+ * `selection-point` below zoom 15, where single graves are not drawn).
+ */
+import { LngLatBounds, Map as MapLibreMap, NavigationControl, Popup, ScaleControl, type FilterSpecification, type GeoJSONSource, type LngLat, type LngLatBoundsLike } from 'maplibre-gl';
+import type { SearchHit } from './api.js';
+import { h } from './dom.js';
+import { formatNumber, t } from './i18n.js';
+import { mapLabels } from './labels.js';
+import { graveOf } from './results.js';
+import type { MapView } from './state.js';
+
+/** Mainland Vietnam with a margin: the first view when the URL has none. */
+const VIETNAM: LngLatBoundsLike = [[102.1, 8.4], [109.6, 23.4]];
+/** The zoom a selected grave is shown at: single graves are drawn from 15. */
+export const GRAVE_ZOOM = 17;
+
+const NOTHING: FilterSpecification = ['boolean', false];
+const byId = (id: number): FilterSpecification => ['==', ['id'], id];
+
+export type MapHandlers = {
+  /** The view changed (after the person or the page moved it). */
+  onMove(view: MapView): void;
+  onGrave(graveId: number): void;
+  onResult(index: number): void;
+  onOnlyCemetery(cemetery: { id: number; name: string }): void;
+};
+
+type Options = { container: HTMLElement; styleUrl: string; view: MapView | null; oldProvinces: boolean; handlers: MapHandlers };
+
+/** Starts the map; throws when the browser cannot (no WebGL 2), which the page reports. */
+export function createMap({ container, styleUrl, view, oldProvinces, handlers }: Options) {
+  const map = new MapLibreMap({
+    container,
+    style: styleUrl,
+    ...(view ? { center: [view.lng, view.lat], zoom: view.zoom } : { bounds: VIETNAM, fitBoundsOptions: { padding: 10 } }),
+    minZoom: 3,
+    maxZoom: 20,
+    dragRotate: false,
+    pitchWithRotate: false,
+    touchPitch: false,
+    attributionControl: false,
+    locale: {
+      'Map.Title': t('map.canvas'),
+      'NavigationControl.ZoomIn': t('map.zoomIn'),
+      'NavigationControl.ZoomOut': t('map.zoomOut'),
+      'NavigationControl.ResetBearing': t('map.resetBearing'),
+      'Popup.Close': t('map.close'),
+      'AttributionControl.ToggleAttribution': t('map.attribution'),
+    },
+  });
+  map.touchZoomRotate.disableRotation();
+  map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-right');
+
+  let old = oldProvinces;
+  let hovered: { index: number | null; grave: number | null } = { index: null, grave: null };
+  let selected: { grave: number | null; location: { lat: number; lng: number } | null } = { grave: null, location: null };
+  let popup: Popup | null = null;
+
+  const ready = new Promise<void>((resolve) => map.once('load', () => resolve()));
+  const labels = ready.then(() => mapLabels(map, { oldProvinces: () => old }));
+
+  function applyProvinces() {
+    map.setLayoutProperty('province-lines', 'visibility', old ? 'none' : 'visible');
+    map.setLayoutProperty('province-lines-2024', 'visibility', old ? 'visible' : 'none');
+    map.setLayoutProperty('district-lines-2024', 'visibility', old ? 'visible' : 'none');
+    void labels.then((l) => l.invalidate());
+  }
+
+  function applyHighlights() {
+    map.setFilter('results-active', hovered.index === null ? NOTHING : ['==', ['get', 'index'], hovered.index]);
+    map.setFilter('graves-hover', hovered.grave === null ? NOTHING : byId(hovered.grave));
+    map.setFilter('graves-selected', selected.grave === null ? NOTHING : byId(selected.grave));
+    (map.getSource('selection') as GeoJSONSource).setData({
+      type: 'FeatureCollection',
+      features: selected.location
+        ? [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [selected.location.lng, selected.location.lat] } }]
+        : [],
+    });
+  }
+
+  void ready.then(() => {
+    applyProvinces();
+    applyHighlights();
+    const pointer = (layer: string) => {
+      map.on('mouseenter', layer, () => (map.getCanvas().style.cursor = 'pointer'));
+      map.on('mouseleave', layer, () => (map.getCanvas().style.cursor = ''));
+    };
+    ['graves', 'grave-counts', 'cemetery-points', 'results'].forEach(pointer);
+
+    map.on('click', (event) => {
+      // The most specific thing under the pointer wins: a grave, a result, a cemetery, a count.
+      const [feature] = map.queryRenderedFeatures(event.point, { layers: ['graves', 'results', 'cemetery-points', 'grave-counts'] });
+      if (!feature) return;
+      const layer = feature.layer.id;
+      if (layer === 'graves' && typeof feature.id === 'number') handlers.onGrave(feature.id);
+      else if (layer === 'results') handlers.onResult(Number(feature.properties.index));
+      else if (layer === 'cemetery-points') showCemetery(feature.id as number, feature.properties, event.lngLat);
+      else if (layer === 'grave-counts') {
+        const level = String(feature.properties.level);
+        map.flyTo({ center: event.lngLat, zoom: level === 'province' ? 9 : level === 'cemetery' ? 14 : 16 });
+      }
+    });
+  });
+
+  function showCemetery(id: number, properties: Record<string, unknown>, at: LngLat) {
+    const name = String(properties.name ?? '');
+    const only = h('button', { type: 'button', class: 'secondary' }, t('map.onlyCemetery'));
+    only.addEventListener('click', () => {
+      popup?.remove();
+      handlers.onOnlyCemetery({ id, name });
+    });
+    const zoom = h('button', { type: 'button', class: 'secondary' }, t('map.zoomToCemetery'));
+    zoom.addEventListener('click', () => {
+      popup?.remove();
+      map.flyTo({ center: at, zoom: 16 });
+    });
+    const content = h(
+      'div',
+      { class: 'cemetery-popup' },
+      h('h2', {}, name),
+      h('p', {}, t('map.cemeteryGraves', { identified: formatNumber(Number(properties.identified ?? 0)), unidentified: formatNumber(Number(properties.unidentified ?? 0)) })),
+      h('p', {}, h('a', { href: `/nghia-trang/${id}` }, t('map.openCemetery'))),
+      h('p', { class: 'popup-actions' }, zoom, only),
+    );
+    popup?.remove();
+    popup = new Popup({ maxWidth: '18rem', focusAfterOpen: true }).setLngLat(at).setDOMContent(content).addTo(map);
+  }
+
+  map.on('moveend', () => handlers.onMove(currentView()));
+
+  function currentView(): MapView {
+    const center = map.getCenter();
+    return { zoom: map.getZoom(), lat: center.lat, lng: center.lng };
+  }
+
+  return {
+    ready,
+    currentView,
+    /** The visible area as /api/search's bbox: minLng,minLat,maxLng,maxLat. */
+    bbox(): string {
+      const b = map.getBounds();
+      const clamp = (v: number, limit: number) => Math.max(-limit, Math.min(limit, v)).toFixed(5);
+      return [clamp(b.getWest(), 180), clamp(b.getSouth(), 90), clamp(b.getEast(), 180), clamp(b.getNorth(), 90)].join(',');
+    },
+    async setResults(hits: SearchHit[]) {
+      await ready;
+      (map.getSource('results') as GeoJSONSource).setData({
+        type: 'FeatureCollection',
+        features: hits.flatMap((hit, index) =>
+          hit.location ? [{ type: 'Feature' as const, properties: { index, grave: graveOf(hit) ?? 0 }, geometry: { type: 'Point' as const, coordinates: [hit.location.lng, hit.location.lat] } }] : [],
+        ),
+      });
+    },
+    /** Brings every located result into view (after a new search the person typed). */
+    fitResults(hits: SearchHit[]) {
+      const located = hits.filter((hit) => hit.location);
+      if (!located.length) return;
+      const bounds = new LngLatBounds();
+      for (const hit of located) bounds.extend([hit.location!.lng, hit.location!.lat]);
+      map.fitBounds(bounds, { padding: 60, maxZoom: located.length === 1 ? GRAVE_ZOOM : 14, duration: 600 });
+    },
+    async hover(index: number | null, grave: number | null) {
+      hovered = { index, grave };
+      await ready;
+      applyHighlights();
+    },
+    async select(grave: number | null, location: { lat: number; lng: number } | null) {
+      selected = { grave, location };
+      await ready;
+      applyHighlights();
+    },
+    flyTo(location: { lat: number; lng: number }, zoom = GRAVE_ZOOM) {
+      map.flyTo({ center: [location.lng, location.lat], zoom: Math.max(zoom, map.getZoom()), essential: true });
+    },
+    jumpTo(view: MapView) {
+      map.jumpTo({ center: [view.lng, view.lat], zoom: view.zoom });
+    },
+    async setOldProvinces(value: boolean) {
+      old = value;
+      await ready;
+      applyProvinces();
+    },
+  };
+}
+
+export type MapController = ReturnType<typeof createMap>;
