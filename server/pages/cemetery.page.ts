@@ -70,7 +70,7 @@ export function cemeteryView(data: CemeteryPageData, ctx: ViewContext, provinceS
     total: counts.total.toLocaleString(locale === 'vi' ? 'vi-VN' : 'en-GB'),
     identified: counts.identified.toLocaleString(locale === 'vi' ? 'vi-VN' : 'en-GB'),
   });
-  const head = pageHead(ctx, { title, description, path: record.url });
+  const head = pageHead(ctx, { title, description, path: list.page > 1 ? `${record.url}?page=${list.page}` : record.url });
   const sections = data.plan.sections.filter((s) => s.polygon);
   const hasPlan = data.plan.boundary.length > 0 || sections.length > 0;
   const point = { lat: record.location.lat, lng: record.location.lng };

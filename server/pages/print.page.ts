@@ -22,6 +22,7 @@ export function martyrPrintView(view: MartyrView, locale: Locale) {
     sheet: {
       kind: translate(locale, 'page.martyr.kind'),
       heading: m.name,
+      headingIsData: true,
       subheading: m.aliases ? translate(locale, 'page.martyr.aliasLine', { aliases: m.aliases }) : null,
       facts: facts(locale, [
         ['page.martyr.born', m.birth],
@@ -47,6 +48,7 @@ export function gravePrintView(view: GraveView, locale: Locale) {
     sheet: {
       kind: translate(locale, 'page.grave.kind'),
       heading: view.title,
+      headingIsData: false,
       subheading: g.stateLabel,
       facts: facts(locale, [
         ['page.grave.buried', view.martyrs.map((m) => (m.lifeSpan ? `${m.name} (${m.lifeSpan})` : m.name)).join('; ') || null],

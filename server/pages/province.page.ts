@@ -70,7 +70,7 @@ export function provinceView(data: ProvincePageData, ctx: ViewContext, page: num
   const cemeteries = data.cemeteries.rows.map(publicCemetery);
   const title = name;
   const description = translate(locale, 'page.province.description', { name, count: data.cemeteries.total });
-  const head = pageHead(ctx, { title, description, path });
+  const head = pageHead(ctx, { title, description, path: page > 1 ? `${path}?page=${page}` : path });
   const unchanged = origins.oldProvinces.length === 1 && sameName(origins.oldProvinces[0]!.name, province.name);
   return {
     ...head,

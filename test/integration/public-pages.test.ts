@@ -74,7 +74,7 @@ describe('public pages', () => {
       expect(res.status).toBe(200);
       expect(res.type).toBe('text/html');
       const html = res.text;
-      expect(html).toContain('<h1>Nguyễn Văn Thành</h1>');
+      expect(html).toContain('<h1 lang="vi">Nguyễn Văn Thành</h1>');
       expect(html).toContain('05/1948');
       expect(html).toContain('12/03/1968');
       expect(html).toContain('Thạch Kim, Thạch Hà, Hà Tĩnh');
@@ -161,7 +161,7 @@ describe('public pages', () => {
       const html = res.text;
       expect(html).toContain('<body class="print-view">');
       expect(html).toContain('<article class="sheet">');
-      expect(html).toContain('<h1>Nguyễn Văn Thành</h1>');
+      expect(html).toContain('<h1 lang="vi">Nguyễn Văn Thành</h1>');
       expect(html).toContain('xã Đông Hưng, huyện Đông Hưng, tỉnh Thái Bình');
       expect(html).toContain('<dt>Khu</dt><dd>A</dd>');
       expect(html).toMatch(/<dt>Mộ số<\/dt><dd>1<\/dd>/);
@@ -191,7 +191,7 @@ describe('public pages', () => {
       expect(html).toContain('Mặt trận Quảng Trị');
       expect(html).toContain('Xin thông tin về phần mộ này');
       expect(html).toContain(`href="/gui-thong-tin?grave=${fx.graves.partial}"`);
-      expect(html).toContain('<blockquote class="inscription">LIỆT SĨ\nHÙNG\nE209 F312\n1972</blockquote>');
+      expect(html).toContain('<blockquote class="inscription" lang="vi">LIỆT SĨ\nHÙNG\nE209 F312\n1972</blockquote>');
       expect(html).toContain(`<link rel="canonical" href="http://${HOST}/mo/${fx.graves.partial}">`);
       expect(html).toMatch(/href="geo:16\.\d+,106\.\d+/);
       expect(html).toMatch(/<svg class="qr"/);
@@ -243,7 +243,7 @@ describe('public pages', () => {
       const res = await page(url());
       expect(res.status).toBe(200);
       const html = res.text;
-      expect(html).toContain('<h1>Nghĩa trang liệt sĩ Quốc gia Trường Sơn</h1>');
+      expect(html).toContain('<h1 lang="vi">Nghĩa trang liệt sĩ Quốc gia Trường Sơn</h1>');
       expect(html).toContain('Nghĩa trang liệt sĩ · Cấp quốc gia');
       expect(html).toContain('href="/tinh/quang-tri"');
       expect(html).toMatch(/<dt>Tổng số<\/dt><dd>\d+<\/dd>/);
@@ -266,6 +266,7 @@ describe('public pages', () => {
       expect(second.status).toBe(200);
       expect(second.text).toContain('Trang 2 / 2');
       expect(second.text).toContain('Hàng 9, mộ số 60');
+      expect(second.text).toContain(`<link rel="canonical" href="http://${HOST}${url()}?page=2">`);
     });
 
     it('finds graves by name without diacritics, and by plot', async () => {
