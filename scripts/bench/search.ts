@@ -1,0 +1,628 @@
+/**
+ * `npm run bench:search [-- --min-records N] [--skip-reindex] [--queries N] [--concurrency N]
+ * [--warmup N] [--seed S] [--queries-file F]`
+ *
+ * Measures search on whatever database the configuration points at (DATABASE_URL or the local
+ * default): the full index build (reindex into the live index), then a fixed list of realistic
+ * queries with 8 concurrent clients, three times: straight to Meilisearch, /api/search and
+ * /api/suggest of a server running as a child process (whose memory is sampled every 100 ms).
+ * Prints a table and writes bench/results/search.json; the query list goes to
+ * bench/results/search-queries.json so runs compare. Missing a target is a measurement, not a
+ * failure: the exit code is non-zero only when the benchmark itself could not run (or more than
+ * 1% of a phase's requests failed).
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, ROOT_DIR, type Config } from '../../server/config.js';
+import { createLogger } from '../../server/logger.js';
+import { startServices, type Services } from '../../server/portal.js';
+import { buildEngineQuery } from '../../server/search/meili-query.js';
+import { analyseQuery } from '../../server/search/query-text.js';
+import { reindex, type ReindexResult } from '../../server/search/reindex.js';
+import { searchSchema } from '../../server/search/search.schema.js';
+import { SetupError } from '../../server/setup/setup-error.js';
+import { hasDiacritics } from '../../server/text/vietnamese.js';
+import { cpuWindow } from './cpu.js';
+import { runLoad, timedFetch, type Outcome, type Sample } from './load.js';
+import { buildQueryList, type BenchQuery, type QueryList } from './queries.js';
+import { findMeiliPid, MemorySampler, startServer, type ServerUnderTest } from './server-process.js';
+import { ratio, round, summarize, type LatencySummary } from './stats.js';
+
+const USAGE =
+  'usage: npm run bench:search -- [--min-records N] [--skip-reindex] [--queries N] [--concurrency N] [--warmup N] [--seed S] [--queries-file F]';
+const RESULTS_DIR = path.join(ROOT_DIR, 'bench', 'results');
+const RESULTS_FILE = path.join(RESULTS_DIR, 'search.json');
+const QUERIES_FILE = path.join(RESULTS_DIR, 'search-queries.json');
+/** A phase with more failed requests than this share makes the run exit non-zero. */
+const MAX_ERROR_SHARE = 0.01;
+/** Above this share of the machine's CPU used by other processes during a phase, the run warns. */
+const FOREIGN_CPU_WARNING = 0.1;
+
+const TARGETS = { searchP95Ms: 50, searchVsDirectP95: 1.5, suggestP95Ms: 30, reindexMs: 600_000, reindexRecords: 1_000_000 };
+
+type Options = {
+  minRecords: number;
+  skipReindex: boolean;
+  queries: number;
+  concurrency: number;
+  warmup: number;
+  seed: string;
+  queriesFile: string | undefined;
+};
+
+function usageError(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+function wholeNumber(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d[\d_,]*$/.test(value)) usageError(`--${name} must be a whole number (got "${value}")`);
+  const n = Number(value.replace(/[_,]/g, ''));
+  if (n < min) usageError(`--${name} must be at least ${min} (got ${value})`);
+  return n;
+}
+
+function parseOptions(argv: string[]): Options {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        'min-records': { type: 'string' },
+        'skip-reindex': { type: 'boolean', default: false },
+        queries: { type: 'string' },
+        concurrency: { type: 'string' },
+        warmup: { type: 'string' },
+        seed: { type: 'string' },
+        'queries-file': { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    usageError((error as Error).message.split('\n')[0]!);
+  }
+  return {
+    minRecords: wholeNumber('min-records', values['min-records'], 1_000_000, 0),
+    skipReindex: values['skip-reindex'] ?? false,
+    queries: wholeNumber('queries', values.queries, 1200, 1),
+    concurrency: wholeNumber('concurrency', values.concurrency, 8, 1),
+    warmup: wholeNumber('warmup', values.warmup, 100, 0),
+    seed: values.seed?.trim() || 'liet-si',
+    queriesFile: values['queries-file'],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+const fmt = (n: number | null | undefined, digits = 1) => (n === null || n === undefined || !Number.isFinite(n) ? '–' : n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+const int = (n: number) => n.toLocaleString('en');
+const say = (line: string) => console.log(line);
+
+/** The database URL without its password. */
+function redactedUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+async function writeJson(file: string, value: unknown): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const partial = `${file}.${process.pid}.tmp`;
+  await writeFile(partial, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(partial, file);
+}
+
+type Dataset = {
+  martyrs: number;
+  publicMartyrs: number;
+  graves: number;
+  gravesWithoutIdentifiedMartyr: number;
+  cemeteries: number;
+  photos: number;
+  /** What search covers: public martyrs and the graves with no or partial identity (one document each). */
+  searchableRecords: number;
+  databaseBytes: number;
+  outboxPending: number;
+  indexDocuments?: number;
+  indexBytes?: number;
+};
+
+async function datasetCounts(services: Services): Promise<Dataset> {
+  const { rows } = await services.db.raw<{ rows: Record<string, string>[] }>(`
+    SELECT (SELECT count(*) FROM martyrs) AS martyrs,
+           (SELECT count(*) FROM martyrs WHERE is_public) AS public_martyrs,
+           (SELECT count(*) FROM graves) AS graves,
+           (SELECT count(*) FROM graves WHERE state <> 'identified') AS unidentified,
+           (SELECT count(*) FROM cemeteries) AS cemeteries,
+           (SELECT count(*) FROM photos) AS photos,
+           (SELECT count(*) FROM search_outbox WHERE processed_at IS NULL) AS outbox,
+           pg_database_size(current_database()) AS bytes`);
+  const r = rows[0]!;
+  const n = (k: string) => Number(r[k] ?? 0);
+  return {
+    martyrs: n('martyrs'),
+    publicMartyrs: n('public_martyrs'),
+    graves: n('graves'),
+    gravesWithoutIdentifiedMartyr: n('unidentified'),
+    cemeteries: n('cemeteries'),
+    photos: n('photos'),
+    searchableRecords: n('public_martyrs') + n('unidentified'),
+    databaseBytes: n('bytes'),
+    outboxPending: n('outbox'),
+  };
+}
+
+type MeiliHttp = { url: string; key: string | undefined };
+
+async function meiliGet<T>(meili: MeiliHttp, pathname: string): Promise<T> {
+  const response = await fetch(`${meili.url}${pathname}`, {
+    headers: meili.key ? { Authorization: `Bearer ${meili.key}` } : {},
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!response.ok) throw new Error(`Meilisearch ${pathname}: HTTP ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/**
+ * Waits until nothing is being indexed: no pending outbox rows (the server under test drains them)
+ * and no Meilisearch task enqueued or processing. Stops with an error when nothing moves for 3 minutes.
+ */
+async function waitForQuiet(services: Services, meili: MeiliHttp, label: string): Promise<number> {
+  const started = Date.now();
+  let lastChange = Date.now();
+  let lastPending = Number.POSITIVE_INFINITY;
+  let lastReport = 0;
+  for (;;) {
+    const { rows } = await services.db.raw<{ rows: { n: string }[] }>('SELECT count(*) AS n FROM search_outbox WHERE processed_at IS NULL');
+    const pending = Number(rows[0]?.n ?? 0);
+    const tasks = await meiliGet<{ total?: number; results: unknown[] }>(meili, '/tasks?statuses=enqueued,processing&limit=1');
+    const busy = tasks.total ?? tasks.results.length;
+    if (pending === 0 && busy === 0) return Date.now() - started;
+    if (pending < lastPending) {
+      lastPending = pending;
+      lastChange = Date.now();
+    }
+    if (busy > 0) lastChange = Math.max(lastChange, Date.now() - 1);
+    if (Date.now() - lastChange > 180_000) {
+      throw new Error(`${label}: ${int(pending)} search outbox rows stay pending and Meilisearch is idle; is the server's outbox drain failing? (see [server] lines above)`);
+    }
+    if (Date.now() - lastReport > 10_000) {
+      lastReport = Date.now();
+      say(`  waiting for indexing to finish before ${label}: ${int(pending)} outbox rows pending, ${int(busy)} Meilisearch tasks (${Math.round((Date.now() - started) / 1000)} s)`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phases
+
+type Check = {
+  /** The source record is among the results (first page of /api/search, suggestions). */
+  found?: (body: Buffer, query: BenchQuery) => boolean;
+  empty: (body: Buffer) => boolean;
+  degraded?: (body: Buffer) => boolean;
+  /** The time the answering service says it spent (Meilisearch processingTimeMs, the API's tookMs). */
+  reported?: { field: string; read: (body: Buffer) => number | undefined };
+};
+
+/** A number field of a JSON body, found without parsing the whole of it. */
+const numberField = (field: string) => (body: Buffer) => {
+  const match = new RegExp(`"${field}":(\\d+(?:\\.\\d+)?)`).exec(body.toString('utf8'));
+  return match ? Number(match[1]) : undefined;
+};
+
+type PhaseResult = LatencySummary & {
+  /** Requests whose answer held no hit at all. */
+  empty: number;
+  /** Share of requests whose source record came back, when it applies. */
+  foundShare: number | null;
+  /** Answers from the PostgreSQL fallback (Meilisearch did not answer the server in time). */
+  degraded: number | null;
+  meanResponseBytes: number;
+  /** Percentiles of the time the service itself reported: the rest of the latency is HTTP, queueing and the client. */
+  reportedMs: { field: string; p50: number; p95: number; p99: number; mean: number } | null;
+  byKind: Record<string, { n: number; p50: number; p95: number; empty: number }>;
+  /** Share of the machine's CPU that other processes used while this phase was measured (0-1). */
+  foreignCpuShare: number | null;
+  slowest: Array<{ ms: number; kind: string; q: string }>;
+  errorExamples: string[];
+};
+
+function analysePhase(queries: readonly BenchQuery[], samples: Sample[], wallMs: number, check: Check): Omit<PhaseResult, 'foreignCpuShare'> {
+  const ok = samples.filter((s) => s.outcome.ok);
+  const failed = samples.filter((s) => !s.outcome.ok);
+  const summary = summarize(
+    ok.map((s) => s.ms),
+    failed.length,
+    wallMs,
+  );
+  const bodyOf = (s: Sample) => s.outcome.body ?? Buffer.alloc(0);
+  const empty = ok.filter((s) => check.empty(bodyOf(s))).length;
+  const found = check.found ? ok.filter((s) => check.found!(bodyOf(s), queries[s.index]!)).length : null;
+  const degraded = check.degraded ? ok.filter((s) => check.degraded!(bodyOf(s))).length : null;
+  const byKind: PhaseResult['byKind'] = {};
+  const kinds = [...new Set(queries.map((q) => q.kind))].sort();
+  for (const kind of kinds) {
+    const of = ok.filter((s) => queries[s.index]!.kind === kind);
+    const k = summarize(
+      of.map((s) => s.ms),
+      0,
+      1,
+    );
+    byKind[kind] = { n: of.length, p50: k.p50, p95: k.p95, empty: of.filter((s) => check.empty(bodyOf(s))).length };
+  }
+  let reportedMs: PhaseResult['reportedMs'] = null;
+  if (check.reported) {
+    const values = ok.map((s) => check.reported!.read(bodyOf(s))).filter((v): v is number => v !== undefined);
+    const r = summarize(values, 0, 1);
+    reportedMs = { field: check.reported.field, p50: r.p50, p95: r.p95, p99: r.p99, mean: r.mean };
+  }
+  const slowest = [...ok]
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 10)
+    .map((s) => ({ ms: round(s.ms), kind: queries[s.index]!.kind, q: queries[s.index]!.q }));
+  return {
+    ...summary,
+    empty,
+    foundShare: found === null || !ok.length ? null : round(found / ok.length, 3),
+    degraded,
+    meanResponseBytes: ok.length ? Math.round(ok.reduce((a, s) => a + bodyOf(s).length, 0) / ok.length) : 0,
+    reportedMs,
+    byKind,
+    slowest,
+    errorExamples: [...new Set(failed.map((s) => `${s.outcome.error ?? 'error'}${s.outcome.body ? `: ${s.outcome.body.toString('utf8').slice(0, 200)}` : ''}`))].slice(0, 5),
+  };
+}
+
+async function runPhase(
+  name: string,
+  queries: readonly BenchQuery[],
+  options: Options,
+  samplers: MemorySampler[],
+  send: (query: BenchQuery) => Promise<{ ms: number; outcome: Outcome }>,
+  check: Check,
+): Promise<PhaseResult> {
+  for (const s of samplers) s.enter(`${name} warm-up`);
+  const warm = queries.slice(0, Math.min(options.warmup, queries.length));
+  if (warm.length) await runLoad(warm, options.concurrency, send);
+  for (const s of samplers) s.enter(name);
+  const cpu = await cpuWindow([process.pid, ...samplers.map((s) => s.pid)]);
+  const { samples, wallMs } = await runLoad(queries, options.concurrency, send);
+  const foreignCpuShare = await cpu.foreignShare();
+  for (const s of samplers) s.enter('idle');
+  const result = { ...analysePhase(queries, samples, wallMs, check), foreignCpuShare };
+  say(
+    `  ${name}: ${int(result.n)} requests in ${fmt(wallMs / 1000)} s, p50 ${fmt(result.p50)} ms, p95 ${fmt(result.p95)} ms, ${int(result.errors)} errors` +
+      (foreignCpuShare === null ? '' : `; other processes used ${fmt(foreignCpuShare * 100, 0)}% of the CPU`),
+  );
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function loadQueries(file: string): Promise<QueryList> {
+  const list = JSON.parse(await readFile(file, 'utf8')) as QueryList;
+  if (!Array.isArray(list.queries) || !list.queries.every((q) => typeof q.q === 'string' && typeof q.suggest === 'string')) {
+    throw new SetupError(`${file} is not a query list written by this benchmark`);
+  }
+  return list;
+}
+
+async function main(options: Options, config: Config): Promise<number> {
+  const logger = createLogger(config.logLevel);
+  const startedAt = new Date();
+  const databaseLabel = `${redactedUrl(config.databaseUrl)}${config.databaseIsLocalDefault ? ' (the default local database; set DATABASE_URL for another)' : ' (DATABASE_URL)'}`;
+  // npm sets npm_lifecycle_event to the script's name: `npm run bench` runs this one for now.
+  if (process.env.npm_lifecycle_event === 'bench') say('npm run bench: only the search benchmark exists so far (tiles and photos will follow); running it.');
+  say(`Search benchmark on ${databaseLabel}`);
+
+  const services = await startServices(config, logger, { reuseRunningMeili: true });
+  let server: ServerUnderTest | undefined;
+  let meiliSampler: MemorySampler | undefined;
+  const cleanup = async () => {
+    await server?.stop().catch(() => undefined);
+    await meiliSampler?.stop();
+    await services.close().catch(() => undefined);
+  };
+  const onSignal = () => {
+    say('interrupted: stopping the server under test');
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const meili: MeiliHttp = { url: services.meiliUrl, key: services.meili.config.apiKey };
+    const meiliOwn = services.meiliProcess ? 'started by this benchmark' : config.meiliUrl ? 'MEILI_URL' : 'the running one of this checkout';
+    const version = await meiliGet<{ pkgVersion: string }>(meili, '/version');
+    say(`Meilisearch ${version.pkgVersion} at ${meili.url} (${meiliOwn}), index "${config.meiliIndex}"`);
+
+    const before = await datasetCounts(services);
+    say(
+      `records: ${int(before.searchableRecords)} searchable (${int(before.publicMartyrs)} public martyrs of ${int(before.martyrs)}, ` +
+        `${int(before.gravesWithoutIdentifiedMartyr)} graves without an identified martyr of ${int(before.graves)}), ${int(before.cemeteries)} cemeteries`,
+    );
+    if (before.searchableRecords < options.minRecords) {
+      console.error(
+        `Refusing: ${redactedUrl(config.databaseUrl)} holds ${int(before.searchableRecords)} searchable records, fewer than --min-records ${int(options.minRecords)} ` +
+          `(load 1M with \`npm run seed -- --graves 1000000 --reset\`, or pass --min-records 0 for a quick run).`,
+      );
+      return 1;
+    }
+    if (before.publicMartyrs === 0) throw new SetupError('the database has no public martyrs: there is nothing to build queries from');
+
+    // 1. The index build.
+    let reindexResult: (ReindexResult & { progress: Array<{ s: number; documents: number }> }) | null = null;
+    if (options.skipReindex) {
+      say('reindex: skipped (--skip-reindex)');
+    } else {
+      say(`reindex: rebuilding "${config.meiliIndex}" from PostgreSQL (${int(before.searchableRecords)} documents)...`);
+      const progress: Array<{ s: number; documents: number }> = [];
+      const t0 = Date.now();
+      let lastReport = 0;
+      const result = await reindex(services.db, services.meili, config.meiliIndex, logger, (documents) => {
+        const s = (Date.now() - t0) / 1000;
+        if (s - lastReport >= 10) {
+          lastReport = s;
+          progress.push({ s: round(s, 1), documents });
+          say(`  ${int(documents)} documents sent (${fmt(s)} s, ${int(Math.round(documents / s))} docs/s)`);
+        }
+      });
+      reindexResult = { ...result, progress };
+      say(`reindex: ${int(result.documents)} documents in ${fmt(result.ms / 1000)} s = ${int(result.docsPerSecond)} docs/s`);
+    }
+    const stats = await services.meili.index(config.meiliIndex).getStats();
+    const dataset: Dataset = { ...before, indexDocuments: stats.numberOfDocuments, indexBytes: stats.rawDocumentDbSize };
+    if (!stats.numberOfDocuments) throw new SetupError(`the index "${config.meiliIndex}" is empty: run without --skip-reindex`);
+
+    // 2. The query list.
+    let list: QueryList;
+    if (options.queriesFile) {
+      list = await loadQueries(path.resolve(options.queriesFile));
+      say(`queries: ${int(list.count)} from ${options.queriesFile}`);
+    } else {
+      list = await buildQueryList(services.db, options.queries, options.seed, `${int(before.publicMartyrs)} public martyrs, every k-th by id, seed "${options.seed}"`);
+      await writeJson(QUERIES_FILE, list);
+      say(`queries: ${int(list.count)} (${Object.entries(list.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}) written to ${path.relative(ROOT_DIR, QUERIES_FILE)}`);
+    }
+    if (list.count < 1000) say(`  note: fewer than 1,000 queries (${list.count}); the issue asks for at least 1,000`);
+    const queries = list.queries;
+
+    // 3. The server under test, as a child process.
+    const meiliPid = services.meiliProcess?.pid ?? (config.meiliUrl ? undefined : await findMeiliPid(config.dataDir));
+    meiliSampler = meiliPid ? new MemorySampler(meiliPid).start() : undefined;
+    const serverEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      MEILI_URL: meili.url,
+      MEILI_MASTER_KEY: meili.key ?? '',
+      MEILI_INDEX: config.meiliIndex,
+      LOG_LEVEL: 'warn',
+      NODE_ENV: process.env.NODE_ENV || 'production',
+      // The demo loader of `npm start` is not involved: server/main.ts only serves.
+    };
+    const serverStarted = Date.now();
+    server = await startServer({ rootDir: ROOT_DIR, env: serverEnv });
+    const rssAfterReadyMb = Math.round(server.memory.lastRssKb / 102.4) / 10;
+    say(`server under test: pid ${server.pid} at ${server.url}, ready in ${fmt((Date.now() - serverStarted) / 1000)} s (NODE_ENV=${serverEnv.NODE_ENV}, RSS ${fmt(rssAfterReadyMb)} MB)`);
+
+    // Changes still in the outbox (a seed writes one row per record) are drained by the server;
+    // they must be indexed before measuring, or the load competes with indexing.
+    const settleMs = await waitForQuiet(services, meili, 'the load');
+    if (settleMs > 1000) say(`  indexing settled after ${fmt(settleMs / 1000)} s`);
+
+    // 4. Load: straight to Meilisearch, then /api/search, then /api/suggest.
+    say(`load: ${int(queries.length)} queries per phase, ${options.concurrency} concurrent client${options.concurrency === 1 ? '' : 's'}, ${options.warmup} warm-up requests first (not counted)`);
+    const samplers = [server.memory, ...(meiliSampler ? [meiliSampler] : [])];
+    const headers = { 'Content-Type': 'application/json', ...(meili.key ? { Authorization: `Bearer ${meili.key}` } : {}) };
+    const directBodies = new Map<BenchQuery, string>();
+    for (const query of queries) {
+      // What search.service.ts does before it calls Meilisearch: the same text, filters, facets,
+      // limit (the re-rank window when diacritics are typed), highlighting and locales.
+      const request = searchSchema.parse({ q: query.q });
+      const analysed = analyseQuery(request.q, services.provinces);
+      const engine = buildEngineQuery(request, analysed.text, undefined, hasDiacritics(analysed.nameText));
+      directBodies.set(query, JSON.stringify({ q: engine.q, ...engine.params }));
+    }
+    const searchUrl = `${meili.url}/indexes/${encodeURIComponent(config.meiliIndex)}/search`;
+    const martyrHit = (body: Buffer, q: BenchQuery) => body.includes(`"kind":"martyr","id":${q.martyrId},`);
+
+    const direct = await runPhase(
+      'direct Meilisearch search',
+      queries,
+      options,
+      samplers,
+      (query) => timedFetch(searchUrl, { method: 'POST', headers, body: directBodies.get(query)! }),
+      { empty: (body) => body.includes('"hits":[]'), reported: { field: 'processingTimeMs', read: numberField('processingTimeMs') } },
+    );
+    await waitForQuiet(services, meili, '/api/search');
+    const search = await runPhase(
+      '/api/search',
+      queries,
+      options,
+      samplers,
+      (query) => timedFetch(`${server!.url}/api/search?q=${encodeURIComponent(query.q)}`),
+      {
+        empty: (body) => body.includes('"hits":[]'),
+        found: martyrHit,
+        degraded: (body) => body.includes('"degraded":true'),
+        reported: { field: 'tookMs', read: numberField('tookMs') },
+      },
+    );
+    await waitForQuiet(services, meili, '/api/suggest');
+    const suggest = await runPhase(
+      '/api/suggest',
+      queries,
+      options,
+      samplers,
+      (query) => timedFetch(`${server!.url}/api/suggest?q=${encodeURIComponent(query.suggest)}`),
+      { empty: (body) => body.includes('"suggestions":[]'), found: martyrHit, degraded: (body) => body.includes('"degraded":true') },
+    );
+
+    const exit = await server.stop();
+    await meiliSampler?.stop();
+    const serverPeakMb = server.memory.peakMb();
+    const peakByPhaseMb = Object.fromEntries(Object.entries(server.memory.peakRssKbByPhase).map(([k, v]) => [k, Math.round(v / 102.4) / 10]));
+    // Start-up includes draining the outbox, which can cost far more memory than answering searches.
+    const peakDuringLoadMb = Math.max(0, ...Object.entries(peakByPhaseMb).filter(([k]) => k !== 'start-up').map(([, v]) => v));
+
+    // 5. Results.
+    const ratios = { searchP50: ratio(search.p50, direct.p50), searchP95: ratio(search.p95, direct.p95), searchP99: ratio(search.p99, direct.p99) };
+    const reindexApplies = dataset.searchableRecords >= TARGETS.reindexRecords;
+    const targets = [
+      { name: 'API search p95 < 50 ms', measured: search.p95, unit: 'ms', pass: search.p95 < TARGETS.searchP95Ms },
+      { name: 'API search p95 ≤ 1.5 × direct Meilisearch p95', measured: ratios.searchP95, unit: '×', pass: ratios.searchP95 !== null && ratios.searchP95 <= TARGETS.searchVsDirectP95 },
+      { name: 'suggest p95 < 30 ms', measured: suggest.p95, unit: 'ms', pass: suggest.p95 < TARGETS.suggestP95Ms },
+      {
+        name: 'full reindex of 1M records < 10 min',
+        measured: reindexResult ? round(reindexResult.ms / 1000, 1) : null,
+        unit: 's',
+        pass: reindexResult ? reindexResult.ms < TARGETS.reindexMs : null,
+        ...(reindexApplies || !reindexResult ? {} : { note: `measured on ${int(dataset.searchableRecords)} records, not 1M: the target does not apply to this run` }),
+        ...(reindexResult ? {} : { note: '--skip-reindex' }),
+      },
+    ];
+    const busy = [direct, search, suggest].some((p) => (p.foreignCpuShare ?? 0) > FOREIGN_CPU_WARNING);
+    const phaseErrors = [direct, search, suggest].filter((p) => p.errors > p.n * MAX_ERROR_SHARE);
+
+    const results = {
+      benchmark: 'search',
+      timestamp: startedAt.toISOString(),
+      durationS: round((Date.now() - startedAt.getTime()) / 1000, 1),
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? null,
+        totalMemoryGb: round(os.totalmem() / 1024 ** 3, 1),
+        os: `${os.type()} ${os.release()}`,
+        node: process.version,
+        note: 'the load generator, the server under test, Meilisearch and PostgreSQL share this machine',
+        otherWorkDuringLoad: busy,
+      },
+      database: { url: redactedUrl(config.databaseUrl), localDefault: config.databaseIsLocalDefault },
+      meilisearch: { url: meili.url, version: version.pkgVersion, index: config.meiliIndex, startedBy: meiliOwn },
+      options: { ...options, queriesFile: options.queriesFile ?? null },
+      dataset,
+      reindex: reindexResult
+        ? { ms: reindexResult.ms, docsPerSecond: reindexResult.docsPerSecond, documents: reindexResult.documents, martyrs: reindexResult.martyrs, graves: reindexResult.graves, progress: reindexResult.progress }
+        : null,
+      queries: { file: options.queriesFile ?? path.relative(ROOT_DIR, QUERIES_FILE), count: list.count, byKind: list.byKind, seed: list.seed },
+      load: {
+        concurrency: options.concurrency,
+        warmup: options.warmup,
+        order: ['direct', 'search', 'suggest'],
+        latency: 'ms from just before the request to the last byte of the body; percentiles by nearest rank over successful requests',
+        settledBeforeLoadMs: settleMs,
+      },
+      search,
+      suggest,
+      direct,
+      ratios,
+      server: {
+        pid: server.pid,
+        peakRssMb: serverPeakMb,
+        peakRssMbDuringLoad: peakDuringLoadMb,
+        rssAfterReadyMb,
+        peakRssMbByPhase: peakByPhaseMb,
+        logLines: server.logCounts,
+        exit,
+      },
+      meiliPeakRssMb: meiliSampler ? meiliSampler.peakMb() : null,
+      targets,
+    };
+    await writeJson(RESULTS_FILE, results);
+
+    // The table.
+    say('');
+    say(`Search benchmark — ${int(dataset.searchableRecords)} searchable records (${int(dataset.martyrs)} martyrs, ${int(dataset.graves)} graves), ${int(dataset.indexDocuments ?? 0)} documents in the index`);
+    say(`machine: ${results.machine.cpus} CPUs, ${results.machine.totalMemoryGb} GB; ${options.concurrency} concurrent client${options.concurrency === 1 ? '' : 's'}; ${int(list.count)} queries`);
+    if (reindexResult) say(`index build: ${fmt(reindexResult.ms / 1000)} s, ${int(reindexResult.docsPerSecond)} documents/s`);
+    say('');
+    const header = ['', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'mean ms', 'req/s', 'errors', 'empty', 'found'];
+    const rows = [
+      ['direct Meilisearch', direct],
+      ['/api/search', search],
+      ['/api/suggest', suggest],
+    ] as const;
+    const table = [
+      header,
+      ...rows.map(([label, r]) => [
+        label,
+        int(r.n),
+        fmt(r.p50, 2),
+        fmt(r.p95, 2),
+        fmt(r.p99, 2),
+        fmt(r.mean, 2),
+        fmt(r.throughput),
+        int(r.errors),
+        int(r.empty),
+        r.foundShare === null ? '–' : `${fmt(r.foundShare * 100, 0)}%`,
+      ]),
+    ];
+    const widths = header.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+    for (const row of table) say(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+    say('');
+    if (direct.reportedMs && search.reportedMs) {
+      say(
+        `time the services report: Meilisearch processingTimeMs p50 ${fmt(direct.reportedMs.p50)} / p95 ${fmt(direct.reportedMs.p95)} ms; ` +
+          `the API's tookMs p50 ${fmt(search.reportedMs.p50)} / p95 ${fmt(search.reportedMs.p95)} ms`,
+      );
+    }
+    say(`API search / direct Meilisearch: p50 ${fmt(ratios.searchP50, 2)}×, p95 ${fmt(ratios.searchP95, 2)}×, p99 ${fmt(ratios.searchP99, 2)}×`);
+    say(`server peak RSS: ${fmt(serverPeakMb)} MB (after start ${fmt(rssAfterReadyMb)} MB, during the load ${fmt(peakDuringLoadMb)} MB)${meiliSampler ? `; Meilisearch peak RSS ${fmt(meiliSampler.peakMb())} MB` : ''}`);
+    if (search.degraded || suggest.degraded) say(`degraded answers (PostgreSQL fallback): search ${search.degraded}, suggest ${suggest.degraded}`);
+    say('');
+    say('targets:');
+    for (const t of targets) {
+      const verdict = t.pass === null ? 'not measured' : t.pass ? 'pass' : 'MISS';
+      say(`  ${t.name.padEnd(46)} ${`${fmt(t.measured, t.unit === '×' ? 2 : 1)} ${t.unit}`.padStart(12)}  ${verdict}${'note' in t && t.note ? `  (${t.note})` : ''}`);
+    }
+    say('');
+    if (busy) {
+      say(
+        `warning: other processes used ${[direct, search, suggest].map((p) => `${fmt((p.foreignCpuShare ?? 0) * 100, 0)}%`).join(' / ')} ` +
+          `of the machine's CPU during the three phases: these latencies are skewed; run again on a quiet machine`,
+      );
+    }
+    say(`slowest /api/search queries: ${search.slowest.slice(0, 5).map((s) => `${fmt(s.ms)} ms "${s.q}" (${s.kind})`).join('; ')}`);
+    say(`written: ${path.relative(ROOT_DIR, RESULTS_FILE)}, ${path.relative(ROOT_DIR, QUERIES_FILE)}`);
+
+    if (phaseErrors.length) {
+      console.error(`More than ${MAX_ERROR_SHARE * 100}% of the requests failed in a phase; first errors: ${phaseErrors.flatMap((p) => p.errorExamples).slice(0, 3).join(' | ')}`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanup();
+  }
+}
+
+const options = parseOptions(process.argv.slice(2));
+let config: Config;
+try {
+  // The benchmark's own log is quiet unless LOG_LEVEL asks otherwise: the table is the output.
+  config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}
+main(options, config).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof SetupError ? `Cannot run the benchmark: ${error.message}` : error);
+    process.exit(1);
+  },
+);
