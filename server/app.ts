@@ -13,6 +13,8 @@ import { accountRoutes } from './accounts/accounts.routes.js';
 import { loadStaff, requireCsrf } from './accounts/auth.middleware.js';
 import { ROOT_DIR, type Config } from './config.js';
 import { staffRoutes } from './staff/staff.routes.js';
+import { submissionPublicRoutes } from './submissions/public.routes.js';
+import { submissionReviewRoutes } from './submissions/review.routes.js';
 import type { Db } from './db/knex.js';
 import { healthRoutes } from './health/health.routes.js';
 import { homeRoutes } from './home/home.routes.js';
@@ -105,6 +107,8 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(mapRoutes({ search: { db, meili, indexUid: config.meiliIndex, provinces, logger }, publicBaseUrl: config.publicBaseUrl }));
   app.use(accountRoutes(db, config));
   app.use(staffRoutes(db, provinces));
+  app.use(submissionPublicRoutes(db, config, provinces));
+  app.use(submissionReviewRoutes(db, config, provinces));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -1,0 +1,176 @@
+/**
+ * The public side of submissions: the "send information" form (reached from every martyr, grave
+ * and cemetery page), the tracking page, and the sender's one answer to a question. Every refusal
+ * comes back as the form with a clear message and everything typed kept (files must be chosen again).
+ */
+import path from 'node:path';
+import express, { Router, type Request, type Response } from 'express';
+import multer from 'multer';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import type { Db } from '../db/knex.js';
+import { clientIp } from '../accounts/auth.middleware.js';
+import { translate } from '../i18n/messages.js';
+import { AppError, NotFoundError } from '../http/errors.js';
+import { localeOf } from '../http/locale.js';
+import { sendPage } from '../http/render.js';
+import type { ProvinceCatalogue } from '../places/province-catalogue.js';
+import { LocalFileStore } from '../storage/file-store.js';
+import { UploadRejected } from '../uploads/image-checks.js';
+import { MAX_EVIDENCE_BYTES, MAX_EVIDENCE_FILES } from './evidence.js';
+import { BURIAL_FIELDS, FIELD_LIMITS, MARTYR_FIELDS, ProposalError, SUBMISSION_KINDS, type Proposal, type SubmissionKind } from './proposal.js';
+import { answerSubmission, createSubmission, findTarget, RateLimited, trackingView, type Target } from './submissions.service.js';
+
+const LIMITS = { senderName: 200, senderContact: 200, senderRelation: 200, message: 5000 } as const;
+/** Left empty by people; bots that fill every field (or post without the form) are refused. */
+export const HONEYPOT_FIELD = 'website';
+
+const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const targetQuery = z.object({ martyr: id.optional(), grave: id.optional(), cemetery: id.optional(), kind: z.enum(SUBMISSION_KINDS).optional(), lang: z.enum(['vi', 'en']).optional() });
+
+/** The kind a form is for when the sender did not choose: what the page it came from suggests. */
+function defaultKind(target: Target): SubmissionKind {
+  if (target.martyr) return target.martyr.hasGrave ? 'martyr_correction' : 'martyr_grave_info';
+  if (target.grave) return target.grave.state === 'identified' ? 'headstone_photo' : 'grave_identity';
+  return 'new_person';
+}
+
+function kindsFor(target: Target): SubmissionKind[] {
+  if (target.martyr) return ['martyr_correction', 'martyr_grave_info'];
+  if (target.grave) return ['grave_identity', 'headstone_photo'];
+  return ['new_person'];
+}
+
+export function submissionPublicRoutes(db: Db, config: Config, provinces: ProvinceCatalogue): Router {
+  const router = Router();
+  const privateStore = new LocalFileStore(path.join(config.dataDir, 'private'));
+  const upload = multer({ storage: multer.memoryStorage(), limits: { files: MAX_EVIDENCE_FILES, fileSize: MAX_EVIDENCE_BYTES, fields: 40, fieldSize: 20_000, parts: 50 } });
+  const t = (res: Response, key: string, params?: Record<string, unknown>) => translate(localeOf(res), key, params);
+
+  const showForm = async (req: Request, res: Response, query: z.output<typeof targetQuery>, values: Record<string, string>, error?: string, status = 200) => {
+    const target = await findTarget(db, { martyrId: query.martyr, graveId: query.grave, cemeteryId: query.cemetery });
+    const kind = query.kind && kindsFor(target).includes(query.kind) ? query.kind : defaultKind(target);
+    const current = target.martyr?.snapshot;
+    const martyrFields = MARTYR_FIELDS.map((field) => ({
+      field,
+      label: t(res, `submit.field.${field}`),
+      value: values[field] ?? (kind === 'martyr_correction' ? (current?.[field] ?? '') : ''),
+      max: FIELD_LIMITS[field],
+    }));
+    const burialFields = BURIAL_FIELDS.map((field) => ({ field, label: t(res, `submit.field.${field}`), value: values[field] ?? (field === 'cemeteryId' && target.cemetery ? String(target.cemetery.id) : ''), max: FIELD_LIMITS[field] }));
+    sendPage(req, res, 'submit', {
+      title: t(res, 'submit.title'),
+      target,
+      kind,
+      kinds: kindsFor(target).map((k) => ({ value: k, label: t(res, `submit.kind.${k}`), selected: k === kind })),
+      showMartyrFields: kind !== 'martyr_grave_info' && kind !== 'headstone_photo',
+      showBurialFields: kind === 'martyr_grave_info',
+      showProvince: kind === 'new_person' && !target.cemetery,
+      martyrFields,
+      burialFields,
+      provinces: provinces.current.map((p) => ({ code: p.code, name: p.name, selected: p.code === values.province })),
+      values,
+      limits: LIMITS,
+      maxFiles: MAX_EVIDENCE_FILES,
+      error,
+      query: new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString(),
+    }, status);
+  };
+
+  router.get('/gui-thong-tin', async (req, res) => {
+    const query = targetQuery.safeParse(req.query);
+    if (!query.success) throw new NotFoundError();
+    await showForm(req, res, query.data, {});
+  });
+
+  router.post('/gui-thong-tin', (req, res, next) => {
+    upload.array('files', MAX_EVIDENCE_FILES)(req, res, (error: unknown) => {
+      if (error instanceof multer.MulterError) {
+        const key = error.code === 'LIMIT_FILE_SIZE' ? 'submit.error.fileTooLarge' : error.code === 'LIMIT_FILE_COUNT' || error.code === 'LIMIT_UNEXPECTED_FILE' ? 'submit.error.tooManyFiles' : 'submit.error.tooLarge';
+        res.locals.uploadError = t(res, key, { files: MAX_EVIDENCE_FILES, mb: MAX_EVIDENCE_BYTES / 1024 / 1024 });
+        res.locals.uploadStatus = error.code === 'LIMIT_FILE_SIZE' ? 413 : 400;
+        return next();
+      }
+      next(error);
+    });
+  }, async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const text = (key: string) => (typeof body[key] === 'string' ? (body[key] as string) : '');
+    const values: Record<string, string> = {};
+    for (const key of ['senderName', 'senderContact', 'senderRelation', 'message', 'province', ...MARTYR_FIELDS, ...BURIAL_FIELDS]) values[key] = text(key).normalize('NFC');
+    const query = targetQuery.safeParse({ martyr: body.martyr || undefined, grave: body.grave || undefined, cemetery: body.cemetery || undefined, kind: body.kind || undefined });
+    if (!query.success) throw new AppError(400, 'bad_request', t(res, 'submit.error.target'));
+    const again = (key: string, status = 400, params?: Record<string, unknown>) => showForm(req, res, query.data, values, t(res, key, params), status);
+
+    if (res.locals.uploadError) return showForm(req, res, query.data, values, res.locals.uploadError as string, res.locals.uploadStatus as number);
+    if (!(HONEYPOT_FIELD in body) || text(HONEYPOT_FIELD) !== '') return again('submit.error.honeypot');
+    if (!values.senderName!.trim() || !values.senderContact!.trim() || !values.message!.trim()) return again('submit.error.required');
+    for (const [key, max] of Object.entries(LIMITS)) if ([...(values[key] ?? '')].length > max) return again('submit.error.tooLong', 400, { field: t(res, `submit.${key}`), max });
+    for (const field of [...MARTYR_FIELDS, ...BURIAL_FIELDS]) if ([...values[field]!].length > FIELD_LIMITS[field]) return again('submit.error.tooLong', 400, { field: t(res, `submit.field.${field}`), max: FIELD_LIMITS[field] });
+    if (!/^[+\d\s().-]{8,20}$/.test(values.senderContact!.trim()) && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.senderContact!.trim())) return again('submit.error.contact');
+
+    const target = await findTarget(db, { martyrId: query.data.martyr, graveId: query.data.grave, cemeteryId: query.data.cemetery });
+    const kind = query.data.kind && kindsFor(target).includes(query.data.kind) ? query.data.kind : defaultKind(target);
+    const proposal: Proposal = {};
+    for (const field of kind === 'martyr_grave_info' ? BURIAL_FIELDS : MARTYR_FIELDS) if (field in body) proposal[field] = values[field];
+    try {
+      const { trackingCode } = await createSubmission(db, privateStore, {
+        kind,
+        martyrId: query.data.martyr,
+        graveId: query.data.grave,
+        cemeteryId: query.data.cemetery,
+        statedProvinceCode: kind === 'new_person' && values.province ? values.province : undefined,
+        senderName: values.senderName!.trim(),
+        senderContact: values.senderContact!.trim(),
+        senderRelation: values.senderRelation!.trim(),
+        message: values.message!.trim(),
+        proposal,
+        files: ((req.files as Express.Multer.File[] | undefined) ?? []).map((f) => ({ buffer: f.buffer, originalname: f.originalname, size: f.size })),
+        ip: clientIp(req),
+      });
+      res.redirect(303, `/theo-doi/${trackingCode}?moi=1`);
+    } catch (error) {
+      if (error instanceof RateLimited) {
+        res.set('Retry-After', String(error.retryAfterSeconds));
+        return again('submit.error.rateLimited', 429, { minutes: Math.ceil(error.retryAfterSeconds / 60) });
+      }
+      if (error instanceof UploadRejected) return showForm(req, res, query.data, values, t(res, `submit.error.file.${error.code}`, { detail: error.message }), 400);
+      if (error instanceof ProposalError) return showForm(req, res, query.data, values, t(res, 'submit.error.proposal', { detail: error.message }), 400);
+      throw error;
+    }
+  });
+
+  router.get('/theo-doi', (req, res) => {
+    const code = typeof req.query.ma === 'string' ? req.query.ma : '';
+    if (code) return res.redirect(303, `/theo-doi/${encodeURIComponent(code.trim())}`);
+    sendPage(req, res, 'tracking-lookup', { title: t(res, 'track.title') });
+  });
+
+  router.get('/theo-doi/:code', async (req, res) => {
+    const view = await trackingView(db, String(req.params.code));
+    if (!view) throw new NotFoundError(t(res, 'track.notFound'));
+    if (view.trackingCode !== req.params.code) return res.redirect(301, `/theo-doi/${view.trackingCode}`);
+    res.set('Cache-Control', 'no-store');
+    sendPage(req, res, 'tracking', {
+      title: t(res, 'track.title'),
+      view,
+      justSent: req.query.moi === '1',
+      statusLabel: t(res, `track.status.${view.status}`),
+      kindLabel: t(res, `submit.kind.${view.kind}`),
+      events: view.events.map((e) => ({ ...e, label: t(res, `track.event.${e.kind}`), at: e.at.toISOString().slice(0, 16).replace('T', ' ') })),
+    });
+  });
+
+  router.post('/theo-doi/:code/tra-loi', express.urlencoded({ extended: false, limit: '20kb' }), async (req, res) => {
+    const answer = typeof req.body?.answer === 'string' ? req.body.answer.normalize('NFC').trim() : '';
+    const view = await trackingView(db, String(req.params.code));
+    if (!view) throw new NotFoundError(t(res, 'track.notFound'));
+    if (!answer || [...answer].length > 5000) {
+      return sendPage(req, res, 'tracking', { title: t(res, 'track.title'), view, answerError: t(res, 'track.answerInvalid'), statusLabel: t(res, `track.status.${view.status}`), kindLabel: t(res, `submit.kind.${view.kind}`), events: [] }, 400);
+    }
+    await answerSubmission(db, view.trackingCode, answer);
+    res.redirect(303, `/theo-doi/${view.trackingCode}`);
+  });
+
+  return router;
+}
