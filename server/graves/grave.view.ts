@@ -6,13 +6,15 @@ type MartyrRef = { id: number; full_name: string; birth_year: number | null; dea
 
 /** A grave row → the public JSON record; `martyrs` are the public martyrs buried there. */
 export function publicGrave(row: GraveRow, martyrs: MartyrRef[] = []) {
+  // What the headstone says could name a confidential martyr buried here: none of it is public.
+  const hidden = row.holds_confidential;
   return {
     id: Number(row.id),
     state: row.state,
     isCollective: row.is_collective,
-    inscription: row.inscription,
+    inscription: hidden ? null : row.inscription,
     known:
-      row.state === 'identified'
+      row.state === 'identified' || hidden
         ? null
         : {
             name: row.known_name,
@@ -27,7 +29,7 @@ export function publicGrave(row: GraveRow, martyrs: MartyrRef[] = []) {
     number: row.plot_number,
     cemetery: { id: Number(row.cemetery_id), name: row.cemetery_name, url: cemeteryUrl(row.cemetery_id, row.cemetery_name), province: { code: row.province_code, name: row.province_name } },
     location: row.lat === null || row.lng === null ? null : { lat: Number(row.lat), lng: Number(row.lng) },
-    photo: row.photo_page_key ? { url: photoUrl(row.photo_page_key), thumbUrl: photoUrl(row.photo_thumb_key), fullUrl: photoUrl(row.photo_full_key), takenAt: row.photo_taken_at } : null,
+    photo: row.photo_page_key && !hidden ? { url: photoUrl(row.photo_page_key), thumbUrl: photoUrl(row.photo_thumb_key), fullUrl: photoUrl(row.photo_full_key), takenAt: row.photo_taken_at } : null,
     martyrs: martyrs.map((m) => ({ id: Number(m.id), fullName: m.full_name, birthYear: m.birth_year, deathYear: m.death_year, url: martyrUrl(m.id, m.full_name) })),
     updatedAt: row.updated_at,
     url: graveUrl(row.id),

@@ -10,6 +10,8 @@ export type GraveRow = {
   cemetery_id: number; cemetery_name: string; province_code: string; province_name: string;
   lat: number | null; lng: number | null; updated_at: Date;
   photo_page_key: string | null; photo_thumb_key: string | null; photo_full_key: string | null; photo_taken_at: Date | null;
+  /** A confidential martyr lies here: the headstone (inscription, photo) would name them. */
+  holds_confidential: boolean;
 };
 
 const SELECT_GRAVE = `
@@ -19,7 +21,8 @@ const SELECT_GRAVE = `
     g.row_label, g.plot_number, s.code AS section_code, s.kind AS section_kind,
     c.id AS cemetery_id, c.name AS cemetery_name, c.province_code, p.name AS province_name,
     ST_Y(COALESCE(g.position, c.location)) AS lat, ST_X(COALESCE(g.position, c.location)) AS lng, g.updated_at,
-    ph.page_key AS photo_page_key, ph.thumb_key AS photo_thumb_key, ph.full_key AS photo_full_key, ph.taken_at AS photo_taken_at
+    ph.page_key AS photo_page_key, ph.thumb_key AS photo_thumb_key, ph.full_key AS photo_full_key, ph.taken_at AS photo_taken_at,
+    EXISTS (SELECT 1 FROM martyrs cm WHERE cm.grave_id = g.id AND NOT cm.is_public) AS holds_confidential
   FROM graves g
   JOIN cemeteries c ON c.id = g.cemetery_id
   JOIN provinces p ON p.code = c.province_code

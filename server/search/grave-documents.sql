@@ -29,5 +29,8 @@ LEFT JOIN cemetery_sections s ON s.id = g.section_id
 LEFT JOIN provinces cp ON cp.code = c.province_code
 LEFT JOIN old_provinces cop ON cop.code = c.old_province_code
 LEFT JOIN photos ph ON ph.grave_id = g.id AND ph.is_current
+  -- A headstone photo could name a confidential martyr lying in the same grave.
+  AND NOT EXISTS (SELECT 1 FROM martyrs cm WHERE cm.grave_id = g.id AND NOT cm.is_public)
 WHERE g.state <> 'identified'
+  AND NOT EXISTS (SELECT 1 FROM martyrs cm WHERE cm.grave_id = g.id AND NOT cm.is_public)
 ORDER BY g.id

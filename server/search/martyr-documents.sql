@@ -48,5 +48,7 @@ LEFT JOIN cemeteries c ON c.id = g.cemetery_id
 LEFT JOIN provinces cp ON cp.code = c.province_code
 LEFT JOIN old_provinces cop ON cop.code = c.old_province_code
 LEFT JOIN photos ph ON ph.grave_id = g.id AND ph.is_current
+  -- A headstone photo could name a confidential martyr lying in the same grave.
+  AND NOT EXISTS (SELECT 1 FROM martyrs cm WHERE cm.grave_id = g.id AND NOT cm.is_public)
 WHERE m.is_public
 ORDER BY m.id

@@ -194,6 +194,11 @@ describe('public API', () => {
       expect(grave.status).toBe(200);
       expect(grave.body.martyrs).toEqual([]);
       expect(JSON.stringify(grave.body)).not.toContain('Bảo Mật');
+      // Its headstone would name them: no inscription, no photo.
+      await t.db('graves').where({ id: confidentialGrave.grave_id }).update({ inscription: 'LIỆT SĨ\nNGUYỄN VĂN BẢO MẬT' });
+      const again = await get(`/api/graves/${confidentialGrave.grave_id}`);
+      expect(again.body.inscription).toBeNull();
+      expect(JSON.stringify(again.body).toLowerCase()).not.toContain('bảo mật');
     });
 
     it('returns cemeteries with their grave counts, filterable by province', async () => {
