@@ -23,6 +23,8 @@ export type Services = {
   db: Db;
   meili: Meilisearch;
   meiliUrl: string;
+  /** The key the client uses; other processes of a run (benchmarks) are handed it. */
+  meiliKey: string | undefined;
   meiliProcess: MeiliProcess | undefined;
   provinces: ProvinceCatalogue;
   close(): Promise<void>;
@@ -76,6 +78,7 @@ export async function startServices(config: Config, logger: Logger, options: Ser
       db,
       meili,
       meiliUrl,
+      meiliKey,
       meiliProcess,
       provinces,
       async close() {
