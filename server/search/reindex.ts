@@ -15,6 +15,8 @@ import { graveDocuments, martyrDocuments, type SearchDocument } from './document
 import { ensureIndex, indexExists, PRIMARY_KEY, settled } from './index-writer.js';
 
 const PAGE = 10_000;
+/** Batches of PAGE documents allowed to wait in Meilisearch's queue at once. */
+const MAX_PENDING = 12;
 /** Transactions that began this long before the rebuild and committed during it are replayed too. */
 const REPLAY_MARGIN = '10 minutes';
 /** Only one rebuild at a time across every process sharing the database. */
@@ -52,14 +54,20 @@ async function rebuild(db: Db, meili: Meilisearch, liveUid: string, logger: Logg
   await ensureIndex(meili, buildUid);
   const index = meili.index<SearchDocument>(buildUid);
 
-  // Two batches in flight: PostgreSQL builds the next page while Meilisearch indexes this one.
-  const inFlight: Promise<unknown>[] = [];
+  // Batches are enqueued without waiting for each to be indexed: Meilisearch merges consecutive
+  // document additions into one indexing batch, far faster than one at a time. At most
+  // MAX_PENDING batches wait in its queue, which bounds the memory and disk the queue takes.
+  const pending: Array<Promise<unknown>> = [];
   let martyrs = 0;
   let graves = 0;
   const send = async (docs: SearchDocument[]) => {
     if (!docs.length) return;
-    inFlight.push(settled(index.addDocuments(docs, { primaryKey: PRIMARY_KEY }), 1_800_000));
-    if (inFlight.length >= 2) await inFlight.shift();
+    const enqueued = index.addDocuments(docs, { primaryKey: PRIMARY_KEY });
+    await enqueued; // the request itself: the batch is in Meilisearch's queue
+    const done = settled(enqueued, 3_600_000);
+    done.catch(() => undefined); // observed below; this only keeps Node from calling it unhandled meanwhile
+    pending.push(done);
+    if (pending.length > MAX_PENDING) await pending.shift();
     onProgress?.(martyrs + graves);
   };
   try {
@@ -73,7 +81,7 @@ async function rebuild(db: Db, meili: Meilisearch, liveUid: string, logger: Logg
       graves += docs.length;
       await send(docs);
     }
-    await Promise.all(inFlight);
+    await Promise.all(pending);
 
     const liveExists = await indexExists(meili, liveUid);
     await settled(meili.swapIndexes([{ indexes: [liveUid, buildUid], rename: !liveExists }]));
