@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the portal needs on this machine: PostgreSQL with PostGIS (the server is usually
-# there already; PostGIS often is not) and fonts for the generated headstone images. Run as root,
+# there already; PostGIS often is not), fonts for the generated headstone images, and Chromium for
+# the browser tests. Run as root,
 # or it says what to run. Node.js and npm must already be installed.
 set -euo pipefail
 
@@ -14,6 +15,8 @@ if [ -z "${DATABASE_URL:-}" ]; then
   dpkg -s "postgresql-${major}-postgis-3" >/dev/null 2>&1 || need+=("postgresql-${major}-postgis-3")
 fi
 fc-list 2>/dev/null | grep -qi 'dejavu sans' || need+=(fonts-dejavu-core fontconfig)
+# The browser tests drive Debian's Chromium (no browser download: only Debian's package is reachable).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
