@@ -34,34 +34,26 @@ export type PublicUser = {
 
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
+type UserRow = { id: number | string; email: string; username: string | null; display_name: string; locale: string; disabled_at: Date | null; created_at: Date };
+
+function publicUser(row: UserRow, roles: RoleGrant[]): PublicUser {
+  return { id: Number(row.id), email: row.email, username: row.username, displayName: row.display_name, locale: row.locale, disabledAt: row.disabled_at, createdAt: row.created_at, roles };
+}
+
 export async function findUser(db: Knex, id: number): Promise<PublicUser | undefined> {
   const row = await db('users').where({ id }).first();
-  if (!row) return undefined;
-  return {
-    id: Number(row.id),
-    email: row.email,
-    username: row.username,
-    displayName: row.display_name,
-    locale: row.locale,
-    disabledAt: row.disabled_at,
-    createdAt: row.created_at,
-    roles: await rolesOf(db, Number(row.id)),
-  };
+  return row ? publicUser(row, await rolesOf(db, Number(row.id))) : undefined;
 }
 
 export async function listUsers(db: Db): Promise<PublicUser[]> {
-  const rows = await db('users').orderBy('id');
+  const rows: UserRow[] = await db('users').orderBy('id');
   const grants = await db('user_roles').select('user_id', 'role', { provinceCode: 'province_code' }, { cemeteryId: 'cemetery_id' }).orderBy('id');
-  return rows.map((row) => ({
-    id: Number(row.id),
-    email: row.email,
-    username: row.username,
-    displayName: row.display_name,
-    locale: row.locale,
-    disabledAt: row.disabled_at,
-    createdAt: row.created_at,
-    roles: grants.filter((g) => Number(g.user_id) === Number(row.id)).map((g) => ({ role: g.role, provinceCode: g.provinceCode, cemeteryId: g.cemeteryId === null ? null : Number(g.cemeteryId) })),
-  }));
+  return rows.map((row) =>
+    publicUser(
+      row,
+      grants.filter((g) => Number(g.user_id) === Number(row.id)).map((g) => ({ role: g.role, provinceCode: g.provinceCode, cemeteryId: g.cemeteryId === null ? null : Number(g.cemeteryId) })),
+    ),
+  );
 }
 
 async function validateGrants(trx: Knex, grants: RoleGrant[]): Promise<void> {

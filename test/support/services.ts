@@ -26,11 +26,10 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 
 export type TestDatabase = { db: Db; url: string; name: string; drop(): Promise<void> };
 
-/** A new database with the schema and reference data, cloned from the run's template. */
-export async function createTestDatabase(label = 'db'): Promise<TestDatabase> {
-  const template = inject('templateDatabase');
-  const name = `${template.replace(/_template$/, '')}_${label.replace(/\W/g, '').slice(0, 16)}_${randomBytes(3).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`));
+async function newDatabase(label: string, template: string): Promise<TestDatabase> {
+  const run = inject('templateDatabase').replace(/_template$/, '');
+  const name = `${run}_${label.replace(/\W/g, '').slice(0, 16)}_${randomBytes(3).toString('hex')}`;
+  await admin((c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)} ENCODING 'UTF8'`));
   const url = withDatabase(inject('pgServerUrl'), name);
   const db = createDb(url, 4, silentLogger);
   return {
@@ -44,22 +43,14 @@ export async function createTestDatabase(label = 'db'): Promise<TestDatabase> {
   };
 }
 
+/** A new database with the schema and reference data, cloned from the run's template. */
+export function createTestDatabase(label = 'db'): Promise<TestDatabase> {
+  return newDatabase(label, inject('templateDatabase'));
+}
+
 /** An empty database with no schema at all (for migration tests). */
-export async function createEmptyDatabase(label = 'empty'): Promise<TestDatabase> {
-  const template = inject('templateDatabase');
-  const name = `${template.replace(/_template$/, '')}_${label.replace(/\W/g, '').slice(0, 16)}_${randomBytes(3).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE template0 ENCODING 'UTF8'`));
-  const url = withDatabase(inject('pgServerUrl'), name);
-  const db = createDb(url, 2, silentLogger);
-  return {
-    db,
-    url,
-    name,
-    async drop() {
-      await db.destroy();
-      await admin((c) => c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
-    },
-  };
+export function createEmptyDatabase(label = 'empty'): Promise<TestDatabase> {
+  return newDatabase(label, 'template0');
 }
 
 export function testMeili(): Meilisearch {
