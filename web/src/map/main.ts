@@ -100,7 +100,9 @@ function start(config: ClientConfig) {
     fields.write(state);
     showChips();
     void map?.setOldProvinces(state.oldProvinces);
-    await Promise.all([runSearch(), showSelection()]);
+    // Results first: the selected grave's panel is fuller from its search result than from /api/graves.
+    await runSearch();
+    await showSelection();
   }
 
   function showChips() {
@@ -159,6 +161,8 @@ function start(config: ClientConfig) {
       void map?.select(null, null);
       return;
     }
+    const hit = selectedNow?.graveId === state.grave ? undefined : results.hits.find((h) => graveOf(h) === state.grave);
+    if (hit) selectedNow = selectedFromHit(hit, state.grave);
     if (selectedNow?.graveId !== state.grave) {
       selecting?.abort();
       selecting = new AbortController();
@@ -178,7 +182,13 @@ function start(config: ClientConfig) {
     panel.show(selectedNow!);
     void map?.select(selectedNow!.graveId, selectedNow!.location);
     // A shared link with a grave and no view: go to the grave.
-    if ((fly || !state.map) && selectedNow!.location) map?.flyTo(selectedNow!.location);
+    if ((fly || !state.map) && selectedNow!.location) map?.flyTo(selectedNow!.location, GRAVE_ZOOM, panelBox());
+  }
+
+  /** Where the selected grave's panel lies over the map, so the map can fly beside it. */
+  function panelBox(): DOMRect | null {
+    const panel = byId('selected');
+    return panel.hidden ? null : panel.getBoundingClientRect();
   }
 
   // --- what a person does --------------------------------------------------------------------
@@ -190,7 +200,6 @@ function start(config: ClientConfig) {
     state = { ...state, grave };
     writeUrl('push');
     await showSelection(options.fly);
-    if (options.fly && hit.location) map?.flyTo(hit.location, GRAVE_ZOOM);
     byId('selected').focus({ preventScroll: true });
   }
 

@@ -173,8 +173,13 @@ export function createMap({ container, styleUrl, view, oldProvinces, handlers }:
       await ready;
       applyHighlights();
     },
-    flyTo(location: { lat: number; lng: number }, zoom = GRAVE_ZOOM) {
-      map.flyTo({ center: [location.lng, location.lat], zoom: Math.max(zoom, map.getZoom()), essential: true });
+    /**
+     * Flies to a place; when `covered` (a panel over the map, in page coordinates) would hide the
+     * middle of the map, the place is put in the middle of the largest part left uncovered.
+     */
+    flyTo(location: { lat: number; lng: number }, zoom = GRAVE_ZOOM, covered?: DOMRect | null) {
+      // Not `essential`: with prefers-reduced-motion the map jumps instead of flying.
+      map.flyTo({ center: [location.lng, location.lat], zoom: Math.max(zoom, map.getZoom()), offset: covered ? offsetBeside(container.getBoundingClientRect(), covered) : [0, 0] });
     },
     jumpTo(view: MapView) {
       map.jumpTo({ center: [view.lng, view.lat], zoom: view.zoom });
@@ -188,3 +193,17 @@ export function createMap({ container, styleUrl, view, oldProvinces, handlers }:
 }
 
 export type MapController = ReturnType<typeof createMap>;
+
+/** The offset from the map's middle to the middle of its largest part that `covered` leaves free. */
+export function offsetBeside(map: DOMRect, covered: DOMRect): [number, number] {
+  const [cx, cy] = [map.width / 2, map.height / 2];
+  const box = { left: covered.left - map.left, right: covered.right - map.left, top: covered.top - map.top, bottom: covered.bottom - map.top };
+  if (cx < box.left || cx > box.right || cy < box.top || cy > box.bottom) return [0, 0];
+  const free = [
+    { area: Math.max(0, box.left) * map.height, x: box.left / 2, y: cy },
+    { area: Math.max(0, map.width - box.right) * map.height, x: (box.right + map.width) / 2, y: cy },
+    { area: Math.max(0, box.top) * map.width, x: cx, y: box.top / 2 },
+    { area: Math.max(0, map.height - box.bottom) * map.width, x: cx, y: (box.bottom + map.height) / 2 },
+  ].sort((a, b) => b.area - a.area)[0]!;
+  return [Math.round(free.x - cx), Math.round(free.y - cy)];
+}
