@@ -31,6 +31,9 @@ import { pageRoutes } from './pages/pages.routes.js';
 import { photoFiles } from './pages/photos.static.js';
 import { MVT_TYPE, tileRoutes } from './tiles/tiles.routes.js';
 import { mapRoutes } from './map/map.routes.js';
+import { createPhotoDeps } from './photos/photo-deps.js';
+import { photoRoutes } from './photos/photos.routes.js';
+import { upkeepRoutes } from './upkeep/upkeep.routes.js';
 
 export type AppDeps = {
   config: Config;
@@ -107,6 +110,10 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(mapRoutes({ search: { db, meili, indexUid: config.meiliIndex, provinces, logger }, publicBaseUrl: config.publicBaseUrl }));
   app.use(accountRoutes(db, config));
   app.use(staffRoutes(db, provinces));
+  // Headstone photos from the field and grave/cemetery upkeep; one photo store per app.
+  const photos = createPhotoDeps(config, db, logger);
+  app.use(photoRoutes(photos));
+  app.use(upkeepRoutes(photos));
   app.use(submissionPublicRoutes(db, config, provinces));
   app.use(submissionReviewRoutes(db, config, provinces));
 
