@@ -16,7 +16,13 @@ export const FACETS = ['provinceCodes', 'kind', 'hasPhoto', 'hasGrave', 'unitGro
  * With diacritics typed, the engine still ranks "Thanh" and "Thành" alike; the service re-ranks
  * ties by exact diacritics within the first RERANK_WINDOW results.
  */
-export const RERANK_WINDOW = 100;
+export const RERANK_WINDOW = 50;
+
+/** What the API's hits are made of (hits.ts) and what re-ranking reads: nothing else travels back. */
+export const RETRIEVED_ATTRIBUTES = [
+  'kind', 'recordId', 'fullName', 'knownName', 'aliases', 'birthDate', 'deathDate', 'hometown', 'hometownProvince', 'unit', 'placeOfDeath',
+  'graveId', 'graveState', 'cemeteryId', 'cemeteryName', 'cemeteryUrl', 'plot', '_geo', 'photoUrl', 'thumbUrl', 'url', 'placeNames',
+];
 
 /** A string value inside a Meilisearch filter expression. */
 export function quote(value: string): string {
@@ -52,6 +58,7 @@ export function buildEngineQuery(request: SearchRequest, text: string, province:
     facets: [...FACETS],
     offset: useWindow ? 0 : offset,
     limit: useWindow ? RERANK_WINDOW : request.perPage,
+    attributesToRetrieve: RETRIEVED_ATTRIBUTES,
     attributesToHighlight: ['fullName', 'aliases', 'knownName', 'hometown', 'unit'],
     highlightPreTag: HIGHLIGHT_START,
     highlightPostTag: HIGHLIGHT_END,

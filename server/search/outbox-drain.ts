@@ -10,6 +10,7 @@ import { graveDocumentId, graveDocuments, martyrDocumentId, martyrDocuments } fr
 import { writeDocuments } from './index-writer.js';
 
 const BATCH = 500;
+
 const IDLE_POLL_MS = 200;
 const MAX_BACKOFF_MS = 30_000;
 /** Processed rows are kept a day: a rebuild replays the recent ones (see reindex.ts). */
@@ -17,22 +18,36 @@ const RETENTION = '1 day';
 
 type OutboxRow = { id: number; entity_type: 'martyr' | 'grave' | 'cemetery'; entity_id: number };
 
-/** The martyrs and graves whose documents a batch of changes touches. */
-async function affectedRecords(trx: Knex, rows: OutboxRow[]): Promise<{ martyrIds: number[]; graveIds: number[] }> {
-  const ids = (type: string) => rows.filter((r) => r.entity_type === type).map((r) => Number(r.entity_id));
-  const cemeteryIds = ids('cemetery');
-  const graveIds = new Set(ids('grave'));
-  const martyrIds = new Set(ids('martyr'));
-  if (cemeteryIds.length) {
-    const { rows: graves } = await trx.raw<{ rows: { id: number }[] }>('SELECT id FROM graves WHERE cemetery_id = ANY(?::bigint[])', [cemeteryIds]);
-    for (const g of graves) graveIds.add(Number(g.id));
-  }
-  if (graveIds.size) {
+/** Records synced per request to Meilisearch: a cemetery of 10,000 graves goes in several. */
+const CHUNK = 2000;
+
+/**
+ * The martyrs and graves whose documents a batch of changes touches, in chunks of at most CHUNK
+ * graves, so a change to a large cemetery never builds all its documents at once.
+ */
+async function* affectedRecords(trx: Knex, rows: OutboxRow[]): AsyncGenerator<{ martyrIds: number[]; graveIds: number[] }> {
+  const ids = (type: string) => [...new Set(rows.filter((r) => r.entity_type === type).map((r) => Number(r.entity_id)))];
+  const martyrsOfGraves = async (graveIds: number[]) =>
     // A grave's position, plot, cemetery or photo is folded into the documents of its martyrs.
-    const { rows: martyrs } = await trx.raw<{ rows: { id: number }[] }>('SELECT id FROM martyrs WHERE grave_id = ANY(?::bigint[])', [[...graveIds]]);
-    for (const m of martyrs) martyrIds.add(Number(m.id));
+    (await trx.raw<{ rows: { id: number }[] }>('SELECT id FROM martyrs WHERE grave_id = ANY(?::bigint[])', [graveIds])).rows.map((m) => Number(m.id));
+
+  const graveIds = ids('grave');
+  const martyrIds = ids('martyr');
+  for (let i = 0; i < Math.max(graveIds.length, martyrIds.length, 1); i += CHUNK) {
+    const graves = graveIds.slice(i, i + CHUNK);
+    const martyrs = [...new Set([...martyrIds.slice(i, i + CHUNK), ...(graves.length ? await martyrsOfGraves(graves) : [])])];
+    if (graves.length || martyrs.length) yield { martyrIds: martyrs, graveIds: graves };
   }
-  return { martyrIds: [...martyrIds], graveIds: [...graveIds] };
+  for (const cemeteryId of ids('cemetery')) {
+    let after = 0;
+    for (;;) {
+      const { rows: page } = await trx.raw<{ rows: { id: number }[] }>('SELECT id FROM graves WHERE cemetery_id = ? AND id > ? ORDER BY id LIMIT ?', [cemeteryId, after, CHUNK]);
+      if (!page.length) break;
+      after = Number(page[page.length - 1]!.id);
+      const graves = page.map((g) => Number(g.id));
+      yield { martyrIds: await martyrsOfGraves(graves), graveIds: graves };
+    }
+  }
 }
 
 /** Sends the current state of these records to the index: upserts what is public, deletes the rest. */
@@ -56,8 +71,12 @@ export async function drainOnce(db: Db, meili: Meilisearch, indexUid: string, lo
       );
       claimed = rows;
       if (!rows.length) return 0;
-      const { martyrIds, graveIds } = await affectedRecords(trx, rows);
-      const result = await syncRecords(trx, meili, indexUid, martyrIds, graveIds);
+      const result = { upserted: 0, deleted: 0 };
+      for await (const chunk of affectedRecords(trx, rows)) {
+        const sent = await syncRecords(trx, meili, indexUid, chunk.martyrIds, chunk.graveIds);
+        result.upserted += sent.upserted;
+        result.deleted += sent.deleted;
+      }
       await trx.raw('UPDATE search_outbox SET processed_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY(?::bigint[])', [rows.map((r) => r.id)]);
       logger.debug({ rows: rows.length, ...result }, 'search outbox drained');
       return rows.length;

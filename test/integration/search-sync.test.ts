@@ -74,6 +74,13 @@ describe('keeping the index in step with PostgreSQL', () => {
       await t.db('martyrs').where({ id: fx.martyrs.hung }).update({ is_public: false });
       await waitFor(async () => ((await searchIds('tran van huong')).some((h) => h.id === fx.martyrs.hung) ? undefined : true));
 
+      // A change to a cemetery reaches the documents of everyone buried in it.
+      await t.db('cemeteries').where({ id: fx.cemeteries.haTinh }).update({ name: 'Nghĩa trang liệt sĩ tỉnh Hà Tĩnh (Nam Hà)' });
+      await waitFor(async () => {
+        const doc = await testMeili().index(indexUid).getDocument(`martyr-${fx.martyrs.thanhHaTinh1948}`);
+        return doc.cemeteryName === 'Nghĩa trang liệt sĩ tỉnh Hà Tĩnh (Nam Hà)' ? true : undefined;
+      });
+
       // A change to a grave reaches the documents of the martyrs buried in it.
       await t.db('graves').where({ id: fx.graves.ofThanh }).update({ plot_number: '999' });
       await waitFor(async () => {
