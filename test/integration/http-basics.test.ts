@@ -58,6 +58,43 @@ describe('health, readiness and errors', () => {
     });
   });
 
+  it('restarts its own Meilisearch when the child process dies, on the same address', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mls-restart-'));
+    const meili = await startMeiliProcess({ dir, logger: silentLogger, restartOnCrash: true, maxIndexingMemory: '256MiB' });
+    try {
+      const before = meili.pid;
+      meili.kill('SIGKILL');
+      const deadline = Date.now() + 30_000;
+      let healthy = false;
+      while (!healthy && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        healthy = await fetch(`${meili.url}/health`).then((r) => r.ok, () => false);
+      }
+      expect(healthy).toBe(true);
+      expect(meili.pid).not.toBe(before);
+    } finally {
+      await meili.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('never runs a tampered copy of the Meilisearch binary: it is replaced by the verified one', async () => {
+    const { MEILI_BINARY_SHA256 } = await import('../../server/setup/meilisearch-process.js');
+    expect(MEILI_BINARY_SHA256).toMatch(/^[0-9a-f]{64}$/);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mls-tamper-'));
+    try {
+      // A tampered copy in our folder is replaced from the package, after checking the package's own.
+      const { mkdir, writeFile, readFile } = await import('node:fs/promises');
+      await mkdir(path.join(dir, 'bin'), { recursive: true });
+      await writeFile(path.join(dir, 'bin', 'meilisearch-1.21.0'), '#!/bin/sh\necho tampered\n', { mode: 0o755 });
+      const meili = await startMeiliProcess({ dir, logger: silentLogger, restartOnCrash: false, maxIndexingMemory: '256MiB' });
+      await meili.stop();
+      expect((await readFile(path.join(dir, 'bin', 'meilisearch-1.21.0'))).length).toBeGreaterThan(1_000_000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('turns /readyz to 503 naming postgres when the database cannot be reached', async () => {
     const unreachable = createDb('postgres://postgres@127.0.0.1:1/none', 1, silentLogger);
     try {
