@@ -18,8 +18,8 @@ type Label = {
   title?: string;
 };
 
-/** Zoom below which province names are shown (the count bubbles are per province there too). */
-const PROVINCE_NAMES_BELOW = 8;
+/** Zoom below which province names are shown. */
+const PROVINCE_NAMES_BELOW = 10;
 /** Zoom from which cemetery names are shown. */
 const CEMETERY_NAMES_FROM = 11;
 const MAX_LABELS = 250;
@@ -60,15 +60,19 @@ export function mapLabels(map: MapLibreMap, options: { oldProvinces: () => boole
       seen.add(label.key);
       labels.push(label);
     };
+    // Bubbles at the same point as a name: the name goes under the bubble.
     const provinceTotals = new Map<string, number>();
+    const cemeteryTotals = new Map<string, number>();
 
     if (zoom < 15) {
-      for (const f of map.queryRenderedFeatures({ layers: ['grave-counts'] })) {
+      const counts = map.queryRenderedFeatures({ layers: ['grave-counts'] }).sort((a, b) => Number(b.properties.total) - Number(a.properties.total));
+      for (const f of counts) {
         const at = point(f);
         const total = Number(f.properties.total);
         if (!at || !total) continue;
         const level = String(f.properties.level);
         if (level === 'province') provinceTotals.set(String(f.properties.name), total);
+        if (level === 'cemetery') cemeteryTotals.set(String(f.properties.key), total);
         add({
           key: `count:${level}:${f.properties.key ?? at.map((c) => c.toFixed(5)).join(',')}`,
           text: formatCompact(total),
@@ -85,7 +89,8 @@ export function mapLabels(map: MapLibreMap, options: { oldProvinces: () => boole
         if (typeof name !== 'string') continue;
         const at = point(f);
         if (!at) continue;
-        add({ key: `cemetery:${String(f.id ?? name)}`, text: name, lngLat: at, className: 'map-label map-label-cemetery', dy: 14 });
+        const total = cemeteryTotals.get(String(f.id));
+        add({ key: `cemetery:${String(f.id ?? name)}`, text: name, lngLat: at, className: 'map-label map-label-cemetery', dy: total ? radius(total) + 9 : 24 });
       }
     }
     if (zoom < PROVINCE_NAMES_BELOW) {
@@ -119,12 +124,13 @@ export function mapLabels(map: MapLibreMap, options: { oldProvinces: () => boole
       next.push({ label, el });
     }
     layer.replaceChildren(fragment);
-    // Counts first (they are collected first), then cemetery names, then province names.
+    // In the order collected: counts (largest first), then cemetery names, then province names;
+    // whatever would overlap a label already placed is left out (its bubble still shows).
     for (const item of next) {
       position(item.el, item.label);
       const box = item.el.getBoundingClientRect();
       const overlaps = boxes.some((b) => box.left < b.right && box.right > b.left && box.top < b.bottom && box.bottom > b.top);
-      if (overlaps && !item.label.className.includes('count')) item.el.remove();
+      if (overlaps) item.el.remove();
       else boxes.push(box);
     }
     placed = next.filter((item) => item.el.isConnected);

@@ -99,9 +99,13 @@ export function createMap({ container, styleUrl, view, oldProvinces, handlers }:
       if (layer === 'graves' && typeof feature.id === 'number') handlers.onGrave(feature.id);
       else if (layer === 'results') handlers.onResult(Number(feature.properties.index));
       else if (layer === 'cemetery-points') showCemetery(feature.id as number, feature.properties, event.lngLat);
-      else if (layer === 'grave-counts') {
-        const level = String(feature.properties.level);
-        map.flyTo({ center: event.lngLat, zoom: level === 'province' ? 9 : level === 'cemetery' ? 14 : 16 });
+      else if (layer === 'grave-counts' && feature.properties.level === 'cemetery') {
+        // A cemetery's bubble is the cemetery: the same card as its point.
+        const total = Number(feature.properties.total);
+        const unidentified = Number(feature.properties.unidentified);
+        showCemetery(Number(feature.properties.key), { name: feature.properties.name, identified: total - unidentified, unidentified }, event.lngLat);
+      } else if (layer === 'grave-counts') {
+        map.flyTo({ center: event.lngLat, zoom: feature.properties.level === 'province' ? 9 : 16 });
       }
     });
   });
