@@ -55,11 +55,11 @@ export function buildEngineQuery(request: SearchRequest, text: string, province:
   const useWindow = rerank && offset + request.perPage <= RERANK_WINDOW;
   const params: SearchParams = {
     filter: buildFilters(request, province),
-    facets: [...FACETS],
+    ...(request.facets ? { facets: [...FACETS] } : {}),
     offset: useWindow ? 0 : offset,
     limit: useWindow ? RERANK_WINDOW : request.perPage,
     attributesToRetrieve: RETRIEVED_ATTRIBUTES,
-    attributesToHighlight: ['fullName', 'aliases', 'knownName', 'hometown', 'unit'],
+    attributesToHighlight: ['fullName', 'aliases', 'knownName'],
     highlightPreTag: HIGHLIGHT_START,
     highlightPostTag: HIGHLIGHT_END,
     showRankingScore: true,

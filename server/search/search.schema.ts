@@ -72,6 +72,8 @@ export const searchSchema = z
     hasGrave: booleanFlag.optional(),
     bbox: bbox.optional(),
     near: near.optional(),
+    /** Facet counts cost more than the search itself on a large index: computed when asked for. */
+    facets: booleanFlag.default(false),
     page: z.coerce.number({ message: 'must be a page number' }).int('must be a whole number').min(1, 'must be 1 or more').max(1000).default(1),
     perPage: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 or more').max(MAX_PER_PAGE, `must be at most ${MAX_PER_PAGE}`).default(20),
     lang: z.enum(['vi', 'en']).optional(),

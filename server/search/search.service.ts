@@ -130,6 +130,10 @@ export async function suggest(deps: SearchDeps, request: SuggestRequest): Promis
   try {
     const result = await deps.meili.index<SearchDocument>(deps.indexUid).search(analysed.text, {
       limit: SUGGEST_LIMIT,
+      // As-you-type suggests names: searching only the name attributes, every typed word required,
+      // keeps the candidate set (and the time) small.
+      attributesToSearchOn: ['fullName', 'aliases', 'knownName'],
+      matchingStrategy: 'all',
       attributesToRetrieve: ['kind', 'recordId', 'fullName', 'knownName', 'birthYear', 'deathYear', 'hometownProvince', 'cemeteryProvince', 'url'],
       attributesToHighlight: ['fullName', 'knownName'],
       highlightPreTag: HIGHLIGHT_START,

@@ -110,7 +110,7 @@ describe('public API', () => {
     });
 
     it('filters by unit, as the facet names it', async () => {
-      const res = await get('/api/search', { unit: 'Sư đoàn 320' });
+      const res = await get('/api/search', { unit: 'Sư đoàn 320', facets: 'true' });
       expect(res.body.hits.map((h: { id: number }) => h.id).sort()).toEqual([fx.martyrs.thanh, fx.martyrs.thanhHaTinh1948].sort());
       expect(res.body.facets.unit).toEqual(expect.arrayContaining([{ value: 'Sư đoàn 320', count: 2 }]));
     });
@@ -127,8 +127,10 @@ describe('public API', () => {
       expect(near.body.hits[0].cemetery.id).toBe(fx.cemeteries.truongSon);
     });
 
-    it('returns facet counts of provinces (current names), kinds, photos and known graves', async () => {
-      const res = await get('/api/search', { q: 'nguyen van thanh' });
+    it('returns facet counts of provinces (current names), kinds, photos and known graves when asked', async () => {
+      const without = await get('/api/search', { q: 'nguyen van thanh' });
+      expect(without.body.facets.province).toEqual([]);
+      const res = await get('/api/search', { q: 'nguyen van thanh', facets: 'true' });
       expect(res.body.facets.province).toEqual(expect.arrayContaining([expect.objectContaining({ code: '33', name: 'Hưng Yên' })]));
       expect(res.body.facets.kind.martyr).toBeGreaterThan(100);
       expect(Object.keys(res.body.facets).sort()).toEqual(['hasGrave', 'hasPhoto', 'kind', 'province', 'unit']);

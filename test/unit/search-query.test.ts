@@ -64,6 +64,8 @@ describe('buildEngineQuery', () => {
       '_geoBoundingBox([21, 106], [20, 105])',
     ]);
     expect(query.params.locales).toEqual(['vie']);
+    expect(query.params.facets).toBeUndefined();
+    expect(buildEngineQuery(clean({ q: 'x', facets: 'true' }), 'x', undefined, false).params.facets).toEqual(['provinceCodes', 'kind', 'hasPhoto', 'hasGrave', 'unitGroups']);
     expect(query.params.limit).toBe(20);
   });
   it('sorts by distance with near, by name with no text, by relevance otherwise', () => {
