@@ -55,6 +55,7 @@ export function mapRoutes(options: MapRoutesOptions): Router {
       provinceOptions,
       unitOptions,
       hasPhotoChecked,
+      filtersOpen: Boolean(values.province || values.birthYear || values.deathYear || values.unit || hasPhotoChecked),
       ...mapPageContext({ locale, provinces, onlineBasemap: Boolean(onlineOrigin), assets }),
     });
   });
@@ -72,7 +73,8 @@ export function mapRoutes(options: MapRoutesOptions): Router {
     if (hasCriteria(raw)) {
       try {
         const request = parseParams(searchPageSchema, raw);
-        result = await search(options.search, { ...request, perPage: SEARCH_PAGE_SIZE });
+        // The form shows how many results each province and unit would give: facets wanted.
+        result = await search(options.search, { ...request, perPage: SEARCH_PAGE_SIZE, facets: true });
       } catch (failure) {
         // A wrong filter is the person's to fix: the form again, with what was wrong (status 400).
         if (!(failure instanceof BadRequestError)) throw failure;

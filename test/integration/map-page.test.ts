@@ -76,6 +76,7 @@ describe('the map page and the list of results', () => {
       expect(res.html).toMatch(/<form class="map-search" id="map-search" action="\/tim-kiem" method="get" role="search">/);
       expect(res.html).toMatch(/<input id="map-q" name="q" type="search" value="dang van duc"/);
       expect(res.html).toMatch(/<option value="40" selected>Nghệ An<\/option>/);
+      expect(res.html).toMatch(/<details class="search-filters" id="filters" open>/);
       expect(res.html).toContain('<a href="/tim-kiem">');
       expect(res.html).toMatch(/<label for="map-q">/);
     });
@@ -146,6 +147,8 @@ describe('the map page and the list of results', () => {
       expect(res.html).toMatch(/<p class="result-status" role="status">\d+ kết quả cho “dang van duc”<\/p>/);
       expect(res.html).toMatch(/href="\/ban-do\?q=dang\+van\+duc&grave=\d+&map=17\/16\.\d+\/106\.\d+"/);
       expect(res.html).toContain('Hưng Đạo, Hưng Nguyên, Nghệ An');
+      // The filters say how many results each choice gives.
+      expect(res.html).toMatch(/<option value="44">Quảng Trị \(\d+\)<\/option>/);
       expect(res.headers['x-robots-tag']).toBe('noindex');
     });
 

@@ -11,7 +11,7 @@ import { loadMessages, readJson, t } from './i18n.js';
 import { createMap, GRAVE_ZOOM, type MapController } from './map-view.js';
 import { graveOf, resultsList } from './results.js';
 import { selectedFromGrave, selectedFromHit, selectionPanel, type Selected } from './selection.js';
-import { EMPTY_STATE, listPageSearch, parseState, searchQuery, stateToSearch, type PageState } from './state.js';
+import { listPageSearch, parseState, searchQuery, stateToSearch, type PageState } from './state.js';
 
 type ClientConfig = { locale: string; styleUrl: string; provinces: { code: string; name: string }[] };
 
@@ -55,7 +55,8 @@ function start(config: ClientConfig) {
     },
     onPage: (page) => {
       update({ page }, 'push');
-      byId('result-status').focus?.();
+      // The pager is drawn again; the count of the new page is where reading goes on.
+      byId('result-status').focus();
     },
   });
   const panel = selectionPanel(byId('selected'), {
@@ -333,5 +334,4 @@ function start(config: ClientConfig) {
   void map?.ready.then(() => {
     if (response) void map?.setResults(response.hits);
   });
-  if (state === EMPTY_STATE) input.focus();
 }

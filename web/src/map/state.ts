@@ -104,6 +104,8 @@ export function searchQuery(state: PageState, lang: string): string | null {
   if ([...p.keys()].length === 0) return null;
   if (state.page > 1) p.set('page', String(state.page));
   p.set('perPage', String(PER_PAGE));
+  // The filters show a count beside each option.
+  p.set('facets', 'true');
   p.set('lang', lang);
   return p.toString();
 }
