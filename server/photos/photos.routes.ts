@@ -102,6 +102,7 @@ export function photoRoutes(deps: PhotoDeps): Router {
       }),
       cemeteries: cemeteries.map((c) => ({ ...c, selected: c.id === chosenCemetery })),
       singleCemetery: cemeteries.length === 1 ? cemeteries[0] : null,
+      manyCemeteries: cemeteries.length > 1,
       row: { khu: text(body.row_khu) ?? '', hang: text(body.row_hang) ?? '', from: text(body.row_from) ?? '', descending: body.row_order === 'desc' },
       recent: [...new Set(recent.map((r) => r.assigned_grave_id!))].map((id) => recentGraves.get(id)).filter(Boolean),
       done: outcome.done ?? (typeof req.query.xong === 'string' ? Number(req.query.xong) || 0 : 0),
@@ -146,11 +147,12 @@ export function photoRoutes(deps: PhotoDeps): Router {
         // A plot number typed wins over the proposal ticked by default: typing it is the deliberate act.
         const number = text(body[`so[${u.id}]`]);
         if (number) {
-          const graveId = Number.isSafeInteger(cemeteryId)
+          const found = Number.isSafeInteger(cemeteryId)
             ? await graveAtPlot(db, actor.scope, { cemeteryId, section: text(body[`khu[${u.id}]`]), row: text(body[`hang[${u.id}]`]), number })
-            : undefined;
-          if (graveId === undefined) errors.set(u.id, t(res, 'upkeep.review.plotNotFound'));
-          else assignments.push({ uploadId: u.id, graveId, method: 'plot' });
+            : 'none';
+          if (found === 'none') errors.set(u.id, t(res, 'upkeep.review.plotNotFound'));
+          else if (found === 'ambiguous') errors.set(u.id, t(res, 'upkeep.review.plotAmbiguous'));
+          else assignments.push({ uploadId: u.id, graveId: found, method: 'plot' });
           continue;
         }
         const graveId = /^g\d{1,18}$/.test(choice ?? '') ? Number(choice!.slice(1)) : NaN;

@@ -8,7 +8,7 @@ const SHOWN_ZONE = 'Asia/Ho_Chi_Minh';
 
 export function formatTime(value: Date | null, locale: Locale): string | null {
   if (!value) return null;
-  return value.toLocaleString(locale === 'vi' ? 'vi-VN' : 'en-GB', { timeZone: SHOWN_ZONE, dateStyle: 'short', timeStyle: 'short' });
+  return value.toLocaleString(locale === 'vi' ? 'vi-VN' : 'en-GB', { timeZone: SHOWN_ZONE, day: 'numeric', month: 'numeric', year: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
 export const stagingUrl = (uploadId: number, size: 'thumb' | 'page' | 'full') => `/quan-ly/anh/tai-len/${uploadId}/${size}`;
@@ -32,6 +32,9 @@ export function graveView(g: GraveSummary, locale: Locale) {
   };
 }
 
+/** "<1", "2.1", "14": a tenth of a metre matters between neighbouring graves, not beyond ten metres. */
+const distanceText = (m: number) => (m < 1 ? '<1' : m < 10 ? m.toFixed(1) : String(Math.round(m)));
+
 export type UploadView = ReturnType<typeof uploadView>;
 
 export function uploadView(u: UploadRow, proposals: ProposalRow[], locale: Locale) {
@@ -40,6 +43,9 @@ export function uploadView(u: UploadRow, proposals: ProposalRow[], locale: Local
     id: u.id,
     name: u.original_name,
     thumbUrl: stagingUrl(u.id, 'thumb'),
+    // The thumbnail's own size (its longer side is 320 px), so the page does not jump as it loads.
+    thumbWidth: Math.round((u.width * 320) / Math.max(u.width, u.height, 320)),
+    thumbHeight: Math.round((u.height * 320) / Math.max(u.width, u.height, 320)),
     pageUrl: stagingUrl(u.id, 'page'),
     takenAt: u.taken_at?.toISOString() ?? null,
     takenAtText: formatTime(u.taken_at, locale),
@@ -49,6 +55,6 @@ export function uploadView(u: UploadRow, proposals: ProposalRow[], locale: Local
     width: u.width,
     height: u.height,
     assigned: u.assigned_photo_id !== null ? { photoId: u.assigned_photo_id, graveId: u.assigned_grave_id, staffUrl: graveStaffUrl(u.assigned_grave_id!), publicUrl: graveUrl(u.assigned_grave_id!) } : null,
-    proposals: mine.map((p, i) => ({ ...graveView(p, locale), distanceM: Math.round(p.distance_m * 10) / 10, distanceText: p.distance_m < 10 ? p.distance_m.toFixed(1) : String(Math.round(p.distance_m)), nearest: i === 0 })),
+    proposals: mine.map((p, i) => ({ ...graveView(p, locale), distanceM: Math.round(p.distance_m * 10) / 10, distanceText: distanceText(p.distance_m), nearest: i === 0 })),
   };
 }

@@ -201,16 +201,28 @@ function plotWhere(q: PlotQuery): { sql: string; bindings: Knex.Value[] } {
   };
 }
 
-/** The grave at a typed plot (khu, hàng, mộ số) of a cemetery in scope. */
-export async function graveAtPlot(db: Knex, scope: Scope, q: PlotQuery & { number: string }): Promise<number | undefined> {
+/**
+ * The grave at a typed plot (khu, hàng, mộ số) of a cemetery in scope. A section or row left empty
+ * matches any, as long as only one grave has that number: staff type as little as the plot needs.
+ */
+export async function graveAtPlot(db: Knex, scope: Scope, q: PlotQuery & { number: string }): Promise<number | 'none' | 'ambiguous'> {
   const c = cemeteryInScope(scope);
-  const w = plotWhere(q);
+  const where = ['g.cemetery_id = ?', 'lower(g.plot_number) = lower(?)'];
+  const bindings: Knex.Value[] = [q.cemeteryId, q.number];
+  if (q.section) {
+    where.push('lower(s.code) = lower(?)');
+    bindings.push(q.section);
+  }
+  if (q.row) {
+    where.push('lower(g.row_label) = lower(?)');
+    bindings.push(q.row);
+  }
   const { rows } = await db.raw<{ rows: { id: number }[] }>(
     `SELECT g.id FROM graves g JOIN cemeteries c ON c.id = g.cemetery_id LEFT JOIN cemetery_sections s ON s.id = g.section_id
-     WHERE ${w.sql} AND lower(g.plot_number) = lower(?) AND ${c.sql}`,
-    [...w.bindings, q.number, ...c.bindings],
+     WHERE ${where.join(' AND ')} AND ${c.sql} LIMIT 2`,
+    [...bindings, ...c.bindings],
   );
-  return rows.length === 1 ? Number(rows[0]!.id) : undefined;
+  return rows.length === 0 ? 'none' : rows.length > 1 ? 'ambiguous' : Number(rows[0]!.id);
 }
 
 /** Plot numbers in the order a person walks them: 1, 2, 10, 10a, 11 (numeric part first, then the text); `g` is the grave. */

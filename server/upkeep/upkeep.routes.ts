@@ -71,6 +71,8 @@ export function upkeepRoutes(deps: PhotoDeps): Router {
         publicUrl: graveUrl(grave.id),
         historyUrl: `/quan-ly/lich-su/grave/${grave.id}`,
         cemeteryUrl: cemeteryStaffPath(grave.cemetery_id),
+        // Who lies here, to be sure of the grave before changing it.
+        who: martyrs.map((m) => m.full_name).join(', ') || grave.known_name,
         outside: grave.inside_boundary === false,
       },
       current: current && { ...photoView(current, locale), pageUrl: photoUrl(current.page_key), fullUrl: photoUrl(current.full_key) },
@@ -239,7 +241,7 @@ export function upkeepRoutes(deps: PhotoDeps): Router {
         next: q.page < pages ? link({ page: q.page + 1 }) : null,
         last: q.page < pages ? link({ page: pages }) : null,
       } : null,
-      changes: changes.map((c) => ({ ...c, atText: formatTime(c.at, locale), url: c.entity_type === 'grave' && c.entity_id !== null ? graveStaffPath(c.entity_id) : `/quan-ly/lich-su/${c.entity_type}/${c.entity_id}` })),
+      changes: changes.map((c) => ({ ...c, atText: formatTime(c.at, locale), actionLabel: actionLabel(locale, c.action, c.entity_id), url: c.entity_type === 'grave' && c.entity_id !== null ? graveStaffPath(c.entity_id) : `/quan-ly/lich-su/${c.entity_type}/${c.entity_id}` })),
     });
   });
 
@@ -320,6 +322,13 @@ export function upkeepRoutes(deps: PhotoDeps): Router {
   router.post('/quan-ly/nghia-trang/:id/khu/:sectionId', requireStaff(), sectionPost('update'));
 
   return router;
+}
+
+/** An audit action as staff read it ("Ảnh hiện tại của mộ #21"); unknown actions keep their code. */
+function actionLabel(locale: 'vi' | 'en', action: string, id: number | null): string {
+  const key = `upkeep.action.${action}`;
+  const text = translate(locale, key, { id: id ?? '' });
+  return text === key ? `${action} #${id ?? ''}` : text;
 }
 
 function photoView(p: Awaited<ReturnType<typeof gravePhotos>>[number], locale: 'vi' | 'en') {

@@ -290,7 +290,7 @@ describe('headstone photos from the field', () => {
     expect([await graveOf(ids[1]!), await graveOf(ids[2]!), await graveOf(ids[0]!)]).toEqual([g(2, 2), g(2, 3), g(2, 4)]);
 
     // A row too short for the photos is refused whole.
-    const more = [await phonePhoto({ seed: 24 }), await phonePhoto({ seed: 25 })];
+    const more = [await phonePhoto({ seed: 24 }), await phonePhoto({ seed: 25 }), await phonePhoto({ seed: 26 })];
     const moreIds: number[] = [];
     for (const data of more) moreIds.push((await upload(staff, data, 'more.jpg')).body.upload.id);
     const short = await staff.agent.post('/quan-ly/anh/duyet').type('form').send({
@@ -299,15 +299,18 @@ describe('headstone photos from the field', () => {
     expect(short.status).toBe(400);
     expect(short.text).toContain('chỉ có 1 mộ');
 
-    // The photo without a position, by its typed plot; an unknown plot is a message on its card.
+    // The photo without a position, by its typed plot (the section may be left out when the rest is
+    // unique); an unknown plot, or one several graves share, is a message on its card.
     const typed = await staff.agent.post('/quan-ly/anh/duyet').type('form').send({
       _csrf: staff.csrf, action: 'confirm', cem: String(fx.cemeteries.haTinh),
-      [`choice[${batch.noPosition}]`]: 'later', [`khu[${batch.noPosition}]`]: 'A', [`hang[${batch.noPosition}]`]: '1', [`so[${batch.noPosition}]`]: '5',
+      [`choice[${batch.noPosition}]`]: 'later', [`khu[${batch.noPosition}]`]: '', [`hang[${batch.noPosition}]`]: '1', [`so[${batch.noPosition}]`]: '5',
       [`choice[${moreIds[0]}]`]: 'later', [`khu[${moreIds[0]}]`]: 'A', [`hang[${moreIds[0]}]`]: '1', [`so[${moreIds[0]}]`]: '99',
       [`choice[${moreIds[1]}]`]: 'discard',
+      [`choice[${moreIds[2]}]`]: 'later', [`so[${moreIds[2]}]`]: '2',
     });
     expect(typed.status).toBe(422);
     expect(typed.text).toContain('Không tìm thấy mộ ở vị trí này');
+    expect(typed.text).toContain('Nhiều mộ có số này');
     expect(await graveOf(batch.noPosition)).toBe(g(1, 5));
     expect(await t.db('photo_uploads').where({ id: moreIds[1] }).first()).toBeUndefined();
   });

@@ -83,6 +83,8 @@
       var files = Array.prototype.slice.call(input.files || []);
       if (!files.length) return;
       progress.hidden = false;
+      // On a phone the list is below the form: bring it into view, where the news is.
+      progress.scrollIntoView({ block: 'start' });
       counts.total += files.length;
       var queue = files.map(function (file) {
         var li = document.createElement('li');
