@@ -72,7 +72,11 @@ export async function search(deps: SearchDeps, request: SearchRequest): Promise<
   const base = { query: request.q, page: request.page, perPage: request.perPage };
 
   try {
-    const result = await deps.meili.index<SearchDocument>(deps.indexUid).search(query.q, query.params);
+    const index = deps.meili.index<SearchDocument>(deps.indexUid);
+    // Every typed word first, so a total counts what matches the query and not every "Văn"; only
+    // when nothing matches them all are words dropped from the end (years and places go last).
+    let result = await index.search(query.q, { ...query.params, matchingStrategy: 'all' });
+    if (result.hits.length === 0 && query.q.trim().includes(' ')) result = await index.search(query.q, { ...query.params, matchingStrategy: 'last' });
     let docs = result.hits as EngineDoc[];
     if (query.rerank) {
       const typed = words(analysed.nameText);
