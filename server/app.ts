@@ -104,9 +104,8 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(martyrApiRoutes(db));
   app.use(graveApiRoutes(db));
   app.use(cemeteryApiRoutes(db, provinces));
-  app.use(pageRoutes({ db, provinces, publicBaseUrl: config.publicBaseUrl }));
+  app.use(pageRoutes({ db, provinces, publicBaseUrl: config.publicBaseUrl, mapOnlineBasemapUrl: config.mapOnlineBasemapUrl }));
   app.use(tileRoutes(db, config.publicBaseUrl));
-  // TODO(lead): pass mapOnlineBasemapUrl from config (MAP_ONLINE_BASEMAP_URL) once it is declared there.
   app.use(mapRoutes({ search: { db, meili, indexUid: config.meiliIndex, provinces, logger }, publicBaseUrl: config.publicBaseUrl }));
   app.use(accountRoutes(db, config));
   app.use(staffRoutes(db, provinces));

@@ -60,6 +60,8 @@ const schema = z.object({
   DEMO_GRAVES: z.coerce.number().int().min(0).max(2_000_000).default(50_000),
   /** Seed of the demo data generator: the same seed gives the same data. */
   DEMO_SEED: z.string().min(1).default('liet-si'),
+  /** An online raster basemap under the offline one, as an XYZ template (https://.../{z}/{x}/{y}.png); off when unset. */
+  MAP_ONLINE_BASEMAP_URL: url(['https:', 'http:']).refine((v) => v.includes('{z}') && v.includes('{x}') && v.includes('{y}'), 'must contain {z}, {x} and {y}').optional(),
   /** Minutes without a request after which a staff session ends. */
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
   /** Hours after sign-in at which a staff session ends, however active. */
@@ -87,6 +89,7 @@ export type Config = {
   demoSeed: string;
   autoInstall: boolean;
   session: { idleMinutes: number; absoluteHours: number };
+  mapOnlineBasemapUrl: string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -125,5 +128,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoSeed: v.DEMO_SEED,
     autoInstall: v.AUTO_INSTALL,
     session: { idleMinutes: v.SESSION_IDLE_MINUTES, absoluteHours: v.SESSION_ABSOLUTE_HOURS },
+    mapOnlineBasemapUrl: v.MAP_ONLINE_BASEMAP_URL,
   };
 }

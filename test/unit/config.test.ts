@@ -55,3 +55,11 @@ describe('configuration', () => {
     expect(result.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
   });
 });
+
+describe('map basemap setting', () => {
+  it('is off by default and needs the tile placeholders when set', () => {
+    expect(loadConfig({}).mapOnlineBasemapUrl).toBeUndefined();
+    expect(problems({ MAP_ONLINE_BASEMAP_URL: 'https://tiles.example.org/tile.png' })[0]).toMatch(/^MAP_ONLINE_BASEMAP_URL: must contain/);
+    expect(loadConfig({ MAP_ONLINE_BASEMAP_URL: 'https://tiles.example.org/{z}/{x}/{y}.png' }).mapOnlineBasemapUrl).toContain('{z}');
+  });
+});
