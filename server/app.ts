@@ -104,9 +104,9 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(martyrApiRoutes(db));
   app.use(graveApiRoutes(db));
   app.use(cemeteryApiRoutes(db, provinces));
-  app.use(pageRoutes({ db, provinces, publicBaseUrl: config.publicBaseUrl, mapOnlineBasemapUrl: config.mapOnlineBasemapUrl }));
+  app.use(pageRoutes({ db, provinces, publicBaseUrl: config.publicBaseUrl }));
   app.use(tileRoutes(db, config.publicBaseUrl));
-  app.use(mapRoutes({ search: { db, meili, indexUid: config.meiliIndex, provinces, logger }, publicBaseUrl: config.publicBaseUrl }));
+  app.use(mapRoutes({ search: { db, meili, indexUid: config.meiliIndex, provinces, logger }, publicBaseUrl: config.publicBaseUrl, mapOnlineBasemapUrl: config.mapOnlineBasemapUrl }));
   app.use(accountRoutes(db, config));
   app.use(staffRoutes(db, provinces));
   // Headstone photos from the field and grave/cemetery upkeep; one photo store per app.
