@@ -2,7 +2,6 @@
  * The map page's shell, its style and the list of results that works without JavaScript, against
  * real PostgreSQL and Meilisearch with the search fixture.
  */
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import type { Express } from 'express';
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
@@ -12,12 +11,10 @@ import { jsonBlock } from '../../server/map/json-block.js';
 import { mapStyle } from '../../server/map/map-style.js';
 import { mapRoutes } from '../../server/map/map.routes.js';
 import { loadProvinceCatalogue } from '../../server/places/province-catalogue.js';
-import { ensureIndex } from '../../server/search/index-writer.js';
-import { reindex } from '../../server/search/reindex.js';
-import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
-import { createTestDatabase, silentLogger, testApp, testConfig, testMeili, type TestDatabase } from '../support/services.js';
+import type { SearchFixture } from '../support/search-fixtures.js';
+import { searchSetup, type SearchSetup } from '../support/search-setup.js';
+import { silentLogger, testMeili, type TestDatabase } from '../support/services.js';
 
-const indexUid = `test_mappage_${randomBytes(4).toString('hex')}`;
 const HOST = 'mo.test';
 
 /** Handlebars writes "=" in attribute values as &#x3D; (valid HTML); tests read the decoded text. */
@@ -27,17 +24,15 @@ describe('the map page and the list of results', () => {
   let t: TestDatabase;
   let fx: SearchFixture;
   let app: Express;
+  let indexUid: string;
 
+  let setup: SearchSetup;
   beforeAll(async () => {
-    t = await createTestDatabase('mappage');
-    fx = await loadSearchFixture(t.db);
-    await ensureIndex(testMeili(), indexUid);
-    await reindex(t.db, testMeili(), indexUid, silentLogger);
-    app = await testApp(t.db, { config: testConfig({ MEILI_INDEX: indexUid }) });
+    setup = await searchSetup('mappage');
+    ({ t, fx, app, indexUid } = setup);
   });
   afterAll(async () => {
-    await testMeili().deleteIndexIfExists(indexUid);
-    await t.drop();
+    await setup.drop();
   });
 
   const get = async (url: string) => {

@@ -1,30 +1,25 @@
 /** The public JSON API: filters, facets, suggestions, records, paging, and every bad input as a 400. */
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureIndex } from '../../server/search/index-writer.js';
-import { reindex } from '../../server/search/reindex.js';
-import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
-import { createTestDatabase, silentLogger, testApp, testConfig, testMeili, type TestDatabase } from '../support/services.js';
+import type { SearchFixture } from '../support/search-fixtures.js';
+import { searchSetup, type SearchSetup } from '../support/search-setup.js';
+import { type TestDatabase } from '../support/services.js';
 
-const indexUid = `test_api_${randomBytes(4).toString('hex')}`;
 
 describe('public API', () => {
   let t: TestDatabase;
   let fx: SearchFixture;
   let app: Express;
+  let indexUid: string;
 
+  let setup: SearchSetup;
   beforeAll(async () => {
-    t = await createTestDatabase('api');
-    fx = await loadSearchFixture(t.db);
-    await ensureIndex(testMeili(), indexUid);
-    await reindex(t.db, testMeili(), indexUid, silentLogger);
-    app = await testApp(t.db, { config: testConfig({ MEILI_INDEX: indexUid }) });
+    setup = await searchSetup('api');
+    ({ t, fx, app, indexUid } = setup);
   });
   afterAll(async () => {
-    await testMeili().deleteIndexIfExists(indexUid);
-    await t.drop();
+    await setup.drop();
   });
 
   const get = (path: string, query: Record<string, string> = {}) => request(app).get(path).query(query);

@@ -2,32 +2,27 @@
  * What a relative types, and what must come back: each case runs against a real Meilisearch with
  * the portal's settings, on records built from PostgreSQL by the real rebuild.
  */
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureIndex } from '../../server/search/index-writer.js';
-import { reindex } from '../../server/search/reindex.js';
-import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
-import { createTestDatabase, silentLogger, testApp, testConfig, testMeili, type TestDatabase } from '../support/services.js';
+import type { SearchFixture } from '../support/search-fixtures.js';
+import { searchSetup, type SearchSetup } from '../support/search-setup.js';
+import { testMeili, type TestDatabase } from '../support/services.js';
 
-const indexUid = `test_finds_${randomBytes(4).toString('hex')}`;
 
 describe('search finds what relatives type', () => {
   let t: TestDatabase;
   let fx: SearchFixture;
   let app: Express;
+  let indexUid: string;
 
+  let setup: SearchSetup;
   beforeAll(async () => {
-    t = await createTestDatabase('finds');
-    fx = await loadSearchFixture(t.db);
-    await ensureIndex(testMeili(), indexUid);
-    await reindex(t.db, testMeili(), indexUid, silentLogger);
-    app = await testApp(t.db, { config: testConfig({ MEILI_INDEX: indexUid }) });
+    setup = await searchSetup('finds');
+    ({ t, fx, app, indexUid } = setup);
   });
   afterAll(async () => {
-    await testMeili().deleteIndexIfExists(indexUid);
-    await t.drop();
+    await setup.drop();
   });
 
   const search = async (q: string, extra: Record<string, string> = {}) => {
