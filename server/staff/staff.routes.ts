@@ -3,7 +3,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/knex.js';
 import { clientIp, requireStaff } from '../accounts/auth.middleware.js';
-import { hasRole, ROLES, type RoleGrant } from '../accounts/scope.js';
+import { canReview, hasRole, ROLES, type RoleGrant } from '../accounts/scope.js';
 import { createUser, findUser, issueResetLink, listUsers, setDisabled, setRoles } from '../accounts/users.service.js';
 import { translate } from '../i18n/messages.js';
 import { AppError, BadRequestError, NotFoundError } from '../http/errors.js';
@@ -51,6 +51,10 @@ export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
       roles: scope.roles.map((r) => t(res, `staff.role.${r}`)),
       isAdmin: hasRole(scope, 'admin'),
       seesAudit: scope.national,
+      reviews: canReview(scope),
+      keepsGraves: scope.national || scope.provinceCodes.length > 0 || scope.cemeteryIds.length > 0,
+      // With one cemetery, the count of graves without a photo leads straight to that list.
+      withoutPhotoUrl: scope.cemeteryIds.length === 1 && !scope.national && !scope.provinceCodes.length ? `/quan-ly/nghia-trang/${scope.cemeteryIds[0]}?thieu=anh` : null,
     });
   });
 

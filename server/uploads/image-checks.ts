@@ -52,7 +52,9 @@ export async function reencodeJpeg(data: Buffer, maxSide: number, quality = 82):
     const { data: out, info } = await sharp(data, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'error' })
       .autoOrient()
       .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
-      .jpeg({ quality, mozjpeg: true })
+      // libjpeg-turbo's defaults, not mozjpeg: about 8x less CPU per photo for files a little larger,
+      // which matters when staff send dozens of 12-megapixel photos from the field.
+      .jpeg({ quality, progressive: true })
       .toBuffer({ resolveWithObject: true });
     return { data: out, width: info.width, height: info.height };
   } catch {
