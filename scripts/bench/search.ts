@@ -323,7 +323,6 @@ async function main(options: Options, config: Config): Promise<number> {
   const startedAt = new Date();
   const databaseLabel = `${redactedUrl(config.databaseUrl)}${config.databaseIsLocalDefault ? ' (the default local database; set DATABASE_URL for another)' : ' (DATABASE_URL)'}`;
   // npm sets npm_lifecycle_event to the script's name: `npm run bench` runs this one for now.
-  if (process.env.npm_lifecycle_event === 'bench') say('npm run bench: only the search benchmark exists so far (tiles and photos will follow); running it.');
   say(`Search benchmark on ${databaseLabel}`);
 
   const services = await startServices(config, logger, { reuseRunningMeili: true });

@@ -70,6 +70,8 @@ export async function martyrView(data: MartyrPageData, ctx: ViewContext, provinc
       position: row.position,
       certificate: record.certificate ? { date: displayDate(record.certificate.date) } : null,
       updated: displayDate(row.updated_at),
+      // What kind of source the record last came from: the province's dossier, staff, or a citizen's accepted submission.
+      source: translate(locale, `page.source.${row.source}`),
       url: record.url,
     },
     place,

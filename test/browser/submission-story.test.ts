@@ -133,6 +133,7 @@ describe.skipIf(!existsSync(CHROMIUM))('a correction, from a relative to the pub
     await screenshot(citizen, 'story-6-tracking-accepted');
     await citizen.goto(`${site.base}/liet-si/${fx.martyrs.thanhHaTinh1948}`);
     expect(await citizen.textContent('body')).toContain('12/05/1968');
+    expect(await citizen.textContent('body')).toContain('Nguồn: thông tin người dân gửi, đã được xác minh');
     expect(await citizen.textContent('body')).not.toContain('0912 345 678');
     await screenshot(citizen, 'story-7-public-page');
     await citizen.goto(`${site.base}/tim-kiem?q=${encodeURIComponent('nguyen van thanh ha tinh')}`);
