@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { ProvinceCatalogue, ProvinceRef } from '../places/province-catalogue.js';
 import { BadRequestError } from '../http/errors.js';
 import { hasDiacritics, words } from '../text/vietnamese.js';
+import type { SearchParams } from 'meilisearch';
 import type { Meilisearch } from './client.js';
 import type { SearchDocument } from './documents.js';
 import { fallbackSearch } from './fallback.queries.js';
@@ -61,6 +62,17 @@ function resolveProvince(request: SearchRequest, provinces: ProvinceCatalogue): 
   return ref;
 }
 
+/**
+ * Every typed word first, so a total counts what matches the query and not every "Văn"; only when
+ * nothing matches them all are words dropped from the end (years and places go last).
+ */
+async function searchEveryWordFirst(deps: SearchDeps, q: string, params: SearchParams) {
+  const index = deps.meili.index<SearchDocument>(deps.indexUid);
+  const result = await index.search(q, { ...params, matchingStrategy: 'all' });
+  if (result.hits.length > 0 || !q.trim().includes(' ')) return result;
+  return index.search(q, { ...params, matchingStrategy: 'last' });
+}
+
 type EngineDoc = SearchDocument & { _rankingScore?: number; _formatted?: Partial<Record<keyof SearchDocument, unknown>>; _geoDistance?: number };
 
 export async function search(deps: SearchDeps, request: SearchRequest): Promise<SearchResponse> {
@@ -72,11 +84,7 @@ export async function search(deps: SearchDeps, request: SearchRequest): Promise<
   const base = { query: request.q, page: request.page, perPage: request.perPage };
 
   try {
-    const index = deps.meili.index<SearchDocument>(deps.indexUid);
-    // Every typed word first, so a total counts what matches the query and not every "Văn"; only
-    // when nothing matches them all are words dropped from the end (years and places go last).
-    let result = await index.search(query.q, { ...query.params, matchingStrategy: 'all' });
-    if (result.hits.length === 0 && query.q.trim().includes(' ')) result = await index.search(query.q, { ...query.params, matchingStrategy: 'last' });
+    const result = await searchEveryWordFirst(deps, query.q, query.params);
     let docs = result.hits as EngineDoc[];
     if (query.rerank) {
       const typed = words(analysed.nameText);
@@ -132,18 +140,18 @@ export async function suggest(deps: SearchDeps, request: SuggestRequest): Promis
     };
   };
   try {
-    const result = await deps.meili.index<SearchDocument>(deps.indexUid).search(analysed.text, {
+    const params = {
       limit: SUGGEST_LIMIT,
       // As-you-type suggests names: searching only the name attributes, every typed word required,
-      // keeps the candidate set (and the time) small.
+      // keeps the candidate set (and the time) small; words are dropped only when nothing matches.
       attributesToSearchOn: ['fullName', 'aliases', 'knownName'],
-      matchingStrategy: 'all',
       attributesToRetrieve: ['kind', 'recordId', 'fullName', 'knownName', 'birthYear', 'deathYear', 'hometownProvince', 'cemeteryProvince', 'url'],
       attributesToHighlight: ['fullName', 'knownName'],
       highlightPreTag: HIGHLIGHT_START,
       highlightPostTag: HIGHLIGHT_END,
       locales: [...SEARCH_LOCALES],
-    });
+    };
+    const result = await searchEveryWordFirst(deps, analysed.text, params);
     return { query: request.q, degraded: false, suggestions: (result.hits as EngineDoc[]).map(toSuggestion) };
   } catch (error) {
     deps.logger.warn({ err: error }, 'meilisearch did not answer suggest; using PostgreSQL');
