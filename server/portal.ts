@@ -92,13 +92,18 @@ export async function startServices(config: Config, logger: Logger, options: Ser
   }
 }
 
+/** Fields every current search document has; an index without them was built by an older version. */
+const CURRENT_DOCUMENT_FIELDS = ['lat', 'cemeteryWords'];
+
 /**
  * An index with no documents while PostgreSQL has records (first start, a new Meilisearch, a
- * dropped index) is rebuilt in full; otherwise the outbox keeps it in step.
+ * dropped index), or one built by an older version, is rebuilt in full; otherwise the outbox keeps
+ * it in step.
  */
 export async function indexNeedsRebuild(services: Services, config: Config): Promise<boolean> {
   const stats = await services.meili.index(config.meiliIndex).getStats();
-  if (stats.numberOfDocuments > 0) return false;
+  // Documents written by an older version of the portal lack fields this one filters on.
+  if (stats.numberOfDocuments > 0) return CURRENT_DOCUMENT_FIELDS.some((field) => !stats.fieldDistribution[field]);
   const { rows } = await services.db.raw<{ rows: { any: boolean }[] }>('SELECT EXISTS (SELECT 1 FROM martyrs) OR EXISTS (SELECT 1 FROM graves) AS any');
   return Boolean(rows[0]?.any);
 }

@@ -43,7 +43,9 @@ export type SearchDocument = {
   cemeteryUrl: string | null;
   cemeteryProvince: string | null;
   plot: string | null;
-  _geo: { lat: number; lng: number } | null;
+  /** Position of the grave (or its cemetery). Plain numbers, not Meilisearch's _geo: see index-settings.ts. */
+  lat: number | null;
+  lng: number | null;
   hasGrave: boolean;
   hasPhoto: boolean;
   photoUrl: string | null;
@@ -66,7 +68,7 @@ type Row = Record<string, unknown>;
 const searchablePlaces = (names: string[]) => [...new Set(names.map(stripAdministrativeWords).filter(Boolean))];
 const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const s = (v: unknown) => (v === null || v === undefined ? null : String(v));
-const geo = (row: Row) => (row.lat === null || row.lng === null ? null : { lat: Number(row.lat), lng: Number(row.lng) });
+const geo = (row: Row) => (row.lat === null || row.lng === null ? { lat: null, lng: null } : { lat: Number(row.lat), lng: Number(row.lng) });
 
 function common(row: Row) {
   const cemeteryId = n(row.cemetery_id);
@@ -78,7 +80,7 @@ function common(row: Row) {
     cemeteryUrl: cemeteryId ? cemeteryUrl(cemeteryId, String(row.cemetery_name)) : null,
     cemeteryProvince: s(row.cemetery_province_name),
     plot: plotLabel(s(row.section_kind), s(row.section_code), s(row.row_label), s(row.plot_number)),
-    _geo: geo(row),
+    ...geo(row),
     hasPhoto: row.photo_page_key !== null,
     photoUrl: photoUrl(s(row.photo_page_key)),
     thumbUrl: photoUrl(s(row.photo_thumb_key)),

@@ -48,7 +48,7 @@ function highlights(formatted: Formatted | undefined): Record<string, string | s
   return result;
 }
 
-export function toHit(doc: SearchDocument & { _formatted?: Formatted; _geoDistance?: number }): SearchHit {
+export function toHit(doc: SearchDocument & { _formatted?: Formatted; distanceMeters?: number }): SearchHit {
   return {
     kind: doc.kind,
     id: doc.recordId,
@@ -65,12 +65,12 @@ export function toHit(doc: SearchDocument & { _formatted?: Formatted; _geoDistan
     graveState: doc.graveState,
     cemetery: doc.cemeteryId && doc.cemeteryName && doc.cemeteryUrl ? { id: doc.cemeteryId, name: doc.cemeteryName, url: doc.cemeteryUrl } : null,
     plot: doc.plot,
-    location: doc._geo,
+    location: doc.lat === null || doc.lng === null || doc.lat === undefined ? null : { lat: doc.lat, lng: doc.lng },
     photoUrl: doc.photoUrl,
     thumbUrl: doc.thumbUrl,
     url: doc.url,
     highlights: highlights(doc._formatted),
-    ...(doc._geoDistance !== undefined ? { distanceMeters: doc._geoDistance } : {}),
+    ...(doc.distanceMeters !== undefined ? { distanceMeters: doc.distanceMeters } : {}),
   };
 }
 

@@ -13,8 +13,12 @@ export const INDEX_SETTINGS: Settings = {
   // prefers records with 1948 among their years without excluding the rest.
   searchableAttributes: ['fullName', 'aliases', 'knownName', 'placeNames', 'unit', 'years', 'cemeteryWords', 'placeOfDeath'],
   // Only what filters and facets use: each filterable attribute costs indexing time.
-  filterableAttributes: ['kind', 'provinceCodes', 'oldProvinceCodes', 'cemeteryId', 'birthYear', 'deathYear', 'unitGroups', 'hasPhoto', 'hasGrave', '_geo'],
-  sortableAttributes: ['_geo', 'deathYear', 'birthYear', 'sortName'],
+  // Positions are plain lat/lng numbers filtered by range, not Meilisearch's _geo: with _geo, every
+  // write rebuilds the whole geo tree, about 19 s per change on a million points on this machine,
+  // which a change that must be searchable in 2 s cannot afford. Distance order is done by the
+  // service (search.service.ts). `id` is filterable to fetch chosen documents back.
+  filterableAttributes: ['id', 'kind', 'provinceCodes', 'oldProvinceCodes', 'cemeteryId', 'birthYear', 'deathYear', 'unitGroups', 'hasPhoto', 'hasGrave', 'lat', 'lng'],
+  sortableAttributes: ['deathYear', 'birthYear', 'sortName'],
   // Relevance first (all words, fewest typos, words close together, in the most important
   // attribute), then any explicit sort, then exact words.
   rankingRules: ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness'],

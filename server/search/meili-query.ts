@@ -21,8 +21,13 @@ export const RERANK_WINDOW = 50;
 /** What the API's hits are made of (hits.ts) and what re-ranking reads: nothing else travels back. */
 export const RETRIEVED_ATTRIBUTES = [
   'kind', 'recordId', 'fullName', 'knownName', 'aliases', 'birthDate', 'deathDate', 'hometown', 'hometownProvince', 'unit', 'placeOfDeath',
-  'graveId', 'graveState', 'cemeteryId', 'cemeteryName', 'cemeteryUrl', 'plot', '_geo', 'photoUrl', 'thumbUrl', 'url', 'placeNames',
+  'graveId', 'graveState', 'cemeteryId', 'cemeteryName', 'cemeteryUrl', 'plot', 'lat', 'lng', 'photoUrl', 'thumbUrl', 'url', 'placeNames',
 ];
+
+/** Documents inside a box, by their plain lat/lng numbers. */
+export function boxFilter(minLng: number, minLat: number, maxLng: number, maxLat: number): string {
+  return `lat ${minLat} TO ${maxLat} AND lng ${minLng} TO ${maxLng}`;
+}
 
 /** A string value inside a Meilisearch filter expression. */
 export function quote(value: string): string {
@@ -43,8 +48,7 @@ export function buildFilters(request: SearchRequest, province: ProvinceRef | und
   if (request.hasGrave !== undefined) filters.push(`hasGrave = ${request.hasGrave}`);
   if (request.bbox) {
     const { minLng, minLat, maxLng, maxLat } = request.bbox;
-    // North-east corner first, then south-west (the order Meilisearch expects; its older docs say otherwise).
-    filters.push(`_geoBoundingBox([${maxLat}, ${maxLng}], [${minLat}, ${minLng}])`);
+    filters.push(boxFilter(minLng, minLat, maxLng, maxLat));
   }
   return filters;
 }
@@ -65,7 +69,7 @@ export function buildEngineQuery(request: SearchRequest, text: string, province:
     showRankingScore: true,
     locales: [...SEARCH_LOCALES],
   };
-  if (request.near) params.sort = [`_geoPoint(${request.near.lat}, ${request.near.lng}):asc`];
-  else if (!text) params.sort = ['sortName:asc'];
+  // With `near`, the service orders by distance itself (see nearSearch in search.service.ts).
+  if (!text && !request.near) params.sort = ['sortName:asc'];
   return { q: text, params, offset, limit: request.perPage, rerank: useWindow };
 }

@@ -12,7 +12,7 @@ import type { Meilisearch } from './client.js';
 import type { SearchDocument } from './documents.js';
 import { fallbackSearch } from './fallback.queries.js';
 import { exactDiacriticMatches, toHit, type SearchHit } from './hits.js';
-import { buildEngineQuery, HIGHLIGHT_END, HIGHLIGHT_START } from './meili-query.js';
+import { boxFilter, buildEngineQuery, HIGHLIGHT_END, HIGHLIGHT_START, quote } from './meili-query.js';
 import { analyseQuery } from './query-text.js';
 import type { SearchRequest, SuggestRequest } from './search.schema.js';
 import { SEARCH_LOCALES } from './index-settings.js';
@@ -73,18 +73,67 @@ async function searchEveryWordFirst(deps: SearchDeps, q: string, params: SearchP
   return index.search(q, { ...params, matchingStrategy: 'last' });
 }
 
-type EngineDoc = SearchDocument & { _rankingScore?: number; _formatted?: Partial<Record<keyof SearchDocument, unknown>>; _geoDistance?: number };
+/** Metres between two points on the Earth (haversine). */
+export function distanceMeters(a: { lat: number; lng: number }, b: { lat: number; lng: number }): number {
+  const rad = Math.PI / 180;
+  const h = Math.sin(((b.lat - a.lat) * rad) / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(((b.lng - a.lng) * rad) / 2) ** 2;
+  return Math.round(2 * 6_371_000 * Math.asin(Math.sqrt(h)));
+}
+
+/** Boxes (half-sides in degrees) tried around a point, nearest first, until enough records lie inside. */
+const NEAR_BOXES = [0.02, 0.1, 0.5, 2, 8, 40];
+/** Meilisearch returns at most this many hits of one query (pagination.maxTotalHits). */
+const NEAR_CANDIDATES = 1000;
+
+/**
+ * Nearest first, without Meilisearch's _geo (see index-settings.ts): the matching records inside a
+ * growing box around the point, ordered by distance here, then the page's documents fetched by id.
+ */
+async function nearSearch(deps: SearchDeps, q: string, params: SearchParams, near: { lat: number; lng: number }, needed: number) {
+  const index = deps.meili.index<SearchDocument>(deps.indexUid);
+  const filter = (params.filter as string[] | undefined) ?? [];
+  for (const half of NEAR_BOXES) {
+    const box = boxFilter(near.lng - half, near.lat - half, near.lng + half, near.lat + half);
+    const candidates = await searchEveryWordFirst(deps, q, {
+      ...params,
+      filter: [...filter, box],
+      offset: 0,
+      limit: NEAR_CANDIDATES,
+      attributesToRetrieve: ['id', 'lat', 'lng'],
+      attributesToHighlight: [],
+    });
+    const total = candidates.estimatedTotalHits ?? candidates.hits.length;
+    if (total < needed && half !== NEAR_BOXES.at(-1)) continue;
+    const ordered = (candidates.hits as Array<{ id: string; lat: number | null; lng: number | null }>)
+      .filter((h) => h.lat !== null && h.lng !== null)
+      .map((h) => ({ id: h.id, distance: distanceMeters(near, { lat: h.lat!, lng: h.lng! }) }))
+      .sort((a, b) => a.distance - b.distance);
+    const page = ordered.slice(params.offset ?? 0, (params.offset ?? 0) + (params.limit ?? 20));
+    const docs = page.length
+      ? (await index.search('', { filter: [`id IN [${page.map((p) => quote(p.id)).join(', ')}]`], limit: page.length, attributesToRetrieve: ['id', ...(params.attributesToRetrieve ?? [])] })).hits
+      : [];
+    const byId = new Map(docs.map((d) => [d.id, d]));
+    const hits = page.flatMap((p) => (byId.has(p.id) ? [{ ...byId.get(p.id)!, distanceMeters: p.distance }] : []));
+    return { ...candidates, hits, estimatedTotalHits: total };
+  }
+  throw new Error('unreachable: the last box always answers');
+}
+
+type EngineDoc = SearchDocument & { _rankingScore?: number; _formatted?: Partial<Record<keyof SearchDocument, unknown>>; distanceMeters?: number };
 
 export async function search(deps: SearchDeps, request: SearchRequest): Promise<SearchResponse> {
   const started = performance.now();
   const province = resolveProvince(request, deps.provinces);
   const analysed = analyseQuery(request.q, deps.provinces);
   const typedWithMarks = hasDiacritics(analysed.nameText);
-  const query = buildEngineQuery(request, analysed.text, province, typedWithMarks);
+  // Nearest-first results keep their distance order: no re-ranking by diacritics there.
+  const query = buildEngineQuery(request, analysed.text, province, typedWithMarks && !request.near);
   const base = { query: request.q, page: request.page, perPage: request.perPage };
 
   try {
-    const result = await searchEveryWordFirst(deps, query.q, query.params);
+    const result = request.near
+      ? await nearSearch(deps, query.q, query.params, request.near, query.offset + query.limit)
+      : await searchEveryWordFirst(deps, query.q, query.params);
     let docs = result.hits as EngineDoc[];
     if (query.rerank) {
       const typed = words(analysed.nameText);

@@ -61,7 +61,7 @@ describe('buildEngineQuery', () => {
       'kind = "martyr"',
       'hasPhoto = true',
       'hasGrave = false',
-      '_geoBoundingBox([21, 106], [20, 105])',
+      'lat 20 TO 21 AND lng 105 TO 106',
     ]);
     expect(query.params.locales).toEqual(['vie']);
     expect(query.params.facets).toBeUndefined();
@@ -69,7 +69,7 @@ describe('buildEngineQuery', () => {
     expect(query.params.limit).toBe(20);
   });
   it('sorts by distance with near, by name with no text, by relevance otherwise', () => {
-    expect(buildEngineQuery(clean({ near: '16.9,106.9' }), 'a', undefined, false).params.sort).toEqual(['_geoPoint(16.9, 106.9):asc']);
+    expect(buildEngineQuery(clean({ near: '16.9,106.9' }), 'a', undefined, false).params.sort).toBeUndefined();
     expect(buildEngineQuery(clean({}), '', undefined, false).params.sort).toEqual(['sortName:asc']);
     expect(buildEngineQuery(clean({ q: 'a' }), 'a', undefined, false).params.sort).toBeUndefined();
   });
