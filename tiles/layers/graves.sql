@@ -36,17 +36,27 @@ counts AS (
   UNION ALL SELECT 'cemetery', CAST(id AS text), name, total, unidentified, geom FROM cemetery_counts
   UNION ALL SELECT 'grid', NULL, NULL, total, unidentified, geom FROM grid_counts
 ),
-points AS (
-  SELECT g.id, g.state, g.is_collective AS collective, g.cemetery_id AS cemetery,
-         EXISTS (SELECT 1 FROM photos ph WHERE ph.grave_id = g.id AND ph.is_current) AS photo,
-         COALESCE(m.full_name, g.known_name) AS name,
-         concat_ws(', ', 'hàng ' || g.row_label, 'mộ ' || g.plot_number) AS plot,
-         ST_AsMVTGeom(ST_Transform(g.position, 3857), bounds.tile, 4096, 64, true) AS geom
+tile_graves AS (
+  SELECT g.id, g.state, g.is_collective, g.cemetery_id, g.known_name, g.row_label, g.plot_number, g.position
   FROM bounds, graves g
-  LEFT JOIN LATERAL (
-    SELECT full_name FROM martyrs WHERE grave_id = g.id AND is_public ORDER BY id LIMIT 1
-  ) m ON true
   WHERE :z >= 15 AND g.position && bounds.area
+),
+-- One public name per grave (the first martyr of a collective grave), looked up for this tile only.
+names AS (
+  SELECT DISTINCT ON (m.grave_id) m.grave_id, m.full_name
+  FROM tile_graves tg JOIN martyrs m ON m.grave_id = tg.id
+  WHERE m.is_public
+  ORDER BY m.grave_id, m.id
+),
+points AS (
+  SELECT tg.id, tg.state, tg.is_collective AS collective, tg.cemetery_id AS cemetery,
+         ph.grave_id IS NOT NULL AS photo,
+         COALESCE(n.full_name, tg.known_name) AS name,
+         concat_ws(', ', 'hàng ' || tg.row_label, 'mộ ' || tg.plot_number) AS plot,
+         ST_AsMVTGeom(ST_Transform(tg.position, 3857), bounds.tile, 4096, 64, true) AS geom
+  FROM bounds, tile_graves tg
+  LEFT JOIN names n ON n.grave_id = tg.id
+  LEFT JOIN photos ph ON ph.grave_id = tg.id AND ph.is_current
 )
 SELECT
   (SELECT ST_AsMVT(counts, 'grave-counts', 4096, 'geom') FROM counts WHERE geom IS NOT NULL) ||
