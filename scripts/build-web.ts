@@ -60,6 +60,22 @@ export async function buildWeb(): Promise<BuildReport> {
   });
   if (result.errors.length) throw new Error(`esbuild failed: ${result.errors.map((e) => e.text).join('; ')}`);
 
+  // The staff grave page's position map: its own small bundle, MapLibre shared with the map page.
+  const upkeep = await esbuild.build({
+    entryPoints: [path.join(ROOT_DIR, 'web', 'src', 'upkeep', 'position-map.ts')],
+    outfile: path.join(OUT_DIR, 'upkeep-map.js'),
+    bundle: true,
+    format: 'esm',
+    minify: true,
+    sourcemap: true,
+    target: 'es2020',
+    platform: 'browser',
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [{ name: 'maplibre-beside', setup: (build) => build.onResolve({ filter: /^maplibre-gl$/ }, () => ({ path: maplibreUrl, external: true })) }],
+  });
+  if (upkeep.errors.length) throw new Error(`esbuild failed: ${upkeep.errors.map((e) => e.text).join('; ')}`);
+
   for (const file of MAPLIBRE_FILES) await copyFile(path.join(MAPLIBRE_DIST, file), path.join(OUT_DIR, file));
 
   const js = await readFile(path.join(OUT_DIR, 'map.js'));

@@ -11,6 +11,10 @@ export type StaffGrave = {
   cemetery_id: number;
   cemetery_name: string;
   cemetery_has_boundary: boolean;
+  /** GeoJSON, for the position map's outline and its inside/outside check. */
+  cemetery_boundary: string | null;
+  cemetery_latitude: number;
+  cemetery_longitude: number;
   section_id: number | null;
   section_kind: string | null;
   section_code: string | null;
@@ -31,6 +35,7 @@ export async function staffGrave(db: Knex, scope: Scope, id: number, lock = fals
   const c = cemeteryInScope(scope);
   const { rows } = await db.raw<{ rows: StaffGrave[] }>(
     `SELECT g.id, g.cemetery_id, c.name AS cemetery_name, c.boundary IS NOT NULL AS cemetery_has_boundary,
+            ST_AsGeoJSON(c.boundary, 7) AS cemetery_boundary, ST_Y(c.location) AS cemetery_latitude, ST_X(c.location) AS cemetery_longitude,
             g.section_id, s.kind AS section_kind, s.code AS section_code, g.row_label, g.plot_number, g.state, g.is_collective,
             g.inscription, g.known_name, ST_Y(g.position) AS latitude, ST_X(g.position) AS longitude,
             CASE WHEN g.position IS NULL OR c.boundary IS NULL THEN NULL ELSE ST_Covers(c.boundary, g.position) END AS inside_boundary,

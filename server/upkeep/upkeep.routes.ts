@@ -75,6 +75,12 @@ export function upkeepRoutes(deps: PhotoDeps): Router {
         who: martyrs.map((m) => m.full_name).join(', ') || grave.known_name,
         outside: grave.inside_boundary === false,
       },
+      // Where the position map opens: the grave, or the middle of its cemetery when it has no position yet.
+      positionMap: {
+        lat: grave.latitude ?? grave.cemetery_latitude,
+        lng: grave.longitude ?? grave.cemetery_longitude,
+        boundary: grave.cemetery_boundary ?? '',
+      },
       current: current && { ...photoView(current, locale), pageUrl: photoUrl(current.page_key), fullUrl: photoUrl(current.full_key) },
       history: photos.map((p) => photoView(p, locale)),
       martyrs: martyrs.map((m) => ({ ...m, url: m.is_public ? martyrUrl(m.id, m.full_name) : null, years: [m.birth_year, m.death_year].filter(Boolean).join('–') })),
