@@ -15,7 +15,7 @@ import pg from 'pg';
 import { ROOT_DIR } from '../../server/config.js';
 import { startServices } from '../../server/portal.js';
 import { runMain } from '../../server/setup/run-main.js';
-import { TILE_LAYERS } from '../../server/tiles/tile-layers.js';
+import { TILE_LAYERS, tileSql } from '../../server/tiles/tile-layers.js';
 import { runLoad, timedFetch } from './load.js';
 import { startServer } from './server-process.js';
 import { ratio, summarize } from './stats.js';
@@ -91,7 +91,7 @@ runMain(async (config, logger) => {
       const started = performance.now();
       try {
         // The same SQL text the server runs, with the same values bound (knex's :name → $n here).
-        const text = TILE_LAYERS[t.layer]!.sql.replace(/:z\b/g, '$1').replace(/:x\b/g, '$2').replace(/:y\b/g, '$3');
+        const text = tileSql(TILE_LAYERS[t.layer]!, t.z).replace(/:z\b/g, '$1').replace(/:x\b/g, '$2').replace(/:y\b/g, '$3');
         const { rows } = await sqlPool.query<{ mvt: Buffer | null }>(text, [t.z, t.x, t.y]);
         return { ms: performance.now() - started, outcome: { ok: true, body: rows[0]?.mvt ?? Buffer.alloc(0) } };
       } catch (error) {

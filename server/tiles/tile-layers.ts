@@ -18,7 +18,11 @@ export type TileLayer = {
   /** Whether tiles may be kept in the process: only for layers built from reference data, which never changes at run time. */
   cacheable: boolean;
   vectorLayers: VectorLayer[];
-  sql: string;
+  /**
+   * The SQL for each band of zooms. A layer whose content changes with the zoom has one query per
+   * band, so PostgreSQL plans and runs only what a tile at that zoom needs.
+   */
+  bands: Array<{ minzoom: number; maxzoom: number; sql: string }>;
 };
 
 const sql = (name: string) => readFileSync(path.join(ROOT_DIR, 'tiles', 'layers', `${name}.sql`), 'utf8');
@@ -37,7 +41,12 @@ export const TILE_LAYERS: Record<string, TileLayer> = {
       { id: 'grave-counts', description: 'Grave counts', minzoom: 0, maxzoom: 14, fields: { level: 'String', key: 'String', name: 'String', total: 'Number', unidentified: 'Number' } },
       { id: 'graves', description: 'Graves', minzoom: 15, maxzoom: MAX_ZOOM, fields: { state: 'String', collective: 'Boolean', cemetery: 'Number', photo: 'Boolean', name: 'String', plot: 'String' } },
     ],
-    sql: sql('graves'),
+    bands: [
+      { minzoom: 0, maxzoom: 7, sql: sql('graves-z0-7') },
+      { minzoom: 8, maxzoom: 12, sql: sql('graves-z8-12') },
+      { minzoom: 13, maxzoom: 14, sql: sql('graves-z13-14') },
+      { minzoom: 15, maxzoom: MAX_ZOOM, sql: sql('graves-z15') },
+    ],
   },
   cemeteries: {
     name: 'cemeteries',
@@ -51,7 +60,7 @@ export const TILE_LAYERS: Record<string, TileLayer> = {
       { id: 'cemetery-areas', description: 'Cemetery boundaries', minzoom: 13, maxzoom: MAX_ZOOM, fields: { name: 'String' } },
       { id: 'cemetery-sections', description: 'Sections (khu / lô)', minzoom: 15, maxzoom: MAX_ZOOM, fields: { cemetery: 'Number', code: 'String', kind: 'String' } },
     ],
-    sql: sql('cemeteries'),
+    bands: [{ minzoom: 0, maxzoom: MAX_ZOOM, sql: sql('cemeteries') }],
   },
   basemap: {
     name: 'basemap',
@@ -67,9 +76,16 @@ export const TILE_LAYERS: Record<string, TileLayer> = {
       { id: 'districts-2024', description: 'Districts before 1 July 2025', minzoom: 8, maxzoom: 16, fields: { code: 'String', name: 'String' } },
       { id: 'labels', description: 'Place labels', minzoom: 0, maxzoom: 16, fields: { kind: 'String', name: 'String' } },
     ],
-    sql: sql('basemap'),
+    bands: [{ minzoom: 0, maxzoom: 16, sql: sql('basemap') }],
   },
 };
 
 /** Vietnam, its islands included: the bounds advertised in TileJSON. */
 export const DATA_BOUNDS: [number, number, number, number] = [102.1, 6.0, 117.9, 23.5];
+
+/** The query that makes a layer's tile at zoom z. */
+export function tileSql(layer: TileLayer, z: number): string {
+  const band = layer.bands.find((b) => z >= b.minzoom && z <= b.maxzoom);
+  if (!band) throw new Error(`layer ${layer.name} has no SQL for zoom ${z}`);
+  return band.sql;
+}
