@@ -36,44 +36,31 @@ export async function buildWeb(): Promise<BuildReport> {
   await mkdir(OUT_DIR, { recursive: true });
   const maplibreUrl = `./maplibre-gl.mjs?v=${version}`;
 
-  const result = await esbuild.build({
-    entryPoints: [path.join(ROOT_DIR, 'web', 'src', 'map', 'main.ts')],
-    outfile: path.join(OUT_DIR, 'map.js'),
+  // Both bundles: browser ESM, minified, MapLibre left out (the copied file beside them is imported).
+  const common = {
     bundle: true,
-    format: 'esm',
+    format: 'esm' as const,
     minify: true,
     sourcemap: true,
     target: 'es2020',
-    platform: 'browser',
-    legalComments: 'none',
-    logLevel: 'warning',
-    metafile: true,
+    platform: 'browser' as const,
+    legalComments: 'none' as const,
+    logLevel: 'warning' as const,
     plugins: [
       {
         name: 'maplibre-beside',
-        setup(build) {
+        setup(build: esbuild.PluginBuild) {
           // The bare import becomes the copied file, with its version so caches follow upgrades.
           build.onResolve({ filter: /^maplibre-gl$/ }, () => ({ path: maplibreUrl, external: true }));
         },
       },
     ],
-  });
+  };
+  const result = await esbuild.build({ ...common, entryPoints: [path.join(ROOT_DIR, 'web', 'src', 'map', 'main.ts')], outfile: path.join(OUT_DIR, 'map.js'), metafile: true });
   if (result.errors.length) throw new Error(`esbuild failed: ${result.errors.map((e) => e.text).join('; ')}`);
 
   // The staff grave page's position map: its own small bundle, MapLibre shared with the map page.
-  const upkeep = await esbuild.build({
-    entryPoints: [path.join(ROOT_DIR, 'web', 'src', 'upkeep', 'position-map.ts')],
-    outfile: path.join(OUT_DIR, 'upkeep-map.js'),
-    bundle: true,
-    format: 'esm',
-    minify: true,
-    sourcemap: true,
-    target: 'es2020',
-    platform: 'browser',
-    legalComments: 'none',
-    logLevel: 'warning',
-    plugins: [{ name: 'maplibre-beside', setup: (build) => build.onResolve({ filter: /^maplibre-gl$/ }, () => ({ path: maplibreUrl, external: true })) }],
-  });
+  const upkeep = await esbuild.build({ ...common, entryPoints: [path.join(ROOT_DIR, 'web', 'src', 'upkeep', 'position-map.ts')], outfile: path.join(OUT_DIR, 'upkeep-map.js') });
   if (upkeep.errors.length) throw new Error(`esbuild failed: ${upkeep.errors.map((e) => e.text).join('; ')}`);
 
   for (const file of MAPLIBRE_FILES) await copyFile(path.join(MAPLIBRE_DIST, file), path.join(OUT_DIR, file));
