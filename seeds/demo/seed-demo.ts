@@ -54,6 +54,7 @@ export async function databaseHasGraves(db: Db): Promise<boolean> {
 export async function resetRecords(db: Db): Promise<{ photoKeys: string[] }> {
   return db.transaction(async (trx) => {
     await trx.raw(`SET LOCAL mls.skip_search_outbox = 'on'`);
+    await trx.raw(`SET LOCAL mls.bulk_load = 'on'`);
     const photos = (await trx('photos').select('original_key', 'full_key', 'page_key', 'thumb_key')) as Array<Record<string, string>>;
     const photoKeys = [...new Set(photos.flatMap((p) => Object.values(p)))];
     for (const table of [...DEMO_TABLES, 'search_outbox']) {
@@ -112,6 +113,8 @@ export async function seedDemo(db: Db, logger: Logger, options: DemoOptions): Pr
     await connection.query('BEGIN');
     // The search index is rebuilt in full from PostgreSQL afterwards: a million outbox rows would only be drained for nothing.
     await connection.query(`SET LOCAL mls.skip_search_outbox = 'on'`);
+    // Derived columns (each grave's map name) are filled once, set-based, after the martyrs load.
+    await connection.query(`SET LOCAL mls.bulk_load = 'on'`);
     // Writers wait until we are done; a second seeder fails the check below instead of doubling the data.
     await connection.query(`LOCK TABLE ${DEMO_TABLES.join(', ')} IN SHARE ROW EXCLUSIVE MODE`);
     if ((await connection.query('SELECT 1 FROM graves LIMIT 1')).rowCount) throw new Error('The database already has graves.');
@@ -159,6 +162,7 @@ export async function seedDemo(db: Db, logger: Logger, options: DemoOptions): Pr
       p.takenAt, p.position, true,
     ])));
 
+    await connection.query('SELECT refresh_all_grave_display_names()');
     for (const table of DEMO_TABLES) {
       await connection.query(
         `SELECT setval(pg_get_serial_sequence($1, 'id'), coalesce((SELECT max(id) FROM ${table}), 1), (SELECT max(id) FROM ${table}) IS NOT NULL)`,

@@ -103,6 +103,14 @@ describe('demo data: 8,000 graves', () => {
     expect(Number((await one(db, 'SELECT count(*) AS n FROM search_outbox')).n)).toBe(0);
   });
 
+  it('gives every grave with a public martyr the name the map shows', async () => {
+    const wrong = await one(db, `
+      SELECT count(*) AS n FROM graves g
+      WHERE g.display_name IS DISTINCT FROM (SELECT m.full_name FROM martyrs m WHERE m.grave_id = g.id AND m.is_public ORDER BY m.id LIMIT 1)`);
+    expect(Number(wrong.n)).toBe(0);
+    expect(Number((await one(db, 'SELECT count(*) AS n FROM graves WHERE display_name IS NOT NULL')).n)).toBeGreaterThan(0);
+  });
+
   it('leaves about 20% of graves unidentified or partial, and about 10% of martyrs without a known grave', async () => {
     const g = await one(db, `SELECT avg((state <> 'identified')::int)::float AS open, avg((state = 'partial')::int)::float AS partial FROM graves`);
     expect(g.open).toBeGreaterThan(0.16);
