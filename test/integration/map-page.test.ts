@@ -5,14 +5,14 @@
 import request from 'supertest';
 import type { Express } from 'express';
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { allowOrigin } from '../../server/map/csp.js';
 import { jsonBlock } from '../../server/map/json-block.js';
 import { mapStyle } from '../../server/map/map-style.js';
 import { mapRoutes } from '../../server/map/map.routes.js';
 import { loadProvinceCatalogue } from '../../server/places/province-catalogue.js';
 import type { SearchFixture } from '../support/search-fixtures.js';
-import { searchSetup, type SearchSetup } from '../support/search-setup.js';
+import { useSearchSetup } from '../support/search-setup.js';
 import { silentLogger, testMeili, type TestDatabase } from '../support/services.js';
 
 const HOST = 'mo.test';
@@ -26,14 +26,7 @@ describe('the map page and the list of results', () => {
   let app: Express;
   let indexUid: string;
 
-  let setup: SearchSetup;
-  beforeAll(async () => {
-    setup = await searchSetup('mappage');
-    ({ t, fx, app, indexUid } = setup);
-  });
-  afterAll(async () => {
-    await setup.drop();
-  });
+  useSearchSetup('mappage', (setup) => ({ t, fx, app, indexUid } = setup));
 
   const get = async (url: string) => {
     const res = await request(app).get(url).set('Accept', 'text/html').set('Host', HOST);

@@ -1,9 +1,9 @@
 /** The public JSON API: filters, facets, suggestions, records, paging, and every bad input as a 400. */
 import request from 'supertest';
 import type { Express } from 'express';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SearchFixture } from '../support/search-fixtures.js';
-import { searchSetup, type SearchSetup } from '../support/search-setup.js';
+import { useSearchSetup } from '../support/search-setup.js';
 import { type TestDatabase } from '../support/services.js';
 
 
@@ -13,14 +13,7 @@ describe('public API', () => {
   let app: Express;
   let indexUid: string;
 
-  let setup: SearchSetup;
-  beforeAll(async () => {
-    setup = await searchSetup('api');
-    ({ t, fx, app, indexUid } = setup);
-  });
-  afterAll(async () => {
-    await setup.drop();
-  });
+  useSearchSetup('api', (setup) => ({ t, fx, app, indexUid } = setup));
 
   const get = (path: string, query: Record<string, string> = {}) => request(app).get(path).query(query);
 

@@ -4,9 +4,9 @@
  */
 import request from 'supertest';
 import type { Express } from 'express';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SearchFixture } from '../support/search-fixtures.js';
-import { searchSetup, type SearchSetup } from '../support/search-setup.js';
+import { useSearchSetup } from '../support/search-setup.js';
 import { testMeili, type TestDatabase } from '../support/services.js';
 
 
@@ -16,14 +16,7 @@ describe('search finds what relatives type', () => {
   let app: Express;
   let indexUid: string;
 
-  let setup: SearchSetup;
-  beforeAll(async () => {
-    setup = await searchSetup('finds');
-    ({ t, fx, app, indexUid } = setup);
-  });
-  afterAll(async () => {
-    await setup.drop();
-  });
+  useSearchSetup('finds', (setup) => ({ t, fx, app, indexUid } = setup));
 
   const search = async (q: string, extra: Record<string, string> = {}) => {
     const res = await request(app).get('/api/search').query({ q, ...extra });

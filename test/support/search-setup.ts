@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
+import { afterAll, beforeAll } from 'vitest';
 import { ensureIndex } from '../../server/search/index-writer.js';
 import { reindex } from '../../server/search/reindex.js';
 import { loadSearchFixture, type SearchFixture } from './search-fixtures.js';
@@ -28,4 +29,16 @@ export async function searchSetup(label: string, env: Record<string, string> = {
       await t.drop();
     },
   };
+}
+
+/** The setup as a test file's hooks: made before its tests, dropped after; `use` receives it. */
+export function useSearchSetup(label: string, use: (setup: SearchSetup) => void): void {
+  let setup: SearchSetup | undefined;
+  beforeAll(async () => {
+    setup = await searchSetup(label);
+    use(setup);
+  });
+  afterAll(async () => {
+    await setup?.drop();
+  });
 }
