@@ -1,5 +1,5 @@
 /** Sign-in, sign-out, own password, and one-time reset links (the staff area's doors). */
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Db } from '../db/knex.js';
@@ -26,7 +26,6 @@ function safeNext(value: unknown): string {
 
 export function accountRoutes(db: Db, config: Config): Router {
   const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '20kb' });
 
   const showSignIn = (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
     const token = newToken(18);
@@ -39,7 +38,7 @@ export function accountRoutes(db: Db, config: Config): Router {
     showSignIn(req, res);
   });
 
-  router.post('/quan-ly/dang-nhap', form, async (req, res) => {
+  router.post('/quan-ly/dang-nhap', async (req, res) => {
     const parsed = signInForm.safeParse(req.body);
     const locale = localeOf(res);
     if (!parsed.success) return showSignIn(req, res, { error: translate(locale, 'staff.signIn.missing') }, 400);
@@ -65,7 +64,7 @@ export function accountRoutes(db: Db, config: Config): Router {
     res.redirect(303, safeNext(next));
   });
 
-  router.post('/quan-ly/dang-xuat', form, requireStaff(), async (req, res) => {
+  router.post('/quan-ly/dang-xuat', requireStaff(), async (req, res) => {
     const staff = req.staff!;
     if (req.body?.everywhere === '1') await revokeAllSessions(db, staff.session.userId);
     else await revokeSession(db, staff.session.idHash);
@@ -78,7 +77,7 @@ export function accountRoutes(db: Db, config: Config): Router {
 
   router.get('/quan-ly/mat-khau', requireStaff(), (req, res) => passwordPage(req, res));
 
-  router.post('/quan-ly/mat-khau', form, requireStaff(), async (req, res) => {
+  router.post('/quan-ly/mat-khau', requireStaff(), async (req, res) => {
     const body = z.object({ current: z.string().max(1024), password: z.string().max(1024), confirm: z.string().max(1024) }).safeParse(req.body);
     const locale = localeOf(res);
     if (!body.success || body.data.password !== body.data.confirm) return passwordPage(req, res, { error: translate(locale, 'staff.password.mismatch') }, 400);
@@ -102,7 +101,7 @@ export function accountRoutes(db: Db, config: Config): Router {
     resetPage(req, res, { invalid: !valid }, valid ? 200 : 410);
   });
 
-  router.post('/quan-ly/dat-lai-mat-khau/:token', form, async (req, res) => {
+  router.post('/quan-ly/dat-lai-mat-khau/:token', async (req, res) => {
     const body = z.object({ password: z.string().max(1024), confirm: z.string().max(1024) }).safeParse(req.body);
     const locale = localeOf(res);
     if (!body.success || body.data.password !== body.data.confirm) return resetPage(req, res, { error: translate(locale, 'staff.password.mismatch') }, 400);

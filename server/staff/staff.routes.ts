@@ -1,5 +1,5 @@
 /** The staff area (/quan-ly): home, user administration, the audit log and record histories. */
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/knex.js';
 import { clientIp, requireStaff } from '../accounts/auth.middleware.js';
@@ -35,7 +35,6 @@ function grantsFromForm(body: Record<string, unknown>): RoleGrant[] {
 
 export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
   const router = Router();
-  const form = express.urlencoded({ extended: false, limit: '50kb' });
   const t = (res: Response, key: string, params?: Record<string, unknown>) => translate(localeOf(res), key, params);
   const actor = (req: Request) => ({ userId: req.staff!.session.userId, ip: clientIp(req) });
   const roleOptions = (res: Response) => ROLES.map((role) => ({ value: role, label: t(res, `staff.role.${role}`) }));
@@ -71,7 +70,7 @@ export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
 
   router.get('/quan-ly/nguoi-dung/moi', requireStaff('admin'), (req, res) => newUserPage(req, res));
 
-  router.post('/quan-ly/nguoi-dung/moi', form, requireStaff('admin'), async (req, res) => {
+  router.post('/quan-ly/nguoi-dung/moi', requireStaff('admin'), async (req, res) => {
     const body = z
       .object({ email: z.string().trim().email().max(200), username: z.string().trim().max(40).optional(), displayName: z.string().trim().min(1).max(200) })
       .safeParse(req.body);
@@ -108,7 +107,7 @@ export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
     await userPage(req, res, id);
   });
 
-  router.post('/quan-ly/nguoi-dung/:id/vai-tro', form, requireStaff('admin'), async (req, res) => {
+  router.post('/quan-ly/nguoi-dung/:id/vai-tro', requireStaff('admin'), async (req, res) => {
     const { id } = parseParams(z.object({ id: recordIdParam }), req.params);
     try {
       await setRoles(db, actor(req), id, grantsFromForm(req.body), typeof req.body.reason === 'string' ? req.body.reason.slice(0, 500) : null);
@@ -119,7 +118,7 @@ export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
     res.redirect(303, `/quan-ly/nguoi-dung/${id}`);
   });
 
-  router.post('/quan-ly/nguoi-dung/:id/khoa', form, requireStaff('admin'), async (req, res) => {
+  router.post('/quan-ly/nguoi-dung/:id/khoa', requireStaff('admin'), async (req, res) => {
     const { id } = parseParams(z.object({ id: recordIdParam }), req.params);
     const disable = req.body.action !== 'enable';
     try {
@@ -131,7 +130,7 @@ export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
     res.redirect(303, `/quan-ly/nguoi-dung/${id}`);
   });
 
-  router.post('/quan-ly/nguoi-dung/:id/dat-lai', form, requireStaff('admin'), async (req, res) => {
+  router.post('/quan-ly/nguoi-dung/:id/dat-lai', requireStaff('admin'), async (req, res) => {
     const { id } = parseParams(z.object({ id: recordIdParam }), req.params);
     const token = await issueResetLink(db, actor(req), id);
     const user = await findUser(db, id);

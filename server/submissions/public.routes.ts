@@ -4,7 +4,7 @@
  * comes back as the form with a clear message and everything typed kept (files must be chosen again).
  */
 import path from 'node:path';
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
 import type { Config } from '../config.js';
@@ -161,7 +161,7 @@ export function submissionPublicRoutes(db: Db, config: Config, provinces: Provin
     });
   });
 
-  router.post('/theo-doi/:code/tra-loi', express.urlencoded({ extended: false, limit: '20kb' }), async (req, res) => {
+  router.post('/theo-doi/:code/tra-loi', async (req, res) => {
     const answer = typeof req.body?.answer === 'string' ? req.body.answer.normalize('NFC').trim() : '';
     const view = await trackingView(db, String(req.params.code));
     if (!view) throw new NotFoundError(t(res, 'track.notFound'));
