@@ -1,7 +1,7 @@
 /** Engine documents → the public API's hits, the contract the map, the pages and outside users rely on. */
 import { toneInsensitiveKey, words } from '../text/vietnamese.js';
 import type { SearchDocument } from './documents.js';
-import { HIGHLIGHT_END, HIGHLIGHT_START } from './meili-query.js';
+import { escapeHtml, highlightWords, type TypedWords } from './highlight.js';
 
 export type SearchHit = {
   kind: 'martyr' | 'grave';
@@ -27,28 +27,20 @@ export type SearchHit = {
   distanceMeters?: number;
 };
 
-const escapeHtml = (value: string) =>
-  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-
-/** Escaped text with <mark> around what matched. */
-export function markHighlight(value: string): string {
-  return escapeHtml(value).replaceAll(HIGHLIGHT_START, '<mark>').replaceAll(HIGHLIGHT_END, '</mark>');
-}
-
-type Formatted = Partial<Record<keyof SearchDocument, unknown>>;
-
-function highlights(formatted: Formatted | undefined): Record<string, string | string[]> {
+/** The name fields with <mark> around the words that match what was typed. */
+function highlights(doc: Pick<SearchDocument, 'fullName' | 'aliases' | 'knownName'>, typed: TypedWords | undefined): Record<string, string | string[]> {
   const result: Record<string, string | string[]> = {};
-  if (!formatted) return result;
-  for (const key of ['fullName', 'aliases', 'knownName', 'hometown', 'unit'] as const) {
-    const value = formatted[key];
-    if (typeof value === 'string' && value.includes(HIGHLIGHT_START)) result[key] = markHighlight(value);
-    if (Array.isArray(value) && value.some((v) => typeof v === 'string' && v.includes(HIGHLIGHT_START))) result[key] = value.map((v) => markHighlight(String(v)));
-  }
+  if (!typed) return result;
+  const fullName = highlightWords(doc.fullName, typed);
+  if (fullName) result.fullName = fullName;
+  const knownName = highlightWords(doc.knownName, typed);
+  if (knownName) result.knownName = knownName;
+  const aliases = doc.aliases.map((alias) => highlightWords(alias, typed));
+  if (aliases.some(Boolean)) result.aliases = aliases.map((marked, i) => marked ?? escapeHtml(doc.aliases[i]!));
   return result;
 }
 
-export function toHit(doc: SearchDocument & { _formatted?: Formatted; distanceMeters?: number }): SearchHit {
+export function toHit(doc: SearchDocument & { distanceMeters?: number }, typed?: TypedWords): SearchHit {
   return {
     kind: doc.kind,
     id: doc.recordId,
@@ -69,7 +61,7 @@ export function toHit(doc: SearchDocument & { _formatted?: Formatted; distanceMe
     photoUrl: doc.photoUrl,
     thumbUrl: doc.thumbUrl,
     url: doc.url,
-    highlights: highlights(doc._formatted),
+    highlights: highlights(doc, typed),
     ...(doc.distanceMeters !== undefined ? { distanceMeters: doc.distanceMeters } : {}),
   };
 }

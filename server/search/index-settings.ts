@@ -11,7 +11,7 @@ export const SEARCH_LOCALES = ['vie'] as const;
  * a large share of names: the first surnames and middle names of seeds/data/person-names, folded
  * as Meilisearch folds them.
  */
-const COMMON_NAME_SYLLABLES = [
+export const COMMON_NAME_SYLLABLES = [
   // surnames with a share of 1.2% or more
   'nguyen', 'tran', 'pham', 'huynh', 'phan', 'bui', 'hoang', 'truong', 'dang', 'ngo', 'duong', 'doan', 'dinh',
   // middle names with a share of 1.8% or more

@@ -16,11 +16,23 @@ export class SearchTaskError extends Error {
   }
 }
 
-/** Waits for an enqueued task and throws unless it succeeded. */
-export async function settled(enqueued: EnqueuedTaskPromise, timeoutMs = 120_000): Promise<Task> {
-  const task = await enqueued.waitTask({ timeout: timeoutMs, interval: 25 });
-  if (task.status !== 'succeeded') throw new SearchTaskError(task);
-  return task;
+const POLL_MS = 25;
+
+/**
+ * Waits for an enqueued task and throws unless it succeeded. Polls itself rather than through the
+ * client's waitTask, which leaves one abort listener per poll on its timeout signal (thousands in
+ * a long rebuild).
+ */
+export async function settled(meili: Meilisearch, enqueued: EnqueuedTaskPromise, timeoutMs = 120_000): Promise<Task> {
+  const { taskUid } = await enqueued;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const task = await meili.tasks.getTask(taskUid);
+    if (task.status === 'succeeded') return task;
+    if (task.status !== 'enqueued' && task.status !== 'processing') throw new SearchTaskError(task);
+    if (Date.now() > deadline) throw new Error(`Meilisearch task ${taskUid} (${task.type}) still ${task.status} after ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
 }
 
 export async function indexExists(meili: Meilisearch, uid: string): Promise<boolean> {
@@ -35,13 +47,13 @@ export async function indexExists(meili: Meilisearch, uid: string): Promise<bool
 
 /** Creates the index if needed and applies the settings kept in code. */
 export async function ensureIndex(meili: Meilisearch, uid: string): Promise<void> {
-  if (!(await indexExists(meili, uid))) await settled(meili.createIndex(uid, { primaryKey: PRIMARY_KEY }));
-  await settled(meili.index(uid).updateSettings(INDEX_SETTINGS), 600_000);
+  if (!(await indexExists(meili, uid))) await settled(meili, meili.createIndex(uid, { primaryKey: PRIMARY_KEY }));
+  await settled(meili, meili.index(uid).updateSettings(INDEX_SETTINGS), 600_000);
 }
 
 /** Upserts and deletes in one go; returns when both are applied. */
 export async function writeDocuments(meili: Meilisearch, uid: string, upserts: SearchDocument[], deletions: string[]): Promise<void> {
   const index = meili.index<SearchDocument>(uid);
-  if (upserts.length) await settled(index.addDocuments(upserts, { primaryKey: PRIMARY_KEY }));
-  if (deletions.length) await settled(index.deleteDocuments(deletions));
+  if (upserts.length) await settled(meili, index.addDocuments(upserts, { primaryKey: PRIMARY_KEY }));
+  if (deletions.length) await settled(meili, index.deleteDocuments(deletions));
 }

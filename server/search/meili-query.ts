@@ -6,10 +6,6 @@ import type { ProvinceRef } from '../places/province-catalogue.js';
 import { SEARCH_LOCALES } from './index-settings.js';
 import type { SearchRequest } from './search.schema.js';
 
-/** Private-use characters mark highlights; the hit mapper escapes the text, then turns them into <mark>. */
-export const HIGHLIGHT_START = '\uE000';
-export const HIGHLIGHT_END = '\uE001';
-
 export const FACETS = ['provinceCodes', 'kind', 'hasPhoto', 'hasGrave', 'unitGroups'] as const;
 
 /**
@@ -63,10 +59,9 @@ export function buildEngineQuery(request: SearchRequest, text: string, province:
     offset: useWindow ? 0 : offset,
     limit: useWindow ? RERANK_WINDOW : request.perPage,
     attributesToRetrieve: RETRIEVED_ATTRIBUTES,
-    attributesToHighlight: ['fullName', 'aliases', 'knownName'],
-    highlightPreTag: HIGHLIGHT_START,
-    highlightPostTag: HIGHLIGHT_END,
-    showRankingScore: true,
+    // No attributesToHighlight: matches are marked by the service (highlight.ts).
+    // The score is only read to re-rank ties.
+    showRankingScore: useWindow,
     locales: [...SEARCH_LOCALES],
   };
   // With `near`, the service orders by distance itself (see nearSearch in search.service.ts).

@@ -64,7 +64,7 @@ async function rebuild(db: Db, meili: Meilisearch, liveUid: string, logger: Logg
     if (!docs.length) return;
     const enqueued = index.addDocuments(docs, { primaryKey: PRIMARY_KEY });
     await enqueued; // the request itself: the batch is in Meilisearch's queue
-    const done = settled(enqueued, 3_600_000);
+    const done = settled(meili, enqueued, 3_600_000);
     done.catch(() => undefined); // observed below; this only keeps Node from calling it unhandled meanwhile
     pending.push(done);
     if (pending.length > MAX_PENDING) await pending.shift();
@@ -84,8 +84,8 @@ async function rebuild(db: Db, meili: Meilisearch, liveUid: string, logger: Logg
     await Promise.all(pending);
 
     const liveExists = await indexExists(meili, liveUid);
-    await settled(meili.swapIndexes([{ indexes: [liveUid, buildUid], rename: !liveExists }]));
-    if (liveExists) await settled(meili.deleteIndex(buildUid));
+    await settled(meili, meili.swapIndexes([{ indexes: [liveUid, buildUid], rename: !liveExists }]));
+    if (liveExists) await settled(meili, meili.deleteIndex(buildUid));
   } catch (error) {
     await meili.deleteIndexIfExists(buildUid).catch(() => undefined);
     throw error;

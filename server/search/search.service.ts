@@ -12,7 +12,8 @@ import type { Meilisearch } from './client.js';
 import type { SearchDocument } from './documents.js';
 import { fallbackSearch } from './fallback.queries.js';
 import { exactDiacriticMatches, toHit, type SearchHit } from './hits.js';
-import { boxFilter, buildEngineQuery, HIGHLIGHT_END, HIGHLIGHT_START, quote } from './meili-query.js';
+import { boxFilter, buildEngineQuery, quote } from './meili-query.js';
+import { escapeHtml, highlightWords, typedWords } from './highlight.js';
 import { analyseQuery } from './query-text.js';
 import type { SearchRequest, SuggestRequest } from './search.schema.js';
 import { SEARCH_LOCALES } from './index-settings.js';
@@ -100,7 +101,7 @@ async function nearSearch(deps: SearchDeps, q: string, params: SearchParams, nea
       offset: 0,
       limit: NEAR_CANDIDATES,
       attributesToRetrieve: ['id', 'lat', 'lng'],
-      attributesToHighlight: [],
+      showRankingScore: false,
     });
     const total = candidates.estimatedTotalHits ?? candidates.hits.length;
     if (total < needed && half !== NEAR_BOXES.at(-1)) continue;
@@ -119,7 +120,7 @@ async function nearSearch(deps: SearchDeps, q: string, params: SearchParams, nea
   throw new Error('unreachable: the last box always answers');
 }
 
-type EngineDoc = SearchDocument & { _rankingScore?: number; _formatted?: Partial<Record<keyof SearchDocument, unknown>>; distanceMeters?: number };
+type EngineDoc = SearchDocument & { _rankingScore?: number; distanceMeters?: number };
 
 export async function search(deps: SearchDeps, request: SearchRequest): Promise<SearchResponse> {
   const started = performance.now();
@@ -129,6 +130,8 @@ export async function search(deps: SearchDeps, request: SearchRequest): Promise<
   // Nearest-first results keep their distance order: no re-ranking by diacritics there.
   const query = buildEngineQuery(request, analysed.text, province, typedWithMarks && !request.near);
   const base = { query: request.q, page: request.page, perPage: request.perPage };
+  // Meilisearch reads the last word as the start of one only when nothing follows the name.
+  const typed = typedWords(analysed.nameText, analysed.text === analysed.nameText);
 
   try {
     const result = request.near
@@ -148,7 +151,7 @@ export async function search(deps: SearchDeps, request: SearchRequest): Promise<
       degraded: false,
       tookMs: Math.round(performance.now() - started),
       facets: facetsFrom(result.facetDistribution, deps.provinces),
-      hits: docs.map(toHit),
+      hits: docs.map((doc) => toHit(doc, typed)),
     };
   } catch (error) {
     if (error instanceof BadRequestError) throw error;
@@ -160,7 +163,7 @@ export async function search(deps: SearchDeps, request: SearchRequest): Promise<
       degraded: true,
       tookMs: Math.round(performance.now() - started),
       facets: emptyFacets(),
-      hits: fallback.docs.map(toHit),
+      hits: fallback.docs.map((doc) => toHit(doc, typed)),
     };
   }
 }
@@ -176,16 +179,16 @@ function suggestionDetail(doc: SearchDocument): string | null {
 export async function suggest(deps: SearchDeps, request: SuggestRequest): Promise<{ query: string; degraded: boolean; suggestions: Suggestion[] }> {
   if (!request.q) return { query: request.q, degraded: false, suggestions: [] };
   const analysed = analyseQuery(request.q, deps.provinces);
+  const typed = typedWords(analysed.nameText, analysed.text === analysed.nameText);
   const toSuggestion = (doc: EngineDoc): Suggestion => {
     const label = doc.fullName ?? doc.knownName ?? 'Liệt sĩ chưa biết tên';
-    const formatted = doc._formatted?.fullName ?? doc._formatted?.knownName;
     return {
       kind: doc.kind,
       id: doc.recordId,
       label,
       detail: suggestionDetail(doc),
       url: doc.url,
-      highlight: typeof formatted === 'string' ? toHit({ ...doc, _formatted: { fullName: formatted } }).highlights.fullName as string ?? label : label,
+      highlight: highlightWords(label, typed) ?? escapeHtml(label),
     };
   };
   try {
@@ -195,9 +198,6 @@ export async function suggest(deps: SearchDeps, request: SuggestRequest): Promis
       // keeps the candidate set (and the time) small; words are dropped only when nothing matches.
       attributesToSearchOn: ['fullName', 'aliases', 'knownName'],
       attributesToRetrieve: ['kind', 'recordId', 'fullName', 'knownName', 'birthYear', 'deathYear', 'hometownProvince', 'cemeteryProvince', 'url'],
-      attributesToHighlight: ['fullName', 'knownName'],
-      highlightPreTag: HIGHLIGHT_START,
-      highlightPostTag: HIGHLIGHT_END,
       locales: [...SEARCH_LOCALES],
     };
     const result = await searchEveryWordFirst(deps, analysed.text, params);
