@@ -25,7 +25,7 @@ import { searchSchema } from '../../server/search/search.schema.js';
 import { SetupError } from '../../server/setup/setup-error.js';
 import { hasDiacritics } from '../../server/text/vietnamese.js';
 import { cpuWindow } from './cpu.js';
-import { runLoad, timedFetch, type Outcome, type Sample } from './load.js';
+import { decodedBody, runLoad, timedRequest, type Outcome, type Sample } from './load.js';
 import { buildQueryList, type BenchQuery, type QueryList } from './queries.js';
 import { findMeiliPid, MemorySampler, startServer, type ServerUnderTest } from './server-process.js';
 import { ratio, round, summarize, type LatencySummary } from './stats.js';
@@ -229,6 +229,8 @@ type PhaseResult = LatencySummary & {
   /** Answers from the PostgreSQL fallback (Meilisearch did not answer the server in time). */
   degraded: number | null;
   meanResponseBytes: number;
+  /** As sent over the wire: compressed when the server compressed it. */
+  meanTransferBytes: number;
   /** Percentiles of the time the service itself reported: the rest of the latency is HTTP, queueing and the client. */
   reportedMs: { field: string; p50: number; p95: number; p99: number; mean: number } | null;
   byKind: Record<string, { n: number; p50: number; p95: number; empty: number }>;
@@ -246,7 +248,7 @@ function analysePhase(queries: readonly BenchQuery[], samples: Sample[], wallMs:
     failed.length,
     wallMs,
   );
-  const bodyOf = (s: Sample) => s.outcome.body ?? Buffer.alloc(0);
+  const bodyOf = (s: Sample) => decodedBody(s.outcome);
   const empty = ok.filter((s) => check.empty(bodyOf(s))).length;
   const found = check.found ? ok.filter((s) => check.found!(bodyOf(s), queries[s.index]!)).length : null;
   const degraded = check.degraded ? ok.filter((s) => check.degraded!(bodyOf(s))).length : null;
@@ -277,10 +279,11 @@ function analysePhase(queries: readonly BenchQuery[], samples: Sample[], wallMs:
     foundShare: found === null || !ok.length ? null : round(found / ok.length, 3),
     degraded,
     meanResponseBytes: ok.length ? Math.round(ok.reduce((a, s) => a + bodyOf(s).length, 0) / ok.length) : 0,
+    meanTransferBytes: ok.length ? Math.round(ok.reduce((a, s) => a + (s.outcome.body?.length ?? 0), 0) / ok.length) : 0,
     reportedMs,
     byKind,
     slowest,
-    errorExamples: [...new Set(failed.map((s) => `${s.outcome.error ?? 'error'}${s.outcome.body ? `: ${s.outcome.body.toString('utf8').slice(0, 200)}` : ''}`))].slice(0, 5),
+    errorExamples: [...new Set(failed.map((s) => `${s.outcome.error ?? 'error'}${s.outcome.body ? `: ${decodedBody(s.outcome).toString('utf8').slice(0, 200)}` : ''}`))].slice(0, 5),
   };
 }
 
@@ -442,7 +445,7 @@ async function main(options: Options, config: Config): Promise<number> {
       queries,
       options,
       samplers,
-      (query) => timedFetch(searchUrl, { method: 'POST', headers, body: directBodies.get(query)! }),
+      (query) => timedRequest(searchUrl, { method: 'POST', headers, body: directBodies.get(query)! }),
       { empty: (body) => body.includes('"hits":[]'), reported: { field: 'processingTimeMs', read: numberField('processingTimeMs') } },
     );
     await waitForQuiet(services, meili, '/api/search');
@@ -451,7 +454,7 @@ async function main(options: Options, config: Config): Promise<number> {
       queries,
       options,
       samplers,
-      (query) => timedFetch(`${server!.url}/api/search?q=${encodeURIComponent(query.q)}`),
+      (query) => timedRequest(`${server!.url}/api/search?q=${encodeURIComponent(query.q)}`),
       {
         empty: (body) => body.includes('"hits":[]'),
         found: martyrHit,
@@ -465,7 +468,7 @@ async function main(options: Options, config: Config): Promise<number> {
       queries,
       options,
       samplers,
-      (query) => timedFetch(`${server!.url}/api/suggest?q=${encodeURIComponent(query.suggest)}`),
+      (query) => timedRequest(`${server!.url}/api/suggest?q=${encodeURIComponent(query.suggest)}`),
       { empty: (body) => body.includes('"suggestions":[]'), found: martyrHit, degraded: (body) => body.includes('"degraded":true') },
     );
 

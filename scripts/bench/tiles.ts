@@ -16,7 +16,7 @@ import { ROOT_DIR } from '../../server/config.js';
 import { startServices } from '../../server/portal.js';
 import { runMain } from '../../server/setup/run-main.js';
 import { TILE_LAYERS, tileSql } from '../../server/tiles/tile-layers.js';
-import { runLoad, timedFetch } from './load.js';
+import { runLoad, timedRequest } from './load.js';
 import { startServer } from './server-process.js';
 import { ratio, summarize } from './stats.js';
 
@@ -80,10 +80,10 @@ runMain(async (config, logger) => {
     const url = (t: Tile) => `${server!.url}/tiles/${t.layer}/${t.z}/${t.x}/${t.y}.mvt`;
 
     // Warm both paths once (PostgreSQL's buffers, the server's pools), then measure.
-    await runLoad(tiles, CONCURRENCY, (t) => timedFetch(url(t)));
+    await runLoad(tiles, CONCURRENCY, (t) => timedRequest(url(t)));
     const sizes: Array<Tile & { bytes: number }> = [];
     const api = await runLoad(tiles, CONCURRENCY, async (t) => {
-      const result = await timedFetch(url(t), { headers: { 'Accept-Encoding': 'identity' } });
+      const result = await timedRequest(url(t), { headers: { 'Accept-Encoding': 'identity' } });
       sizes.push({ ...t, bytes: result.outcome.body?.length ?? 0 });
       return result;
     });
