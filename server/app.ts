@@ -88,7 +88,9 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
     }),
   );
   // Vector tiles are not in compression's list of compressible types, but they compress well.
-  app.use(compression({ filter: (req, res) => String(res.getHeader('Content-Type') ?? '').startsWith(MVT_TYPE) || compression.filter(req, res) }));
+  // Below 4 KB an answer fits in the first flight of packets either way, so compressing it saves
+  // no round trip, only costs CPU (as-you-type suggestions, about 1.5 KB, are the busiest case).
+  app.use(compression({ threshold: '4kb', filter: (req, res) => String(res.getHeader('Content-Type') ?? '').startsWith(MVT_TYPE) || compression.filter(req, res) }));
   // Browsers ask for /favicon.ico whatever the page says.
   app.get('/favicon.ico', (_req, res) => res.redirect(301, '/static/favicon.svg'));
   app.use('/static', express.static(path.join(ROOT_DIR, 'web', 'static'), { maxAge: config.env === 'production' ? '1d' : 0 }));

@@ -93,7 +93,7 @@ export async function startServices(config: Config, logger: Logger, options: Ser
 }
 
 /** Fields every current search document has; an index without them was built by an older version. */
-const CURRENT_DOCUMENT_FIELDS = ['lat', 'cemeteryWords'];
+const CURRENT_DOCUMENT_FIELDS = ['lat', 'cemeteryWords', 'names'];
 
 /**
  * An index with no documents while PostgreSQL has records (first start, a new Meilisearch, a

@@ -90,7 +90,7 @@ function parseOptions(argv: string[]): Options {
     skipReindex: values['skip-reindex'] ?? false,
     queries: wholeNumber('queries', values.queries, 1200, 1),
     concurrency: wholeNumber('concurrency', values.concurrency, 8, 1),
-    warmup: wholeNumber('warmup', values.warmup, 100, 0),
+    warmup: wholeNumber('warmup', values.warmup, 500, 0),
     seed: values.seed?.trim() || 'liet-si',
     queriesFile: values['queries-file'],
   };
@@ -290,14 +290,14 @@ function analysePhase(queries: readonly BenchQuery[], samples: Sample[], wallMs:
 async function runPhase(
   name: string,
   queries: readonly BenchQuery[],
+  warmUp: readonly BenchQuery[],
   options: Options,
   samplers: MemorySampler[],
   send: (query: BenchQuery) => Promise<{ ms: number; outcome: Outcome }>,
   check: Check,
 ): Promise<PhaseResult> {
   for (const s of samplers) s.enter(`${name} warm-up`);
-  const warm = queries.slice(0, Math.min(options.warmup, queries.length));
-  if (warm.length) await runLoad(warm, options.concurrency, send);
+  if (warmUp.length) await runLoad(warmUp, options.concurrency, send);
   for (const s of samplers) s.enter(name);
   const cpu = await cpuWindow([process.pid, ...samplers.map((s) => s.pid)]);
   const { samples, wallMs } = await runLoad(queries, options.concurrency, send);
@@ -397,6 +397,10 @@ async function main(options: Options, config: Config): Promise<number> {
       await writeJson(QUERIES_FILE, list);
       say(`queries: ${int(list.count)} (${Object.entries(list.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}) written to ${path.relative(ROOT_DIR, QUERIES_FILE)}`);
     }
+    // Warm-up queries come from their own list (another seed), so no measured query has been seen
+    // before: what the warm-up brings is a server past its first requests (compiled code, open
+    // connections), not answers it has already given.
+    const warmUp = options.warmup ? (await buildQueryList(services.db, options.warmup, `${options.seed}-warm-up`, 'warm-up')).queries : [];
     if (list.count < 1000) say(`  note: fewer than 1,000 queries (${list.count}); the issue asks for at least 1,000`);
     const queries = list.queries;
 
@@ -423,13 +427,13 @@ async function main(options: Options, config: Config): Promise<number> {
     if (settleMs > 1000) say(`  indexing settled after ${fmt(settleMs / 1000)} s`);
 
     // 4. Load: straight to Meilisearch, then /api/search, then /api/suggest.
-    say(`load: ${int(queries.length)} queries per phase, ${options.concurrency} concurrent client${options.concurrency === 1 ? '' : 's'}, ${options.warmup} warm-up requests first (not counted)`);
+    say(`load: ${int(queries.length)} queries per phase, ${options.concurrency} concurrent client${options.concurrency === 1 ? '' : 's'}, ${int(warmUp.length)} warm-up requests first (not counted; queries of their own, seed "${options.seed}-warm-up")`);
     const samplers = [server.memory, ...(meiliSampler ? [meiliSampler] : [])];
     // Uncompressed, as the server's own client asks (server/search/client.ts): compressed answers
     // come back about 40 ms later, which would measure the encoding and not the search.
     const headers = { 'Content-Type': 'application/json', 'Accept-Encoding': 'identity', ...(meili.key ? { Authorization: `Bearer ${meili.key}` } : {}) };
     const directBodies = new Map<BenchQuery, string>();
-    for (const query of queries) {
+    for (const query of [...queries, ...warmUp]) {
       // What search.service.ts does before it calls Meilisearch: the same text, filters, facets,
       // limit (the re-rank window when diacritics are typed), highlighting and locales.
       const request = searchSchema.parse({ q: query.q });
@@ -443,6 +447,7 @@ async function main(options: Options, config: Config): Promise<number> {
     const direct = await runPhase(
       'direct Meilisearch search',
       queries,
+      warmUp,
       options,
       samplers,
       (query) => timedRequest(searchUrl, { method: 'POST', headers, body: directBodies.get(query)! }),
@@ -452,6 +457,7 @@ async function main(options: Options, config: Config): Promise<number> {
     const search = await runPhase(
       '/api/search',
       queries,
+      warmUp,
       options,
       samplers,
       (query) => timedRequest(`${server!.url}/api/search?q=${encodeURIComponent(query.q)}`),
@@ -466,6 +472,7 @@ async function main(options: Options, config: Config): Promise<number> {
     const suggest = await runPhase(
       '/api/suggest',
       queries,
+      warmUp,
       options,
       samplers,
       (query) => timedRequest(`${server!.url}/api/suggest?q=${encodeURIComponent(query.suggest)}`),

@@ -19,6 +19,8 @@ export type SearchDocument = {
   sortName: string | null;
   aliases: string[];
   knownName: string | null;
+  /** Every name the record goes by, the main one first: what is searched (index-settings.ts). */
+  names: string[];
   gender: string | null;
   birthDate: string | null;
   birthYear: number | null;
@@ -102,6 +104,7 @@ function martyrDocument(row: Row): SearchDocument {
     sortName: String(row.full_name).split(' ').reverse().join(' '),
     aliases: (row.aliases as string[]) ?? [],
     knownName: null,
+    names: [String(row.full_name), ...((row.aliases as string[]) ?? [])],
     gender: s(row.gender),
     birthDate: formatPartialDate(birthYear, n(row.birth_month), n(row.birth_day)),
     birthYear,
@@ -137,6 +140,7 @@ function graveDocument(row: Row): SearchDocument {
     sortName: null,
     aliases: [],
     knownName: s(row.known_name),
+    names: row.known_name ? [String(row.known_name)] : [],
     gender: null,
     birthDate: null,
     birthYear: null,

@@ -196,7 +196,7 @@ export async function suggest(deps: SearchDeps, request: SuggestRequest): Promis
       limit: SUGGEST_LIMIT,
       // As-you-type suggests names: searching only the name attributes, every typed word required,
       // keeps the candidate set (and the time) small; words are dropped only when nothing matches.
-      attributesToSearchOn: ['fullName', 'aliases', 'knownName'],
+      attributesToSearchOn: ['names'],
       attributesToRetrieve: ['kind', 'recordId', 'fullName', 'knownName', 'birthYear', 'deathYear', 'hometownProvince', 'cemeteryProvince', 'url'],
       locales: [...SEARCH_LOCALES],
     };

@@ -65,6 +65,12 @@ describe('search finds what relatives type', () => {
     expect(ids(await search('Tư Lâm'))[0]).toBe(fx.martyrs.alias);
   });
 
+  it('ranks a match in the name above one that needs an alias', async () => {
+    const found = ids(await search('van dan'));
+    expect(found[0]).toBe(fx.martyrs.aliasWordsInName);
+    expect(found).toContain(fx.martyrs.alias);
+  });
+
   it('narrows by a year typed in the query: birth or death year', async () => {
     expect(ids(await search('nguyen van thanh 1948'))[0]).toBe(fx.martyrs.thanhHaTinh1948);
     expect(ids(await search('1968 nguyen van thanh'))[0]).toBe(fx.martyrs.thanhHaTinh1948);

@@ -7,7 +7,7 @@ import type { Db } from '../../server/db/knex.js';
 export type SearchFixture = {
   cemeteries: { truongSon: number; haTinh: number };
   martyrs: Record<
-    'thanh' | 'thanhUnaccented' | 'duc' | 'hung' | 'thuyDotBelow' | 'thuyDotOnY' | 'haTay' | 'haNoiWritten' | 'alias' | 'confidential' | 'noGrave' | 'thanhHaTinh1948' | 'lietSy',
+    'thanh' | 'thanhUnaccented' | 'duc' | 'hung' | 'thuyDotBelow' | 'thuyDotOnY' | 'haTay' | 'haNoiWritten' | 'alias' | 'aliasWordsInName' | 'confidential' | 'noGrave' | 'thanhHaTinh1948' | 'lietSy',
     number
   >;
   graves: { partial: number; unknown: number; ofThanh: number };
@@ -103,6 +103,8 @@ export async function loadSearchFixture(db: Db): Promise<SearchFixture> {
   const haTay = await insertMartyr(db, { full_name: 'Hoàng Văn Khải', birth_year: 1945, death_year: 1968, hometown_text: 'Phú Châu, Ba Vì, Hà Tây', ...HOMETOWNS.phuChau, grave_id: await grave(truongSon) });
   const haNoiWritten = await insertMartyr(db, { full_name: 'Vũ Đức Khiêm', death_year: 1972, hometown_text: 'Cổ Đô, Ba Vì, Hà Nội', hometown_old_province_code: '01', hometown_province_code: '01', grave_id: await grave(truongSon) });
   const alias = await insertMartyr(db, { full_name: 'Võ Văn Kiệt Tường', aliases: ['Sáu Dân', 'Tư Lâm'], death_year: 1968, hometown_text: 'Nghệ An', hometown_old_province_code: '40', hometown_province_code: '40', grave_id: await grave(haTinh) });
+  // "Văn" and "Dân" in the name here; in the record above, "Văn" in the name and "Dân" in an alias.
+  const aliasWordsInName = await insertMartyr(db, { full_name: 'Trịnh Văn Dân', death_year: 1971, hometown_text: 'Nghệ An', hometown_old_province_code: '40', hometown_province_code: '40', grave_id: await grave(haTinh) });
   const lietSy = await insertMartyr(db, { full_name: 'Bùi Sỹ Quý', death_year: 1969, hometown_text: 'Hà Tĩnh', hometown_old_province_code: '42', hometown_province_code: '42', grave_id: await grave(haTinh) });
   const confidential = await insertMartyr(db, {
     full_name: 'Nguyễn Văn Bảo Mật', death_year: 1970, hometown_text: 'Hà Tĩnh', hometown_old_province_code: '42', hometown_province_code: '42',
@@ -124,7 +126,7 @@ export async function loadSearchFixture(db: Db): Promise<SearchFixture> {
 
   return {
     cemeteries: { truongSon, haTinh },
-    martyrs: { thanh, thanhUnaccented, duc, hung, thuyDotBelow, thuyDotOnY, haTay, haNoiWritten, alias, confidential, noGrave, thanhHaTinh1948, lietSy },
+    martyrs: { thanh, thanhUnaccented, duc, hung, thuyDotBelow, thuyDotOnY, haTay, haNoiWritten, alias, aliasWordsInName, confidential, noGrave, thanhHaTinh1948, lietSy },
     graves: { partial, unknown, ofThanh },
   };
 }
