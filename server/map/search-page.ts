@@ -6,13 +6,12 @@ import type { z } from 'zod';
 import { translate, type Locale } from '../i18n/messages.js';
 import type { ProvinceCatalogue } from '../places/province-catalogue.js';
 import type { SearchHit } from '../search/hits.js';
+import { MAX_TOTAL_HITS, resultCountKey } from '../search/result-count.js';
 import { searchSchema } from '../search/search.schema.js';
 import type { SearchResponse } from '../search/search.service.js';
 
 /** Results per page on the list page. */
 export const SEARCH_PAGE_SIZE = 20;
-/** Meilisearch stops counting at this many hits (index-settings pagination.maxTotalHits). */
-const MAX_REACHABLE_HITS = 1000;
 
 /** What /tim-kiem accepts: the filters a person sets in its form; anything else is a 400. */
 export const searchPageSchema = searchSchema
@@ -98,7 +97,7 @@ function hitView(hit: SearchHit, locale: Locale, values: FormValues) {
 }
 
 function pagination(result: SearchResponse, values: FormValues) {
-  const pages = Math.max(1, Math.ceil(Math.min(result.total, MAX_REACHABLE_HITS) / result.perPage));
+  const pages = Math.max(1, Math.ceil(Math.min(result.total, MAX_TOTAL_HITS) / result.perPage));
   const page = result.page;
   const link = (n: number) => `/tim-kiem${queryString(values, { page: n > 1 ? n : undefined })}`;
   const around = [...new Set([1, page - 2, page - 1, page, page + 1, page + 2, pages])].filter((n) => n >= 1 && n <= pages).sort((a, b) => a - b);
@@ -135,9 +134,7 @@ export function searchPageView(options: {
     ? null
     : total === 0
       ? translate(locale, 'search.none')
-      : values.q
-        ? translate(locale, total === 1 ? 'search.countFor.one' : 'search.countFor', { count: total.toLocaleString(locale === 'vi' ? 'vi-VN' : 'en-GB'), q: values.q })
-        : translate(locale, total === 1 ? 'search.count.one' : 'search.count', { count: total.toLocaleString(locale === 'vi' ? 'vi-VN' : 'en-GB') });
+      : translate(locale, resultCountKey(total, values.q), { count: total.toLocaleString(locale === 'vi' ? 'vi-VN' : 'en-GB'), q: values.q });
 
   return {
     values,

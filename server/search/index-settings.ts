@@ -3,6 +3,7 @@
  * before documents go in: a settings change afterwards re-indexes everything). Each choice says why.
  */
 import type { Settings } from 'meilisearch';
+import { MAX_TOTAL_HITS } from './result-count.js';
 
 export const SEARCH_LOCALES = ['vie'] as const;
 
@@ -85,8 +86,7 @@ export const INDEX_SETTINGS: Settings = {
   facetSearch: false,
   // Facets show counts of provinces (63 old + 34 new codes) and the commonest units.
   faceting: { maxValuesPerFacet: 100, sortFacetValuesBy: { '*': 'count' } },
-  // Nobody pages past a few hundred results; a lower cap keeps deep pages cheap.
-  pagination: { maxTotalHits: 1000 },
+  pagination: { maxTotalHits: MAX_TOTAL_HITS },
   // Word pairs only need to be close inside one attribute: cheaper to index, same results here.
   proximityPrecision: 'byAttribute',
   displayedAttributes: ['*'],

@@ -17,6 +17,7 @@ import { escapeHtml, highlightWords, typedWords } from './highlight.js';
 import { analyseQuery } from './query-text.js';
 import type { SearchRequest, SuggestRequest } from './search.schema.js';
 import { SEARCH_LOCALES } from './index-settings.js';
+import { MAX_TOTAL_HITS } from './result-count.js';
 
 export type Facets = {
   province: { code: string; name: string; count: number }[];
@@ -83,8 +84,8 @@ export function distanceMeters(a: { lat: number; lng: number }, b: { lat: number
 
 /** Boxes (half-sides in degrees) tried around a point, nearest first, until enough records lie inside. */
 const NEAR_BOXES = [0.02, 0.1, 0.5, 2, 8, 40];
-/** Meilisearch returns at most this many hits of one query (pagination.maxTotalHits). */
-const NEAR_CANDIDATES = 1000;
+/** Meilisearch returns at most this many hits of one query. */
+const NEAR_CANDIDATES = MAX_TOTAL_HITS;
 
 /**
  * Nearest first, without Meilisearch's _geo (see index-settings.ts): the matching records inside a

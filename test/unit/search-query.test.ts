@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { unitGroups } from '../../server/search/documents.js';
 import { buildEngineQuery, quote, RERANK_WINDOW } from '../../server/search/meili-query.js';
 import { analyseQuery } from '../../server/search/query-text.js';
+import { MAX_TOTAL_HITS, resultCountKey } from '../../server/search/result-count.js';
 import { searchSchema } from '../../server/search/search.schema.js';
 import { foldVietnamese, slugify, toneInsensitiveKey } from '../../server/text/vietnamese.js';
 
@@ -109,5 +110,15 @@ describe('stripAdministrativeWords', () => {
     expect(stripAdministrativeWords('Nghĩa trang liệt sĩ tỉnh Hà Tĩnh')).toBe('Nghĩa trang liệt sĩ Hà Tĩnh');
     expect(stripAdministrativeWords('phường 3, thành phố Hồ Chí Minh')).toBe('3, Hồ Chí Minh');
     expect(stripAdministrativeWords('Thạch Kim, Thạch Hà, Hà Tĩnh')).toBe('Thạch Kim, Thạch Hà, Hà Tĩnh');
+  });
+});
+
+describe('result counts', () => {
+  it('says "at least" once Meilisearch has stopped counting', () => {
+    expect(resultCountKey(1, 'x')).toBe('search.countFor.one');
+    expect(resultCountKey(999, 'x')).toBe('search.countFor');
+    expect(resultCountKey(MAX_TOTAL_HITS, 'x')).toBe('search.countAtLeastFor');
+    expect(resultCountKey(MAX_TOTAL_HITS, undefined)).toBe('search.countAtLeast');
+    expect(resultCountKey(12, '')).toBe('search.count');
   });
 });

@@ -2,6 +2,8 @@
  * The page's strings, rendered by the server into `<script type="application/json" id="messages">`
  * from web/messages/<locale>/map.json: the bundle holds no text of its own.
  */
+import { resultCountKey } from '../../../server/search/result-count.js';
+
 let messages: Record<string, string> = {};
 let locale = 'vi';
 
@@ -28,10 +30,8 @@ export function formatCompact(value: number): string {
 
 /** The count of results, said the way the page says it ("1 result", "12 results for “x”"). */
 export function resultCount(total: number, q: string): string {
-  const count = formatNumber(total);
   if (total === 0) return t('search.none');
-  if (q) return t(total === 1 ? 'search.countFor.one' : 'search.countFor', { count, q });
-  return t(total === 1 ? 'search.count.one' : 'search.count', { count });
+  return t(resultCountKey(total, q), { count: formatNumber(total), q });
 }
 
 /** "1948-05-12" → "12/05/1948", "1948-05" → "05/1948": the way records write dates. */

@@ -4,6 +4,7 @@
  * the map; the list marks the selected grave.
  */
 import type { SearchHit, SearchResponse } from './api.js';
+import { MAX_TOTAL_HITS } from '../../../server/search/result-count.js';
 import { h, marked } from './dom.js';
 import { displayDate, formatNumber, resultCount, t } from './i18n.js';
 
@@ -86,7 +87,7 @@ export function resultsList(list: HTMLOListElement, status: HTMLElement, pager: 
   }
 
   function renderPager(response: SearchResponse) {
-    const pages = Math.max(1, Math.ceil(Math.min(response.total, 1000) / response.perPage));
+    const pages = Math.max(1, Math.ceil(Math.min(response.total, MAX_TOTAL_HITS) / response.perPage));
     if (pages <= 1) {
       pager.hidden = true;
       pager.replaceChildren();
