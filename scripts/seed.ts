@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadReferenceData } from '../seeds/reference/load-reference.js';
-import { databaseHasGraves, defaultMaxPhotos, resetRecords, seedDemo } from '../seeds/demo/seed-demo.js';
+import { databaseHasGraves, defaultMaxPhotos, ResetRefusedError, resetRecords, seedDemo } from '../seeds/demo/seed-demo.js';
 import { deletePhotoFiles } from '../seeds/demo/headstone-photos.js';
 import { createDb } from '../server/db/knex.js';
 import { migrateLatest } from '../server/db/migrate.js';
@@ -65,7 +65,16 @@ runMain(async (config, logger) => {
     await migrateLatest(db);
     await loadReferenceData(db, logger);
     if (args.reset) {
-      const { photoKeys } = await resetRecords(db);
+      const reset = await resetRecords(db).catch((error: unknown) => {
+        if (!(error instanceof ResetRefusedError)) throw error;
+        console.error(error.message);
+        return undefined;
+      });
+      if (!reset) {
+        process.exitCode = 1;
+        return;
+      }
+      const { photoKeys } = reset;
       await deletePhotoFiles(photosDir, photoKeys);
       say(`reset: records emptied, ${photoKeys.length.toLocaleString('en')} photo files removed`);
     } else if (await databaseHasGraves(db)) {

@@ -46,13 +46,35 @@ export async function databaseHasGraves(db: Db): Promise<boolean> {
 
 /**
  * Empties the records (photos, martyrs, graves, sections, cemeteries) and the search outbox, and
- * restarts their id sequences. Submissions, users and the audit log stay. TRUNCATE cannot be used:
- * submissions and user_roles reference these tables, and the audit log that references
- * submissions refuses truncation, so rows are deleted. Returns the photo keys whose files the
- * caller may now delete.
+ * restarts their id sequences. Users and the audit log stay. Refuses (ResetRefusedError) while
+ * submissions, staff roles or photo uploads point at the records: they are people's work and
+ * history, not demo data. TRUNCATE cannot be used (the audit log that references submissions
+ * refuses truncation), so rows are deleted. Returns the photo keys whose files the caller may now
+ * delete.
  */
+/** A reset that would delete records other data points at: it stops with what points there. */
+export class ResetRefusedError extends Error {
+  constructor(readonly holders: Record<string, number>) {
+    super(
+      `--reset refused: the current records are referred to by ${Object.entries(holders).map(([what, n]) => `${n.toLocaleString('en')} ${n === 1 ? what.replace(/s$/, '') : what}`).join(', ')}, ` +
+        'which (like the audit history) are never deleted. Seed into a fresh database instead (set DATABASE_URL).',
+    );
+    this.name = 'ResetRefusedError';
+  }
+}
+
+/** Rows outside the demo's tables that point at its records (see the foreign keys in migrations/). */
+const HOLDERS_SQL = `
+  SELECT
+    (SELECT count(*) FROM submissions WHERE martyr_id IS NOT NULL OR grave_id IS NOT NULL OR cemetery_id IS NOT NULL)::int AS "submissions",
+    (SELECT count(*) FROM user_roles WHERE cemetery_id IS NOT NULL)::int AS "cemetery staff roles",
+    (SELECT count(*) FROM photo_uploads WHERE assigned_photo_id IS NOT NULL)::int AS "assigned photo uploads"`;
+
 export async function resetRecords(db: Db): Promise<{ photoKeys: string[] }> {
   return db.transaction(async (trx) => {
+    const { rows } = await trx.raw<{ rows: Record<string, number>[] }>(HOLDERS_SQL);
+    const holders = Object.fromEntries(Object.entries(rows[0] ?? {}).filter(([, n]) => n > 0));
+    if (Object.keys(holders).length) throw new ResetRefusedError(holders);
     await trx.raw(`SET LOCAL mls.skip_search_outbox = 'on'`);
     await trx.raw(`SET LOCAL mls.bulk_load = 'on'`);
     const photos = (await trx('photos').select('original_key', 'full_key', 'page_key', 'thumb_key')) as Array<Record<string, string>>;

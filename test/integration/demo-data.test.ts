@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseHasGraves, resetRecords, seedDemo, type DemoSummary } from '../../seeds/demo/seed-demo.js';
+import { databaseHasGraves, ResetRefusedError, resetRecords, seedDemo, type DemoSummary } from '../../seeds/demo/seed-demo.js';
 import type { Db } from '../../server/db/knex.js';
 import { createTestDatabase, silentLogger, type TestDatabase } from '../support/services.js';
 
@@ -72,6 +72,19 @@ describe('demo data: determinism', () => {
     for (const table of TABLES) expect(Number((await one(b!.db, `SELECT count(*) AS n FROM ${table}`)).n)).toBe(0);
     await seedDemo(b!.db, silentLogger, { graves: 3_000, seed: 'kiem-tra', maxPhotos: 5, photosDir: await photosDir() });
     expect(await hashes(b!.db)).toEqual(before);
+  });
+
+  it('refuses to reset records that a submission points at, saying so and deleting nothing', async () => {
+    const [, , c] = databases;
+    const martyr = await c!.db('martyrs').first('id');
+    await c!.db('submissions').insert({
+      tracking_code: 'TEST-0001-AA', kind: 'martyr_correction', sender_name: 'Người gửi', sender_contact: '0900000000', message: 'Sai năm sinh', martyr_id: martyr.id,
+    });
+    const before = await hashes(c!.db);
+    const refused = await resetRecords(c!.db).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ResetRefusedError);
+    expect((refused as Error).message).toMatch(/^--reset refused: the current records are referred to by 1 submission, which/);
+    expect(await hashes(c!.db)).toEqual(before);
   });
 });
 
