@@ -13,7 +13,7 @@ import { migrateLatest } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { loadProvinceCatalogue, type ProvinceCatalogue } from './places/province-catalogue.js';
 import { createMeiliClient, type Meilisearch } from './search/client.js';
-import { ensureIndex } from './search/index-writer.js';
+import { ensureIndex, indexExists } from './search/index-writer.js';
 import { startOutboxDrain, type OutboxDrain } from './search/outbox-drain.js';
 import { reindex } from './search/reindex.js';
 import { runningMeiliProcess, startMeiliProcess, waitForHealth, type MeiliProcess } from './setup/meilisearch-process.js';
@@ -72,7 +72,10 @@ export async function startServices(config: Config, logger: Logger, options: Ser
       meiliKey = meiliProcess.masterKey;
     }
     const meili = createMeiliClient(meiliUrl, meiliKey);
-    await ensureIndex(meili, config.meiliIndex);
+    // An index built by an older version keeps its settings until the rebuild (listen) swaps a new
+    // one in: today's settings on its documents (a searchable attribute they lack) would leave it
+    // finding nothing meanwhile, and make Meilisearch re-index every document for nothing.
+    if (!(await builtByOlderVersion(meili, config.meiliIndex))) await ensureIndex(meili, config.meiliIndex);
     const provinces = await loadProvinceCatalogue(db);
     return {
       db,
@@ -95,6 +98,13 @@ export async function startServices(config: Config, logger: Logger, options: Ser
 /** Fields every current search document has; an index without them was built by an older version. */
 const CURRENT_DOCUMENT_FIELDS = ['lat', 'cemeteryWords', 'names'];
 
+/** Documents written by an older version of the portal lack fields this one searches or filters on. */
+async function builtByOlderVersion(meili: Meilisearch, uid: string): Promise<boolean> {
+  if (!(await indexExists(meili, uid))) return false;
+  const stats = await meili.index(uid).getStats();
+  return stats.numberOfDocuments > 0 && CURRENT_DOCUMENT_FIELDS.some((field) => !stats.fieldDistribution[field]);
+}
+
 /**
  * An index with no documents while PostgreSQL has records (first start, a new Meilisearch, a
  * dropped index), or one built by an older version, is rebuilt in full; otherwise the outbox keeps
@@ -102,8 +112,7 @@ const CURRENT_DOCUMENT_FIELDS = ['lat', 'cemeteryWords', 'names'];
  */
 export async function indexNeedsRebuild(services: Services, config: Config): Promise<boolean> {
   const stats = await services.meili.index(config.meiliIndex).getStats();
-  // Documents written by an older version of the portal lack fields this one filters on.
-  if (stats.numberOfDocuments > 0) return CURRENT_DOCUMENT_FIELDS.some((field) => !stats.fieldDistribution[field]);
+  if (stats.numberOfDocuments > 0) return builtByOlderVersion(services.meili, config.meiliIndex);
   const { rows } = await services.db.raw<{ rows: { any: boolean }[] }>('SELECT EXISTS (SELECT 1 FROM martyrs) OR EXISTS (SELECT 1 FROM graves) AS any');
   return Boolean(rows[0]?.any);
 }

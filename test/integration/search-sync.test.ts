@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { indexNeedsRebuild, startServices } from '../../server/portal.js';
 import { createMeiliClient } from '../../server/search/client.js';
 import { ensureIndex } from '../../server/search/index-writer.js';
 import { drainOnce, startOutboxDrain } from '../../server/search/outbox-drain.js';
@@ -195,5 +196,40 @@ describe('keeping the index in step with PostgreSQL', () => {
         await rm(dir, { recursive: true, force: true });
       }
     });
+  });
+});
+
+describe('an index built by an older version', () => {
+  let t: TestDatabase;
+  const indexUid = uid('older');
+  const meili = testMeili();
+  const OLD_SEARCHABLE = ['fullName', 'aliases', 'knownName', 'placeNames'];
+
+  beforeAll(async () => {
+    t = await createTestDatabase('older');
+    await loadSearchFixture(t.db);
+    // What an earlier version wrote: searchable name fields of their own, documents without `names`.
+    const created = await meili.createIndex(indexUid, { primaryKey: 'id' });
+    await meili.tasks.waitForTask(created.taskUid);
+    const configured = await meili.index(indexUid).updateSettings({ searchableAttributes: OLD_SEARCHABLE, localizedAttributes: [{ attributePatterns: ['*'], locales: ['vie'] }] });
+    await meili.tasks.waitForTask(configured.taskUid);
+    const added = await meili.index(indexUid).addDocuments([{ id: 'martyr-1', kind: 'martyr', fullName: 'Nguyễn Văn Thành', aliases: [], lat: 16.7, lng: 107.1, cemeteryWords: 'Trường Sơn' }]);
+    await meili.tasks.waitForTask(added.taskUid);
+  });
+  afterAll(async () => {
+    await meili.deleteIndexIfExists(indexUid);
+    await t?.drop();
+  });
+
+  it('keeps its settings, and so keeps finding, until the rebuild swaps a new index in', async () => {
+    const config = testConfig({ DATABASE_URL: t.url, MEILI_INDEX: indexUid });
+    const services = await startServices(config, silentLogger);
+    try {
+      expect((await meili.index(indexUid).getSettings()).searchableAttributes).toEqual(OLD_SEARCHABLE);
+      expect((await meili.index(indexUid).search('nguyen van thanh')).hits.map((h) => h.id)).toEqual(['martyr-1']);
+      expect(await indexNeedsRebuild(services, config)).toBe(true);
+    } finally {
+      await services.close();
+    }
   });
 });
