@@ -79,7 +79,7 @@ function hitView(hit: SearchHit, locale: Locale, values: FormValues) {
   return {
     id: `${hit.kind}-${hit.id}`,
     name,
-    // Escaped by the search module (markHighlight), with <mark> around what matched.
+    // Escaped by the search module (highlight.ts), with <mark> around what matched.
     nameHtml: typeof highlighted === 'string' ? highlighted : null,
     kind,
     url: hit.url,

@@ -36,15 +36,24 @@ export type TypedWords = { whole: string[]; prefix: string | undefined };
 
 /** The typed text as folded words; the last one counts as a prefix unless the text ends in a space. */
 export function typedWords(text: string, lastIsPrefix: boolean): TypedWords {
-  const folded = foldVietnamese(text.normalize('NFC')).split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(canonical);
+  const folded = foldVietnamese(text.normalize('NFC')).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  // The prefix as typed: "mi" is the start of "minh", whatever spelling variant "mi" is of "my".
   const prefix = lastIsPrefix && !/\s$/.test(text) ? folded.at(-1) : undefined;
-  return { whole: folded, prefix };
+  return { whole: folded.map(canonical), prefix };
 }
 
+/**
+ * Whether a typed word matches a name's word with one typo, as the engine counts typos: a wrong
+ * first letter counts as two, which no name word is long enough to be forgiven.
+ */
+const oneTypoApart = (typed: string, word: string) =>
+  typed.length >= ONE_TYPO_FROM && !NO_TYPO.has(typed) && typed[0] === word[0] && withinOneEdit(typed, word);
+
 function matches(word: string, typed: TypedWords): boolean {
-  const folded = canonical(foldVietnamese(word));
+  const folded = foldVietnamese(word);
   if (typed.prefix && folded.startsWith(typed.prefix)) return true;
-  return typed.whole.some((t) => t === folded || (t.length >= ONE_TYPO_FROM && !NO_TYPO.has(t) && withinOneEdit(t, folded)));
+  const key = canonical(folded);
+  return typed.whole.some((t) => t === key || oneTypoApart(t, key));
 }
 
 export const escapeHtml = (value: string) =>

@@ -131,8 +131,8 @@ export async function search(deps: SearchDeps, request: SearchRequest): Promise<
   // Nearest-first results keep their distance order: no re-ranking by diacritics there.
   const query = buildEngineQuery(request, analysed.text, province, typedWithMarks && !request.near);
   const base = { query: request.q, page: request.page, perPage: request.perPage };
-  // Meilisearch reads the last word as the start of one only when nothing follows the name.
-  const typed = typedWords(analysed.nameText, analysed.text === analysed.nameText);
+  // What Meilisearch is sent, whose last word it reads as the start of one.
+  const typed = typedWords(analysed.text, true);
 
   try {
     const result = request.near
@@ -180,7 +180,7 @@ function suggestionDetail(doc: SearchDocument): string | null {
 export async function suggest(deps: SearchDeps, request: SuggestRequest): Promise<{ query: string; degraded: boolean; suggestions: Suggestion[] }> {
   if (!request.q) return { query: request.q, degraded: false, suggestions: [] };
   const analysed = analyseQuery(request.q, deps.provinces);
-  const typed = typedWords(analysed.nameText, analysed.text === analysed.nameText);
+  const typed = typedWords(analysed.text, true);
   const toSuggestion = (doc: EngineDoc): Suggestion => {
     const label = doc.fullName ?? doc.knownName ?? 'Liệt sĩ chưa biết tên';
     return {

@@ -28,6 +28,15 @@ describe('highlightWords', () => {
     expect(mark('Nguyễn Văn Thạch', 'nguyen van thanh')).toBe('<mark>Nguyễn</mark> <mark>Văn</mark> Thạch');
     expect(mark('Lê Văn Tý', 'le van ty')).toBe('<mark>Lê</mark> <mark>Văn</mark> <mark>Tý</mark>');
   });
+  it('forgives no typo in the first letter, as the engine counts it as two', () => {
+    expect(mark('Nguyễn Văn Minh', 'vinh')).toBeUndefined();
+    expect(mark('Đoàn Văn Hải', 'loan')).toBeUndefined();
+    expect(mark('Nguyễn Văn Thanh', 'nguyen hanh')).toBe('<mark>Nguyễn</mark> Văn Thanh');
+  });
+  it('reads a last word that is also a spelling variant as the start of a word', () => {
+    expect(mark('Nguyễn Văn Minh', 'nguyen van mi', true)).toBe('<mark>Nguyễn</mark> <mark>Văn</mark> <mark>Minh</mark>');
+    expect(mark('Lê Thị Kim', 'le thi ki', true)).toBe('<mark>Lê</mark> <mark>Thị</mark> <mark>Kim</mark>');
+  });
   it('reads the last word as the start of one only while typing', () => {
     expect(mark('Nguyễn Văn Thành', 'nguyen van th', true)).toBe('<mark>Nguyễn</mark> <mark>Văn</mark> <mark>Thành</mark>');
     expect(mark('Nguyễn Văn Thành', 'nguyen van th', false)).toBe('<mark>Nguyễn</mark> <mark>Văn</mark> Thành');
