@@ -529,6 +529,8 @@ async function main(options: Options, config: Config): Promise<number> {
       load: {
         concurrency: options.concurrency,
         warmup: options.warmup,
+        warmUpQueries: `a list of its own before each phase, not measured: seed "${options.seed}-warm-up"`,
+        client: 'undici request, keep-alive, Accept-Encoding "gzip, deflate, br" (identity straight to Meilisearch, as the server asks)',
         order: ['direct', 'search', 'suggest'],
         latency: 'ms from just before the request to the last byte of the body; percentiles by nearest rank over successful requests',
         settledBeforeLoadMs: settleMs,
