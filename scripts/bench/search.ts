@@ -233,7 +233,8 @@ type PhaseResult = LatencySummary & {
   meanTransferBytes: number;
   /** Percentiles of the time the service itself reported: the rest of the latency is HTTP, queueing and the client. */
   reportedMs: { field: string; p50: number; p95: number; p99: number; mean: number } | null;
-  byKind: Record<string, { n: number; p50: number; p95: number; empty: number }>;
+  /** foundShare: how often the record a query was built from is among the answers. */
+  byKind: Record<string, { n: number; p50: number; p95: number; empty: number; foundShare: number | null }>;
   /** Share of the machine's CPU that other processes used while this phase was measured (0-1). */
   foreignCpuShare: number | null;
   slowest: Array<{ ms: number; kind: string; q: string }>;
@@ -261,7 +262,14 @@ function analysePhase(queries: readonly BenchQuery[], samples: Sample[], wallMs:
       0,
       1,
     );
-    byKind[kind] = { n: of.length, p50: k.p50, p95: k.p95, empty: of.filter((s) => check.empty(bodyOf(s))).length };
+    const foundOf = check.found ? of.filter((s) => check.found!(bodyOf(s), queries[s.index]!)).length : null;
+    byKind[kind] = {
+      n: of.length,
+      p50: k.p50,
+      p95: k.p95,
+      empty: of.filter((s) => check.empty(bodyOf(s))).length,
+      foundShare: foundOf === null || !of.length ? null : round(foundOf / of.length, 3),
+    };
   }
   let reportedMs: PhaseResult['reportedMs'] = null;
   if (check.reported) {
@@ -582,6 +590,10 @@ async function main(options: Options, config: Config): Promise<number> {
     ];
     const widths = header.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
     for (const row of table) say(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+    say(
+      `/api/search, the record a query was built from on the first page, by kind: ` +
+        Object.entries(search.byKind).map(([kind, k]) => `${kind} ${k.foundShare === null ? '–' : `${fmt(k.foundShare * 100, 0)}%`}`).join(', '),
+    );
     say('');
     if (direct.reportedMs && search.reportedMs) {
       say(
