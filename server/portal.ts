@@ -96,7 +96,7 @@ export async function startServices(config: Config, logger: Logger, options: Ser
 }
 
 /** Fields every current search document has; an index without them was built by an older version. */
-const CURRENT_DOCUMENT_FIELDS = ['lat', 'cemeteryWords', 'names'];
+const CURRENT_DOCUMENT_FIELDS = ['lat', 'cemeteryWords', 'names', 'provinceKeys'];
 
 /** Documents written by an older version of the portal lack fields this one searches or filters on. */
 async function builtByOlderVersion(meili: Meilisearch, uid: string): Promise<boolean> {

@@ -7,6 +7,7 @@ import type { Knex } from '../db/knex.js';
 import { formatPartialDate } from '../records/partial-date.js';
 import { cemeteryUrl, graveUrl, martyrUrl, photoUrl, plotLabel } from '../records/urls.js';
 import { stripAdministrativeWords } from '../text/vietnamese.js';
+import { provinceKeysIn, provinceNames } from './province-keys.js';
 
 const MARTYR_SQL = readFileSync(new URL('./martyr-documents.sql', import.meta.url), 'utf8');
 const GRAVE_SQL = readFileSync(new URL('./grave-documents.sql', import.meta.url), 'utf8');
@@ -31,6 +32,8 @@ export type SearchDocument = {
   hometownProvince: string | null;
   hometownProvinceCode: string | null;
   placeNames: string[];
+  /** One token per province its places name (province-keys.ts): what a province typed in a query matches. */
+  provinceKeys: string[];
   placeOfDeath: string | null;
   unit: string | null;
   unitGroups: string[];
@@ -67,7 +70,10 @@ export function unitGroups(unit: string | null): string[] {
 
 type Row = Record<string, unknown>;
 
-const searchablePlaces = (names: string[]) => [...new Set(names.map(stripAdministrativeWords).filter(Boolean))];
+function places(names: string[], provinces: ReadonlySet<string>) {
+  const placeNames = [...new Set(names.map(stripAdministrativeWords).filter(Boolean))];
+  return { placeNames, provinceKeys: provinceKeysIn(placeNames, provinces) };
+}
 const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const s = (v: unknown) => (v === null || v === undefined ? null : String(v));
 const geo = (row: Row) => (row.lat === null || row.lng === null ? { lat: null, lng: null } : { lat: Number(row.lat), lng: Number(row.lng) });
@@ -89,7 +95,7 @@ function common(row: Row) {
   };
 }
 
-function martyrDocument(row: Row): SearchDocument {
+function martyrDocument(row: Row, provinces: ReadonlySet<string>): SearchDocument {
   const id = Number(row.id);
   const birthYear = n(row.birth_year);
   const deathYear = n(row.death_year);
@@ -114,7 +120,7 @@ function martyrDocument(row: Row): SearchDocument {
     hometown: s(row.hometown_text),
     hometownProvince: s(row.hometown_province_name),
     hometownProvinceCode: s(row.hometown_province_code),
-    placeNames: searchablePlaces(row.place_names as string[]),
+    ...places(row.place_names as string[], provinces),
     placeOfDeath: s(row.place_of_death),
     unit,
     unitGroups: unitGroups(unit),
@@ -127,7 +133,7 @@ function martyrDocument(row: Row): SearchDocument {
   };
 }
 
-function graveDocument(row: Row): SearchDocument {
+function graveDocument(row: Row, provinces: ReadonlySet<string>): SearchDocument {
   const id = Number(row.id);
   const deathYear = n(row.known_death_year);
   const unit = s(row.known_unit);
@@ -150,7 +156,7 @@ function graveDocument(row: Row): SearchDocument {
     hometown: s(row.known_hometown),
     hometownProvince: null,
     hometownProvinceCode: null,
-    placeNames: searchablePlaces(row.place_names as string[]),
+    ...places(row.place_names as string[], provinces),
     placeOfDeath: s(row.known_place_of_death),
     unit,
     unitGroups: unitGroups(unit),
@@ -166,13 +172,13 @@ function graveDocument(row: Row): SearchDocument {
 /** Documents of the given martyrs; ids missing from the result must be deleted from the index. */
 export async function martyrDocuments(db: Knex, ids: number[]): Promise<SearchDocument[]> {
   if (!ids.length) return [];
-  const { rows } = await db.raw<{ rows: Row[] }>(MARTYR_SQL, [ids]);
-  return rows.map(martyrDocument);
+  const [{ rows }, provinces] = await Promise.all([db.raw<{ rows: Row[] }>(MARTYR_SQL, [ids]), provinceNames(db)]);
+  return rows.map((row) => martyrDocument(row, provinces));
 }
 
 /** Documents of the given graves that carry no or partial information. */
 export async function graveDocuments(db: Knex, ids: number[]): Promise<SearchDocument[]> {
   if (!ids.length) return [];
-  const { rows } = await db.raw<{ rows: Row[] }>(GRAVE_SQL, [ids]);
-  return rows.map(graveDocument);
+  const [{ rows }, provinces] = await Promise.all([db.raw<{ rows: Row[] }>(GRAVE_SQL, [ids]), provinceNames(db)]);
+  return rows.map((row) => graveDocument(row, provinces));
 }

@@ -29,10 +29,12 @@ export const INDEX_SETTINGS: Settings = {
   // the aliases, so a match in the name comes before one that needs an alias (word position). One
   // attribute for all names rather than three: searching three took Meilisearch 19% more time per
   // suggestion and 10% more per search (bench:search), for the same records found.
-  // Places and the cemetery name are searched without unit words (xã, huyện, tỉnh...), which would
-  // otherwise match "Tĩnh" everywhere. Years are searchable so "nguyen van thanh 1948" prefers
+  // `provinceKeys` holds one token per province the places name, which is what a province typed in
+  // the query becomes (province-keys.ts): "thai binh" must not match an alias "Thái" and a cemetery
+  // in Hoà Bình. Places and the cemetery name are searched without unit words (xã, huyện, tỉnh...),
+  // which would otherwise match "Tĩnh" everywhere. Years are searchable so "nguyen van thanh 1948" prefers
   // records with 1948 among their years without excluding the rest.
-  searchableAttributes: ['names', 'placeNames', 'unit', 'years', 'cemeteryWords', 'placeOfDeath'],
+  searchableAttributes: ['names', 'placeNames', 'provinceKeys', 'unit', 'years', 'cemeteryWords', 'placeOfDeath'],
   // Only what filters and facets use: each filterable attribute costs indexing time.
   // Positions are plain lat/lng numbers filtered by range, not Meilisearch's _geo: with _geo, every
   // write rebuilds the whole geo tree, about 19 s per change on a million points on this machine,
@@ -56,8 +58,9 @@ export const INDEX_SETTINGS: Settings = {
     // nothing in them ("tran van hug" would miss "Trần Văn Hùng"). Exact matches still rank first
     // through the `typo` rule.
     minWordSizeForTypos: { oneTypo: 3, twoTypos: 8 },
-    // A year is a number to match exactly: 1948 must not find 1949.
-    disableOnAttributes: ['years'],
+    // A year is a number to match exactly: 1948 must not find 1949. A province key likewise:
+    // "tinhhanam" must not find "tinhhanoi".
+    disableOnAttributes: ['years', 'provinceKeys'],
     // The commonest name syllables, typed as they are, are not also looked up with a typo: "van"
     // would otherwise bring in "vanh", "vn", "an"... each a list of hundreds of thousands of
     // records, for matches that the `typo` rule ranks below the exact ones anyway. A typo *in*

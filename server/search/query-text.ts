@@ -6,13 +6,14 @@
  */
 import type { ProvinceCatalogue } from '../places/province-catalogue.js';
 import { foldVietnamese, nfc } from '../text/vietnamese.js';
+import { provinceKey } from './province-keys.js';
 
 const FILLER = /(^|\s)(li[eệ]t\s+s[iĩyỹ]|ls|m[oộ]\s+li[eệ]t\s+s[iĩyỹ])(?=\s|$)/giu;
 const YEAR = /^(18|19|20)\d{2}$/;
 const PROVINCE_WORD_BEFORE = /(^|\s)(tinh|tỉnh|tp\.?|thanh pho|thành phố)\s*$/iu;
 
 export type QueryText = {
-  /** The text for Meilisearch: name words, then place names, then years. */
+  /** The text for Meilisearch: name words, then the keys of the provinces named (province-keys.ts), then years. */
   text: string;
   /** The words that are left once years and places are taken out: the name, as typed. */
   nameText: string;
@@ -24,6 +25,7 @@ export type QueryText = {
 export function analyseQuery(raw: string, catalogue: Pick<ProvinceCatalogue, 'placeNamesFolded'>): QueryText {
   let rest = ` ${nfc(raw).replace(FILLER, ' ')} `;
   const places: string[] = [];
+  const keys: string[] = [];
   // Longest names first, so "ha tinh" is taken before a shorter name could match part of it.
   for (const name of catalogue.placeNamesFolded) {
     const folded = foldVietnamese(rest);
@@ -33,6 +35,7 @@ export function analyseQuery(raw: string, catalogue: Pick<ProvinceCatalogue, 'pl
     const original = rest.slice(at + 1, at + 1 + name.length);
     if (foldVietnamese(original) !== name) continue;
     places.push(original);
+    keys.push(provinceKey(name));
     // "tinh thai binh", "tp Hồ Chí Minh": the unit word before a province's name says nothing more.
     const before = rest.slice(0, at).replace(PROVINCE_WORD_BEFORE, '');
     rest = `${before} ${rest.slice(at + 1 + name.length)}`;
@@ -41,7 +44,7 @@ export function analyseQuery(raw: string, catalogue: Pick<ProvinceCatalogue, 'pl
   const years = words.filter((w) => YEAR.test(w)).map(Number);
   const nameWords = words.filter((w) => !YEAR.test(w));
   return {
-    text: [...nameWords, ...places, ...years.map(String)].join(' '),
+    text: [...nameWords, ...keys, ...years.map(String)].join(' '),
     nameText: nameWords.join(' '),
     years,
     places: places.map(foldVietnamese),

@@ -82,6 +82,13 @@ describe('search finds what relatives type', () => {
     expect(ids(await search('dang van duc nghe an'))[0]).toBe(fx.martyrs.duc);
   });
 
+  it('matches a province typed in the query as a place, not as syllables found anywhere', async () => {
+    const found = ids(await search('luong van tam ha tinh'));
+    expect(found[0]).toBe(fx.martyrs.tamHaTinh);
+    expect(found).not.toContain(fx.martyrs.tamAliasHaTinh);
+    expect(ids(await search('luong van tam'))).toEqual(expect.arrayContaining([fx.martyrs.tamHaTinh, fx.martyrs.tamAliasHaTinh]));
+  });
+
   it('finds a hometown written "Hà Tây" by today\'s "ha noi", and one written "Hà Nội" by "ha tay"', async () => {
     expect(ids(await search('hoang van khai ha noi'))[0]).toBe(fx.martyrs.haTay);
     expect(ids(await search('vu duc khiem ha tay'))[0]).toBe(fx.martyrs.haNoiWritten);

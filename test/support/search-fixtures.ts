@@ -7,7 +7,7 @@ import type { Db } from '../../server/db/knex.js';
 export type SearchFixture = {
   cemeteries: { truongSon: number; haTinh: number };
   martyrs: Record<
-    'thanh' | 'thanhUnaccented' | 'duc' | 'hung' | 'thuyDotBelow' | 'thuyDotOnY' | 'haTay' | 'haNoiWritten' | 'alias' | 'aliasWordsInName' | 'confidential' | 'noGrave' | 'thanhHaTinh1948' | 'lietSy',
+    'thanh' | 'thanhUnaccented' | 'duc' | 'hung' | 'thuyDotBelow' | 'thuyDotOnY' | 'haTay' | 'haNoiWritten' | 'alias' | 'aliasWordsInName' | 'tamHaTinh' | 'tamAliasHaTinh' | 'confidential' | 'noGrave' | 'thanhHaTinh1948' | 'lietSy',
     number
   >;
   graves: { partial: number; unknown: number; ofThanh: number };
@@ -105,6 +105,9 @@ export async function loadSearchFixture(db: Db): Promise<SearchFixture> {
   const alias = await insertMartyr(db, { full_name: 'Võ Văn Kiệt Tường', aliases: ['Sáu Dân', 'Tư Lâm'], death_year: 1968, hometown_text: 'Nghệ An', hometown_old_province_code: '40', hometown_province_code: '40', grave_id: await grave(haTinh) });
   // "Văn" and "Dân" in the name here; in the record above, "Văn" in the name and "Dân" in an alias.
   const aliasWordsInName = await insertMartyr(db, { full_name: 'Trịnh Văn Dân', death_year: 1971, hometown_text: 'Nghệ An', hometown_old_province_code: '40', hometown_province_code: '40', grave_id: await grave(haTinh) });
+  // From Hà Tĩnh; and a namesake from Nghệ An whose aliases happen to be "Hà" and "Tĩnh".
+  const tamHaTinh = await insertMartyr(db, { full_name: 'Lương Văn Tâm', death_year: 1972, hometown_text: 'Hà Tĩnh', hometown_old_province_code: '42', hometown_province_code: '42', grave_id: await grave(truongSon) });
+  const tamAliasHaTinh = await insertMartyr(db, { full_name: 'Lương Văn Tâm', aliases: ['Hà', 'Tĩnh'], death_year: 1970, hometown_text: 'Nghệ An', hometown_old_province_code: '40', hometown_province_code: '40', grave_id: await grave(truongSon) });
   const lietSy = await insertMartyr(db, { full_name: 'Bùi Sỹ Quý', death_year: 1969, hometown_text: 'Hà Tĩnh', hometown_old_province_code: '42', hometown_province_code: '42', grave_id: await grave(haTinh) });
   const confidential = await insertMartyr(db, {
     full_name: 'Nguyễn Văn Bảo Mật', death_year: 1970, hometown_text: 'Hà Tĩnh', hometown_old_province_code: '42', hometown_province_code: '42',
@@ -126,7 +129,7 @@ export async function loadSearchFixture(db: Db): Promise<SearchFixture> {
 
   return {
     cemeteries: { truongSon, haTinh },
-    martyrs: { thanh, thanhUnaccented, duc, hung, thuyDotBelow, thuyDotOnY, haTay, haNoiWritten, alias, aliasWordsInName, confidential, noGrave, thanhHaTinh1948, lietSy },
+    martyrs: { thanh, thanhUnaccented, duc, hung, thuyDotBelow, thuyDotOnY, haTay, haNoiWritten, alias, aliasWordsInName, tamHaTinh, tamAliasHaTinh, confidential, noGrave, thanhHaTinh1948, lietSy },
     graves: { partial, unknown, ofThanh },
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { unitGroups } from '../../server/search/documents.js';
 import { buildEngineQuery, quote, RERANK_WINDOW } from '../../server/search/meili-query.js';
+import { provinceKeysIn } from '../../server/search/province-keys.js';
 import { analyseQuery } from '../../server/search/query-text.js';
 import { MAX_TOTAL_HITS, resultCountKey } from '../../server/search/result-count.js';
 import { searchSchema } from '../../server/search/search.schema.js';
@@ -29,14 +30,14 @@ describe('Vietnamese text', () => {
 describe('analyseQuery', () => {
   it('moves places and years after the name, whatever the typed order', () => {
     expect(analyseQuery('ha tinh 1948 nguyen van thanh', catalogue)).toEqual({
-      text: 'nguyen van thanh ha tinh 1948',
+      text: 'nguyen van thanh tinhhatinh 1948',
       nameText: 'nguyen van thanh',
       years: [1948],
       places: ['ha tinh'],
     });
   });
   it('keeps diacritics as typed and recognises places written with them', () => {
-    expect(analyseQuery('Nguyễn Văn Thành Hà Tĩnh', catalogue).text).toBe('Nguyễn Văn Thành Hà Tĩnh');
+    expect(analyseQuery('Nguyễn Văn Thành Hà Tĩnh', catalogue).text).toBe('Nguyễn Văn Thành tinhhatinh');
     expect(analyseQuery('Hà Tĩnh Nguyễn Văn Thành', catalogue)).toMatchObject({ nameText: 'Nguyễn Văn Thành', places: ['ha tinh'] });
   });
   it('drops words that only say "martyr"', () => {
@@ -97,8 +98,8 @@ describe('unitGroups', () => {
 
 describe('unit words', () => {
   it('are dropped before a province name typed in the query, not elsewhere', () => {
-    expect(analyseQuery('nguyen van thanh tinh thai binh', catalogue)).toMatchObject({ text: 'nguyen van thanh thai binh', places: ['thai binh'] });
-    expect(analyseQuery('Nguyễn Văn Thành tỉnh Hà Tĩnh', catalogue)).toMatchObject({ text: 'Nguyễn Văn Thành Hà Tĩnh' });
+    expect(analyseQuery('nguyen van thanh tinh thai binh', catalogue)).toMatchObject({ text: 'nguyen van thanh tinhthaibinh', places: ['thai binh'] });
+    expect(analyseQuery('Nguyễn Văn Thành tỉnh Hà Tĩnh', catalogue)).toMatchObject({ text: 'Nguyễn Văn Thành tinhhatinh' });
     expect(analyseQuery('le van tinh', catalogue).text).toBe('le van tinh');
   });
 });
@@ -120,5 +121,18 @@ describe('result counts', () => {
     expect(resultCountKey(MAX_TOTAL_HITS, 'x')).toBe('search.countAtLeastFor');
     expect(resultCountKey(MAX_TOTAL_HITS, undefined)).toBe('search.countAtLeast');
     expect(resultCountKey(12, '')).toBe('search.count');
+  });
+});
+
+describe('province keys', () => {
+  const names = new Set(['ha tinh', 'ha nam', 'ha nam ninh', 'thai binh', 'ba ria vung tau']);
+  it('finds the provinces that places name word for word, as one token each', () => {
+    expect(provinceKeysIn(['Thạch Kim, Thạch Hà, Hà Tĩnh', 'Hà Tĩnh'], names)).toEqual(['tinhhatinh']);
+    expect(provinceKeysIn(['Bà Rịa - Vũng Tàu'], names)).toEqual(['tinhbariavungtau']);
+    expect(provinceKeysIn(['Hà Nam Ninh'], names)).toEqual(['tinhhanam', 'tinhhanamninh']);
+  });
+  it('does not take syllables of other words for a province', () => {
+    expect(provinceKeysIn(['Thạch Hà', 'Hoà Bình'], names)).toEqual([]);
+    expect(provinceKeysIn([], names)).toEqual([]);
   });
 });
