@@ -5,6 +5,7 @@
  */
 import type { Server } from 'node:http';
 import path from 'node:path';
+import type { IndexStats } from 'meilisearch';
 import { loadReferenceData } from '../seeds/reference/load-reference.js';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
@@ -99,10 +100,11 @@ export async function startServices(config: Config, logger: Logger, options: Ser
 const CURRENT_DOCUMENT_FIELDS = ['lat', 'cemeteryWords', 'names', 'provinceKeys'];
 
 /** Documents written by an older version of the portal lack fields this one searches or filters on. */
+const writtenByOlderVersion = (stats: IndexStats) =>
+  stats.numberOfDocuments > 0 && CURRENT_DOCUMENT_FIELDS.some((field) => !stats.fieldDistribution[field]);
+
 async function builtByOlderVersion(meili: Meilisearch, uid: string): Promise<boolean> {
-  if (!(await indexExists(meili, uid))) return false;
-  const stats = await meili.index(uid).getStats();
-  return stats.numberOfDocuments > 0 && CURRENT_DOCUMENT_FIELDS.some((field) => !stats.fieldDistribution[field]);
+  return (await indexExists(meili, uid)) && writtenByOlderVersion(await meili.index(uid).getStats());
 }
 
 /**
@@ -112,7 +114,7 @@ async function builtByOlderVersion(meili: Meilisearch, uid: string): Promise<boo
  */
 export async function indexNeedsRebuild(services: Services, config: Config): Promise<boolean> {
   const stats = await services.meili.index(config.meiliIndex).getStats();
-  if (stats.numberOfDocuments > 0) return builtByOlderVersion(services.meili, config.meiliIndex);
+  if (stats.numberOfDocuments > 0) return writtenByOlderVersion(stats);
   const { rows } = await services.db.raw<{ rows: { any: boolean }[] }>('SELECT EXISTS (SELECT 1 FROM martyrs) OR EXISTS (SELECT 1 FROM graves) AS any');
   return Boolean(rows[0]?.any);
 }

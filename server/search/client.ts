@@ -26,9 +26,7 @@ async function undiciHttpClient(url: RequestInfo | URL, init?: RequestInit): Pro
     method: (init?.method ?? 'GET') as 'GET',
     headers: Object.fromEntries(new Headers(init?.headers)),
     body: init?.body ?? undefined,
-    // Its own signal per request, following the caller's: the client hands one signal to every
-    // poll of a task wait, and undici would pile a listener per request onto it.
-    signal: init?.signal ? AbortSignal.any([init.signal]) : undefined,
+    signal: init?.signal ?? undefined,
     dispatcher: agent,
   });
   const text = await response.body.text();

@@ -7,6 +7,7 @@
  * The rules follow the engine's: words compared without diacritics, the last typed word also as
  * the start of a word (typing is not finished), and one typo forgiven from three letters.
  */
+import Handlebars from 'handlebars';
 import { foldVietnamese } from '../text/vietnamese.js';
 import { COMMON_NAME_SYLLABLES } from './index-settings.js';
 
@@ -56,8 +57,8 @@ function matches(word: string, typed: TypedWords): boolean {
   return typed.whole.some((t) => t === key || oneTypoApart(t, key));
 }
 
-export const escapeHtml = (value: string) =>
-  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+/** The escaping the page templates use (Handlebars), for the marked names they insert as HTML. */
+export const escapeHtml = (value: string): string => Handlebars.Utils.escapeExpression(value);
 
 /** The value, HTML-escaped, with <mark> around each word that matches; undefined when none does. */
 export function highlightWords(value: string | null, typed: TypedWords): string | undefined {

@@ -26,9 +26,9 @@ export function analyseQuery(raw: string, catalogue: Pick<ProvinceCatalogue, 'pl
   let rest = ` ${nfc(raw).replace(FILLER, ' ')} `;
   const places: string[] = [];
   const keys: string[] = [];
+  let folded = foldVietnamese(rest);
   // Longest names first, so "ha tinh" is taken before a shorter name could match part of it.
   for (const name of catalogue.placeNamesFolded) {
-    const folded = foldVietnamese(rest);
     const at = folded.indexOf(` ${name} `);
     if (at < 0) continue;
     // Folding keeps the length of NFC Vietnamese text, so positions carry over to the original.
@@ -39,6 +39,7 @@ export function analyseQuery(raw: string, catalogue: Pick<ProvinceCatalogue, 'pl
     // "tinh thai binh", "tp Hồ Chí Minh": the unit word before a province's name says nothing more.
     const before = rest.slice(0, at).replace(PROVINCE_WORD_BEFORE, '');
     rest = `${before} ${rest.slice(at + 1 + name.length)}`;
+    folded = foldVietnamese(rest);
   }
   const words = rest.split(/\s+/).filter(Boolean);
   const years = words.filter((w) => YEAR.test(w)).map(Number);
