@@ -8,7 +8,7 @@ import { changedFields, writeAudit } from '../audit/audit.js';
 import type { Scope } from '../accounts/scope.js';
 import { submissionInScope } from '../accounts/scope.js';
 import type { Db, Knex } from '../db/knex.js';
-import { AppError, BadRequestError, NotFoundError } from '../http/errors.js';
+import { AppError, BadRequestError, Conflict, NotFoundError } from '../http/errors.js';
 import { placeOnGrave, storeGravePhoto } from '../photos/grave-photo.js';
 import type { ProcessingQueue } from '../photos/photo-processing.js';
 import type { NewPhoto } from '../photos/photos.queries.js';
@@ -250,6 +250,7 @@ async function prepareHeadstonePhoto(db: Db, stores: ReviewStores, scope: Scope,
   if (s.kind !== 'headstone_photo' || !(OPEN_STATUSES as readonly string[]).includes(s.status)) return null;
   const file = await db('submission_files').where({ submission_id: s.id, media_type: 'image/jpeg' }).orderBy('id').first('storage_key');
   if (!file) throw new BadRequestError('files: no photo was sent');
+  if (!(await stores.privateStore.exists(file.storage_key))) throw new Conflict('evidence_missing', 'The photo sent with this submission is no longer stored; ask the sender to send it again.');
   const chunks: Buffer[] = [];
   for await (const chunk of stores.privateStore.read(file.storage_key)) chunks.push(chunk as Buffer);
   return storeGravePhoto(stores.photoStore, stores.queue, Number(s.grave_id), Buffer.concat(chunks));

@@ -117,6 +117,18 @@ describe('one headstone-photo pipeline for field uploads and accepted submission
     expect((await request(app).get(`/photos/${photo.original_key}`)).status).toBe(404);
   });
 
+  it('refuses to accept a photo whose evidence file is gone with a clear conflict, the submission left open and nothing written', async () => {
+    const graveId = await newGrave();
+    const id = await submitPhoto(graveId, await bigPhoto(7, 800, 600));
+    const evidence = await t.db('submission_files').where({ submission_id: id }).first();
+    await rm(path.join(dataDir, 'private', evidence.storage_key));
+    const res = await accept(id);
+    expect(res.status).toBe(409);
+    expect(res.text).toContain('Ảnh gửi kèm thông tin này không còn được lưu');
+    expect((await t.db('submissions').where({ id }).first()).status).toBe('in_review');
+    expect(await t.db('photos').where({ grave_id: graveId })).toHaveLength(0);
+  });
+
   it('waits for the grave row while another writer holds it, then makes the photo current', async () => {
     const graveId = await newGrave();
     const id = await submitPhoto(graveId, await bigPhoto(4, 800, 600));
