@@ -28,7 +28,7 @@ export type NewPhoto = {
  */
 export async function lockGraves(trx: Knex, graveIds: number[]): Promise<void> {
   if (!graveIds.length) return;
-  await trx.raw('SELECT id FROM graves WHERE id = ANY(?::bigint[]) ORDER BY id FOR UPDATE', [[...new Set(graveIds)].sort((a, b) => a - b)]);
+  await trx.raw('SELECT id FROM graves WHERE id = ANY(?::bigint[]) ORDER BY id FOR UPDATE', [[...new Set(graveIds)]]);
 }
 
 /** Inserts the photo; undefined when the grave already has these very bytes (that row stays as it is). */
