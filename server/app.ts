@@ -34,6 +34,7 @@ import { mapRoutes } from './map/map.routes.js';
 import { createPhotoDeps } from './photos/photo-deps.js';
 import { photoRoutes } from './photos/photos.routes.js';
 import { upkeepRoutes } from './upkeep/upkeep.routes.js';
+import { createFileStores } from './storage/file-stores.js';
 
 export type AppDeps = {
   config: Config;
@@ -114,12 +115,13 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(mapRoutes({ search: { db, meili, indexUid: config.meiliIndex, provinces, logger }, publicBaseUrl: config.publicBaseUrl, mapOnlineBasemapUrl: config.mapOnlineBasemapUrl }));
   app.use(accountRoutes(db, config));
   app.use(staffRoutes(db, provinces));
-  // Headstone photos from the field and grave/cemetery upkeep; one photo store per app.
-  const photos = createPhotoDeps(config, db, logger);
+  // The file stores and the photo processing queue, built once here and passed to every route that uses them.
+  const files = createFileStores(config);
+  const photos = createPhotoDeps(files.photos, db, logger);
   app.use(photoRoutes(photos));
   app.use(upkeepRoutes(photos));
-  app.use(submissionPublicRoutes(db, config, provinces));
-  app.use(submissionReviewRoutes(db, config, provinces));
+  app.use(submissionPublicRoutes(db, config, provinces, files.private));
+  app.use(submissionReviewRoutes(db, config, provinces, { privateStore: files.private, photoStore: files.photos, queue: photos.queue }));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

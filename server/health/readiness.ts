@@ -1,5 +1,6 @@
 import type { Db } from '../db/knex.js';
 import type { Meilisearch } from '../search/client.js';
+import { pingDatabase } from './health.queries.js';
 
 export type DependencyStatus = { ok: boolean; latencyMs: number; error?: string };
 export type Readiness = { ready: boolean; checks: { postgres: DependencyStatus; meilisearch: DependencyStatus } };
@@ -29,7 +30,7 @@ async function timed(check: () => Promise<unknown>): Promise<DependencyStatus> {
 /** Both services answer: PostgreSQL runs a query, Meilisearch reports itself available. */
 export async function checkReadiness(db: Db, meili: Meilisearch): Promise<Readiness> {
   const [postgres, meilisearch] = await Promise.all([
-    timed(() => db.raw('SELECT 1')),
+    timed(() => pingDatabase(db)),
     timed(async () => {
       const health = await meili.health();
       if (health.status !== 'available') throw new Error('unreachable');

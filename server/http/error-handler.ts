@@ -5,7 +5,8 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { translate } from '../i18n/messages.js';
-import { AppError, NotFoundError } from './errors.js';
+import { fromDomainError, retryAfterOf } from './domain-status.js';
+import { AppError, DomainError, NotFoundError } from './errors.js';
 import { localeOf } from './locale.js';
 import { sendPage, wantsJson } from './render.js';
 
@@ -39,12 +40,14 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
     next(error);
     return;
   }
-  const known = error instanceof AppError ? error : fromHttpError(error as HttpishError);
+  const known = error instanceof AppError ? error : error instanceof DomainError ? fromDomainError(error, localeOf(res)) : fromHttpError(error as HttpishError);
   const appError = known ?? new AppError(500, 'internal_error', 'An internal error occurred. Please try again later.');
   if (!known) req.log?.error({ err: error }, 'unhandled error');
   else if (appError.status >= 500) req.log?.warn({ err: error }, appError.code);
 
   const requestId = String(req.id ?? '');
+  const retryAfter = retryAfterOf(error);
+  if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
   if (wantsJson(req)) {
     res.status(appError.status).json({
       error: {

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { FileStore } from '../storage/file-store.js';
 import { checkImageSize, reencodeJpeg, sniffType, UploadRejected, type UploadKind } from '../uploads/image-checks.js';
-import { AppError } from '../http/errors.js';
+import { FileRejected, type FileProblem } from '../http/errors.js';
 import { readPhotoMetadata, type PhotoMetadata } from './photo-metadata.js';
 
 export const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif'] as const satisfies readonly UploadKind[];
@@ -32,20 +32,19 @@ export const HEIC_DECODES = sharp.format.heif?.input?.buffer === true && (sharp.
 
 export type RejectionReason = UploadRejected['code'] | 'heic_unsupported' | 'empty';
 
-const STATUS: Record<RejectionReason, number> = {
-  not_allowed_type: 415,
-  heic_unsupported: 415,
-  too_large: 413,
-  too_many_pixels: 422,
-  unreadable: 422,
-  empty: 400,
+const PROBLEM: Record<RejectionReason, FileProblem> = {
+  not_allowed_type: 'type',
+  heic_unsupported: 'type',
+  too_large: 'size',
+  too_many_pixels: 'content',
+  unreadable: 'content',
+  empty: 'missing',
 };
 
 /** A photo refused for what it is; `reason` names the message key shown to the user. */
-export class PhotoRejected extends AppError {
+export class PhotoRejected extends FileRejected {
   constructor(readonly reason: RejectionReason, message: string) {
-    super(STATUS[reason], `photo_${reason}`, message);
-    this.name = 'PhotoRejected';
+    super(PROBLEM[reason], `photo_${reason}`, message, { reason });
   }
 }
 

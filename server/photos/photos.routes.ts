@@ -20,6 +20,7 @@ import { sendPage, wantsJson } from '../http/render.js';
 import { recordInScope } from '../staff/staff.queries.js';
 import { HEIC_DECODES, MAX_PHOTO_BYTES, PhotoRejected } from './photo-processing.js';
 import { assignUploads, discardUpload, receivePhoto, type Actor, type Assignment, type PhotoDeps } from './photos.service.js';
+import { photoOriginalKey, photoSizeKey } from './photos.queries.js';
 import { localizedRejection, photoUpload } from './upload.middleware.js';
 import { graveView, uploadView } from './upload.view.js';
 import { cemeteriesInScope, findOwnUploads, graveAtPlot, graveSummaries, gravesOfRow, pendingUploads, proposalsOf, recentlyAssigned, type UploadRow } from './uploads.queries.js';
@@ -175,8 +176,8 @@ export function photoRoutes(deps: PhotoDeps): Router {
     if (!key || !(await store.exists(key))) {
       // Once on its grave the photo is public: its staging copies are gone.
       if (upload.assigned_grave_id !== null) {
-        const photo = await db('photos').where({ id: upload.assigned_photo_id }).first(`${size}_key as key`);
-        if (photo) return res.redirect(302, `/photos/${photo.key}`);
+        const key = await photoSizeKey(db, upload.assigned_photo_id!, size);
+        if (key) return res.redirect(302, `/photos/${key}`);
       }
       throw new NotFoundError();
     }
@@ -187,9 +188,9 @@ export function photoRoutes(deps: PhotoDeps): Router {
   router.get('/quan-ly/anh/:id/goc', requireStaff(), async (req, res) => {
     const { id } = parseParams(z.object({ id: recordIdParam }), req.params);
     if (!(await recordInScope(db, req.staff!.scope, 'photo', id))) throw new NotFoundError();
-    const photo = await db('photos').where({ id }).first('original_key');
-    if (!photo || !(await store.exists(photo.original_key))) throw new NotFoundError();
-    const extension = String(photo.original_key).split('.').pop() ?? '';
+    const originalKey = await photoOriginalKey(db, id);
+    if (!originalKey || !(await store.exists(originalKey))) throw new NotFoundError();
+    const extension = originalKey.split('.').pop() ?? '';
     res.set({
       'Content-Type': MEDIA_TYPES[extension] ?? 'application/octet-stream',
       // The original still carries its metadata (GPS, device): staff download it, browsers do not render it inline.
@@ -197,7 +198,7 @@ export function photoRoutes(deps: PhotoDeps): Router {
       'Cache-Control': 'private, no-store',
       'X-Content-Type-Options': 'nosniff',
     });
-    store.read(photo.original_key).on('error', () => res.destroy()).pipe(res);
+    store.read(originalKey).on('error', () => res.destroy()).pipe(res);
   });
 
   return router;

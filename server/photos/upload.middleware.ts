@@ -7,6 +7,7 @@ import type { RequestHandler } from 'express';
 import multer from 'multer';
 import { translate, type Locale } from '../i18n/messages.js';
 import { AppError } from '../http/errors.js';
+import { statusOf } from '../http/domain-status.js';
 import { localeOf } from '../http/locale.js';
 import { MAX_PHOTO_BYTES, PhotoRejected } from './photo-processing.js';
 
@@ -39,5 +40,5 @@ export const photoUpload: RequestHandler = (req, res, next) => {
 /** A refusal in the user's language, naming the file: what both the page and the JSON answer show. */
 export function localizedRejection(locale: Locale, error: PhotoRejected, fileName: string | null | undefined): AppError {
   const name = fileName?.slice(0, 120) || translate(locale, 'upkeep.upload.thisFile');
-  return new AppError(error.status, error.code, translate(locale, `upkeep.rejected.${error.reason}`, { name, maxMb: Math.round(MAX_PHOTO_BYTES / 1024 / 1024) }), { reason: error.reason });
+  return new AppError(statusOf(error), error.code, translate(locale, `upkeep.rejected.${error.reason}`, { name, maxMb: Math.round(MAX_PHOTO_BYTES / 1024 / 1024) }), { reason: error.reason });
 }

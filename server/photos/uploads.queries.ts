@@ -77,6 +77,25 @@ export async function insertUpload(trx: Knex, u: NewUpload): Promise<number | un
   return rows[0] ? Number(rows[0].id) : undefined;
 }
 
+/** Records which photo an upload became. */
+export async function markUploadAssigned(trx: Knex, uploadId: number, photoId: number): Promise<void> {
+  await trx('photo_uploads').where({ id: uploadId }).update({ assigned_photo_id: photoId, assigned_at: trx.fn.now() });
+}
+
+/** Deletes the user's upload if it still waits for its grave. */
+export async function deleteWaitingUpload(trx: Knex, userId: number, uploadId: number): Promise<void> {
+  await trx('photo_uploads').where({ id: uploadId, uploaded_by: userId }).whereNull('assigned_photo_id').delete();
+}
+
+/** Whether any upload or photo still refers to this original: the same bytes are one file, whoever sent them. */
+export async function originalInUse(db: Knex, originalKey: string): Promise<boolean> {
+  const { rows } = await db.raw<{ rows: unknown[] }>(
+    'SELECT 1 FROM photo_uploads WHERE original_key = ? UNION ALL SELECT 1 FROM photos WHERE original_key = ? LIMIT 1',
+    [originalKey, originalKey],
+  );
+  return rows.length > 0;
+}
+
 export type Proposal = { graveId: number; distanceM: number };
 
 /**

@@ -3,7 +3,6 @@
  * and cemetery page), the tracking page, and the sender's one answer to a question. Every refusal
  * comes back as the form with a clear message and everything typed kept (files must be chosen again).
  */
-import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
@@ -15,7 +14,7 @@ import { AppError, NotFoundError } from '../http/errors.js';
 import { localeOf } from '../http/locale.js';
 import { sendPage } from '../http/render.js';
 import type { ProvinceCatalogue } from '../places/province-catalogue.js';
-import { LocalFileStore } from '../storage/file-store.js';
+import type { FileStore } from '../storage/file-store.js';
 import { UploadRejected } from '../uploads/image-checks.js';
 import { MAX_EVIDENCE_BYTES, MAX_EVIDENCE_FILES } from './evidence.js';
 import { BURIAL_FIELDS, FIELD_LIMITS, MARTYR_FIELDS, ProposalError, SUBMISSION_KINDS, type Proposal, type SubmissionKind } from './proposal.js';
@@ -41,9 +40,8 @@ function kindsFor(target: Target): SubmissionKind[] {
   return ['new_person'];
 }
 
-export function submissionPublicRoutes(db: Db, config: Config, provinces: ProvinceCatalogue): Router {
+export function submissionPublicRoutes(db: Db, config: Config, provinces: ProvinceCatalogue, privateStore: FileStore): Router {
   const router = Router();
-  const privateStore = new LocalFileStore(path.join(config.dataDir, 'private'));
   const upload = multer({ storage: multer.memoryStorage(), limits: { files: MAX_EVIDENCE_FILES, fileSize: MAX_EVIDENCE_BYTES, fields: 40, fieldSize: 20_000, parts: 50 } });
   const t = (res: Response, key: string, params?: Record<string, unknown>) => translate(localeOf(res), key, params);
 

@@ -1,5 +1,4 @@
 /** Officers' review of submissions in the staff area: the queue, one submission, the decision, evidence. */
-import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Config } from '../config.js';
@@ -12,16 +11,14 @@ import { recordIdParam } from '../http/paging.schema.js';
 import { parseParams } from '../http/params.js';
 import { sendPage } from '../http/render.js';
 import type { ProvinceCatalogue } from '../places/province-catalogue.js';
-import { LocalFileStore } from '../storage/file-store.js';
 import { BURIAL_FIELDS, MARTYR_FIELDS, SUBMISSION_KINDS, type Proposal } from './proposal.js';
-import { acceptSubmission, askForInformation, evidenceFile, rejectSubmission, reviewQueue, reviewView } from './review.service.js';
+import { acceptSubmission, askForInformation, evidenceFile, rejectSubmission, reviewQueue, reviewView, type ReviewStores } from './review.service.js';
 
 const STATUSES = ['open', 'received', 'in_review', 'needs_info', 'accepted', 'rejected'] as const;
 const PER_PAGE = 50;
 
-export function submissionReviewRoutes(db: Db, config: Config, provinces: ProvinceCatalogue): Router {
+export function submissionReviewRoutes(db: Db, config: Config, provinces: ProvinceCatalogue, stores: ReviewStores): Router {
   const router = Router();
-  const stores = { privateStore: new LocalFileStore(path.join(config.dataDir, 'private')), photoStore: new LocalFileStore(path.join(config.dataDir, 'photos')) };
   const t = (res: Response, key: string, params?: Record<string, unknown>) => translate(localeOf(res), key, params);
   const actor = (req: Request) => ({ userId: req.staff!.session.userId, ip: clientIp(req) });
 

@@ -4,14 +4,15 @@
  * in one transaction with the audit rows; the search outbox rows are written by the database's
  * triggers in that same transaction. Two officers deciding at once: the second gets a conflict.
  */
-import { createHash } from 'node:crypto';
 import { changedFields, writeAudit } from '../audit/audit.js';
 import type { Scope } from '../accounts/scope.js';
 import { submissionInScope } from '../accounts/scope.js';
 import type { Db, Knex } from '../db/knex.js';
-import { AppError, BadRequestError, NotFoundError } from '../http/errors.js';
+import { AppError, BadRequestError, Conflict, NotFoundError } from '../http/errors.js';
+import { placeOnGrave, storeGravePhoto } from '../photos/grave-photo.js';
+import type { ProcessingQueue } from '../photos/photo-processing.js';
+import type { NewPhoto } from '../photos/photos.queries.js';
 import type { FileStore } from '../storage/file-store.js';
-import { reencodeJpeg } from '../uploads/image-checks.js';
 import { MARTYR_FIELDS, martyrColumns, martyrSnapshot, ProposalError, type MartyrSnapshot, type Proposal, type SubmissionKind } from './proposal.js';
 
 export const OPEN_STATUSES = ['received', 'in_review', 'needs_info'] as const;
@@ -152,16 +153,18 @@ export async function askForInformation(db: Db, scope: Scope, actor: Actor, id: 
   });
 }
 
-type Stores = { privateStore: FileStore; photoStore: FileStore };
+/** Evidence is read from the private store; a headstone photo's files go to the photo store, one image at a time per process. */
+export type ReviewStores = { privateStore: FileStore; photoStore: FileStore; queue: ProcessingQueue };
 
 /** Accepts: applies the values (as the officer adjusted them) to the records, all in one transaction. */
-export async function acceptSubmission(db: Db, stores: Stores, scope: Scope, actor: Actor, id: number, version: number, adjusted: Proposal, note: string | null): Promise<void> {
+export async function acceptSubmission(db: Db, stores: ReviewStores, scope: Scope, actor: Actor, id: number, version: number, adjusted: Proposal, note: string | null): Promise<void> {
+  const photo = await prepareHeadstonePhoto(db, stores, scope, id);
   await db.transaction(async (trx) => {
     const s = await loadInScope(trx, scope, id, true);
     await advance(trx, s, version, { status: 'accepted', decision_reason: note, decided_by: actor.userId, decided_at: trx.raw('now()') });
     const audit = (entry: Omit<Parameters<typeof writeAudit>[1], 'actorUserId' | 'submissionId' | 'ip'>) => writeAudit(trx, { ...entry, actorUserId: actor.userId, submissionId: id, ip: actor.ip });
     try {
-      await applyProposal(trx, stores, s, adjusted, audit);
+      await applyProposal(trx, photo, s, adjusted, audit);
     } catch (error) {
       if (error instanceof ProposalError) throw new BadRequestError(error.message);
       if ((error as { code?: string }).code === '23505') throw new BadRequestError('That plot already has a grave; choose another or link to it.');
@@ -174,7 +177,7 @@ export async function acceptSubmission(db: Db, stores: Stores, scope: Scope, act
 
 type AuditFn = (entry: { action: string; entityType: 'martyr' | 'grave' | 'photo' | 'submission'; entityId: number; before?: unknown; after?: unknown; reason?: string | null }) => Promise<void>;
 
-async function applyProposal(trx: Knex, stores: Stores, s: SubmissionRow, adjusted: Proposal, audit: AuditFn): Promise<void> {
+async function applyProposal(trx: Knex, photo: NewPhoto | null, s: SubmissionRow, adjusted: Proposal, audit: AuditFn): Promise<void> {
   switch (s.kind) {
     case 'martyr_correction': {
       const before = await trx('martyrs').where({ id: s.martyr_id }).forUpdate().first();
@@ -204,7 +207,7 @@ async function applyProposal(trx: Knex, stores: Stores, s: SubmissionRow, adjust
     case 'martyr_grave_info':
       return linkBurial(trx, s, adjusted, audit);
     case 'headstone_photo':
-      return addHeadstonePhoto(trx, stores, s, audit);
+      return addHeadstonePhoto(trx, photo, s, audit);
   }
 }
 
@@ -238,35 +241,26 @@ async function linkBurial(trx: Knex, s: SubmissionRow, p: Proposal, audit: Audit
   await audit({ action: 'martyr.update', entityType: 'martyr', entityId: Number(martyr.id), before: { graveId: martyr.grave_id }, after: { graveId: Number(grave!.id) } });
 }
 
-/** The first image sent becomes the grave's current headstone photo, in public sizes without metadata. */
-async function addHeadstonePhoto(trx: Knex, stores: Stores, s: SubmissionRow, audit: AuditFn): Promise<void> {
-  const file = await trx('submission_files').where({ submission_id: s.id, media_type: 'image/jpeg' }).orderBy('id').first();
-  if (!file) throw new ProposalError('files', 'files: no photo was sent');
+/**
+ * The files of a headstone-photo submission's photo (the first image sent), made and stored before
+ * the accepting transaction opens (grave-photo.ts); null for the other kinds and for decided ones.
+ */
+async function prepareHeadstonePhoto(db: Db, stores: ReviewStores, scope: Scope, id: number): Promise<NewPhoto | null> {
+  const s = await loadInScope(db, scope, id);
+  if (s.kind !== 'headstone_photo' || !(OPEN_STATUSES as readonly string[]).includes(s.status)) return null;
+  const file = await db('submission_files').where({ submission_id: s.id, media_type: 'image/jpeg' }).orderBy('id').first('storage_key');
+  if (!file) throw new BadRequestError('files: no photo was sent');
+  if (!(await stores.privateStore.exists(file.storage_key))) throw new Conflict('evidence_missing', 'The photo sent with this submission is no longer stored; ask the sender to send it again.');
   const chunks: Buffer[] = [];
   for await (const chunk of stores.privateStore.read(file.storage_key)) chunks.push(chunk as Buffer);
-  const original = Buffer.concat(chunks);
-  const hash = createHash('sha256').update(original).digest('hex');
-  const base = `graves/${s.grave_id}/${hash.slice(0, 16)}`;
-  const sizes = { full: 2048, page: 1024, thumb: 320 } as const;
-  let full = { width: 0, height: 0, bytes: 0 };
-  for (const [name, side] of Object.entries(sizes)) {
-    const out = await reencodeJpeg(original, side);
-    await stores.photoStore.put(`${base}-${name}.jpg`, out.data);
-    if (name === 'full') full = { width: out.width, height: out.height, bytes: out.data.length };
-  }
-  const existing = await trx('photos').where({ grave_id: s.grave_id, content_hash: hash }).first('id');
-  await trx('photos').where({ grave_id: s.grave_id, is_current: true }).update({ is_current: false });
-  let photoId: number;
-  if (existing) {
-    await trx('photos').where({ id: existing.id }).update({ is_current: true });
-    photoId = Number(existing.id);
-  } else {
-    const [row] = await trx('photos')
-      .insert({ grave_id: s.grave_id, original_key: file.storage_key, full_key: `${base}-full.jpg`, page_key: `${base}-page.jpg`, thumb_key: `${base}-thumb.jpg`, content_hash: hash, ...full, is_current: true })
-      .returning('id');
-    photoId = Number(row!.id);
-  }
-  await audit({ action: 'photo.create', entityType: 'photo', entityId: photoId, after: { graveId: s.grave_id, current: true } });
+  return storeGravePhoto(stores.photoStore, stores.queue, Number(s.grave_id), Buffer.concat(chunks));
+}
+
+/** The sent photo becomes the grave's current headstone photo, through the one pipeline field photos take. */
+async function addHeadstonePhoto(trx: Knex, photo: NewPhoto | null, s: SubmissionRow, audit: AuditFn): Promise<void> {
+  // Prepared for this very submission; absent only if it was decided meanwhile, which advance() refused already.
+  if (!photo || photo.graveId !== Number(s.grave_id)) throw new ProposalError('files', 'files: no photo was sent');
+  await placeOnGrave(trx, audit, photo, { method: 'submission', details: { submission_id: s.id } });
 }
 
 /** An evidence file, for officers only. */

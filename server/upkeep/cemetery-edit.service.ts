@@ -5,9 +5,9 @@
  */
 import type { Db, Knex } from '../db/knex.js';
 import { changedFields, writeAudit } from '../audit/audit.js';
-import { AppError, NotFoundError } from '../http/errors.js';
+import { Conflict, InvalidInput, NotFound, NotInScope } from '../http/errors.js';
 import type { Actor } from '../photos/photos.service.js';
-import { staffCemetery } from './upkeep.queries.js';
+import { deleteSectionRow, insertSection, polygonCheck, sectionForUpdate, staffCemetery, touchCemetery, updateCemeteryDetails, updateSectionRow } from './upkeep.queries.js';
 
 export const CEMETERY_LEVELS = ['national', 'province', 'district', 'commune'] as const;
 export type CemeteryLevel = (typeof CEMETERY_LEVELS)[number];
@@ -18,15 +18,15 @@ export type SectionEdit = { kind: 'khu' | 'lo'; code: string; name: string | nul
 /** Why a polygon was refused; the key of its message. */
 export type GeometryProblem = 'json' | 'type' | 'invalid';
 
-export class GeometryRejected extends AppError {
+export class GeometryRejected extends InvalidInput {
   constructor(readonly problem: GeometryProblem, readonly field: string) {
-    super(400, 'geometry_rejected', `The ${field} is not a valid polygon (${problem}).`);
+    super(`The ${field} is not a valid polygon (${problem}).`, { field, problem }, 'geometry_rejected');
   }
 }
 
-export class SectionConflict extends AppError {
+export class SectionConflict extends Conflict {
   constructor(readonly problem: 'code_taken' | 'has_graves') {
-    super(409, `section_${problem}`, problem === 'code_taken' ? 'The cemetery already has a section with this code.' : 'Graves lie in this section: move them first.');
+    super(`section_${problem}`, problem === 'code_taken' ? 'The cemetery already has a section with this code.' : 'Graves lie in this section: move them first.');
   }
 }
 
@@ -56,39 +56,26 @@ export async function checkPolygon(db: Knex, text: string, field: string, multi:
   if (!geometry) throw new GeometryRejected('json', field);
   if (geometry.type !== 'Polygon' && !(multi && geometry.type === 'MultiPolygon')) throw new GeometryRejected('type', field);
   try {
-    const { rows } = await db.raw<{ rows: { valid: boolean; inside: boolean; geojson: string }[] }>(
-      `SELECT ST_IsValid(g) AS valid, ST_XMin(g) >= -180 AND ST_XMax(g) <= 180 AND ST_YMin(g) >= -90 AND ST_YMax(g) <= 90 AS inside,
-              ST_AsGeoJSON(${multi ? 'ST_Multi(g)' : 'g'}, 7) AS geojson
-       FROM (SELECT ST_SetSRID(ST_GeomFromGeoJSON(?), 4326) AS g) x`,
-      [JSON.stringify(geometry)],
-    );
-    if (!rows[0]?.valid || !rows[0].inside) throw new GeometryRejected('invalid', field);
-    return rows[0].geojson;
+    const checked = await polygonCheck(db, JSON.stringify(geometry), multi);
+    if (!checked?.valid || !checked.inside) throw new GeometryRejected('invalid', field);
+    return checked.geojson;
   } catch (error) {
     if (error instanceof GeometryRejected) throw error;
     throw new GeometryRejected('invalid', field);
   }
 }
 
-/** A section's code or kind is part of every plot label search shows: the cemetery's graves are re-indexed. */
-const touchCemetery = (trx: Knex, cemeteryId: number) => trx('cemeteries').where({ id: cemeteryId }).update({ updated_at: trx.fn.now() });
-
 export async function updateCemetery(db: Db, actor: Actor, cemeteryId: number, edit: CemeteryEdit): Promise<boolean> {
   const boundary = edit.boundary ? await checkPolygon(db, edit.boundary, 'boundary', true) : null;
   return db.transaction(async (trx) => {
     const before = await staffCemetery(trx, actor.scope, cemeteryId, true);
-    if (!before) throw new NotFoundError();
+    if (!before) throw new NotInScope();
     const diff = changedFields(
       { name: before.name, level: before.level, address: before.address, description: before.description, boundary: before.boundary },
       { name: edit.name, level: edit.level, address: edit.address, description: edit.description, boundary },
     );
     if (!Object.keys(diff.after).length) return false;
-    await trx.raw(
-      `UPDATE cemeteries SET name = ?, level = ?, address = ?, description = ?,
-              boundary = CASE WHEN ?::text IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromGeoJSON(?), 4326) END, updated_at = now()
-       WHERE id = ?`,
-      [edit.name, edit.level, edit.address, edit.description, boundary, boundary, cemeteryId],
-    );
+    await updateCemeteryDetails(trx, cemeteryId, { name: edit.name, level: edit.level, address: edit.address, description: edit.description, boundary });
     await writeAudit(trx, { actorUserId: actor.userId, ip: actor.ip, action: 'cemetery.update', entityType: 'cemetery', entityId: cemeteryId, before: diff.before, after: diff.after, reason: edit.reason });
     return true;
   });
@@ -97,7 +84,7 @@ export async function updateCemetery(db: Db, actor: Actor, cemeteryId: number, e
 async function sectionWrite<T>(db: Db, actor: Actor, cemeteryId: number, write: (trx: Knex) => Promise<T>): Promise<T> {
   try {
     return await db.transaction(async (trx) => {
-      if (!(await staffCemetery(trx, actor.scope, cemeteryId, true))) throw new NotFoundError();
+      if (!(await staffCemetery(trx, actor.scope, cemeteryId, true))) throw new NotInScope();
       return write(trx);
     });
   } catch (error) {
@@ -111,12 +98,7 @@ async function sectionWrite<T>(db: Db, actor: Actor, cemeteryId: number, write: 
 export async function addSection(db: Db, actor: Actor, cemeteryId: number, edit: SectionEdit): Promise<number> {
   const boundary = edit.boundary ? await checkPolygon(db, edit.boundary, 'section polygon', false) : null;
   return sectionWrite(db, actor, cemeteryId, async (trx) => {
-    const { rows } = await trx.raw<{ rows: { id: number }[] }>(
-      `INSERT INTO cemetery_sections (cemetery_id, kind, code, name, boundary)
-       VALUES (?, ?, ?, ?, CASE WHEN ?::text IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromGeoJSON(?), 4326) END) RETURNING id`,
-      [cemeteryId, edit.kind, edit.code, edit.name, boundary, boundary],
-    );
-    const id = Number(rows[0]!.id);
+    const id = await insertSection(trx, cemeteryId, { kind: edit.kind, code: edit.code, name: edit.name, boundary });
     await writeAudit(trx, {
       actorUserId: actor.userId, ip: actor.ip, action: 'cemetery.section.add', entityType: 'cemetery', entityId: cemeteryId,
       after: { section_id: id, kind: edit.kind, code: edit.code, name: edit.name, boundary }, reason: edit.reason,
@@ -128,19 +110,13 @@ export async function addSection(db: Db, actor: Actor, cemeteryId: number, edit:
 export async function updateSection(db: Db, actor: Actor, cemeteryId: number, sectionId: number, edit: SectionEdit): Promise<boolean> {
   const boundary = edit.boundary ? await checkPolygon(db, edit.boundary, 'section polygon', false) : null;
   return sectionWrite(db, actor, cemeteryId, async (trx) => {
-    const { rows } = await trx.raw<{ rows: { kind: string; code: string; name: string | null; boundary: string | null }[] }>(
-      'SELECT kind, code, name, ST_AsGeoJSON(boundary, 7) AS boundary FROM cemetery_sections WHERE id = ? AND cemetery_id = ? FOR UPDATE',
-      [sectionId, cemeteryId],
-    );
-    if (!rows[0]) throw new NotFoundError();
-    const diff = changedFields(rows[0], { kind: edit.kind, code: edit.code, name: edit.name, boundary });
+    const before = await sectionForUpdate(trx, cemeteryId, sectionId);
+    if (!before) throw new NotFound();
+    const after = { kind: edit.kind, code: edit.code, name: edit.name, boundary };
+    const diff = changedFields(before, after);
     if (!Object.keys(diff.after).length) return false;
-    await trx.raw(
-      `UPDATE cemetery_sections SET kind = ?, code = ?, name = ?,
-              boundary = CASE WHEN ?::text IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromGeoJSON(?), 4326) END
-       WHERE id = ?`,
-      [edit.kind, edit.code, edit.name, boundary, boundary, sectionId],
-    );
+    await updateSectionRow(trx, sectionId, after);
+    // A section's code or kind is part of every plot label search shows: the cemetery's graves are re-indexed.
     if ('code' in diff.after || 'kind' in diff.after) await touchCemetery(trx, cemeteryId);
     await writeAudit(trx, {
       actorUserId: actor.userId, ip: actor.ip, action: 'cemetery.section.update', entityType: 'cemetery', entityId: cemeteryId,
@@ -153,14 +129,11 @@ export async function updateSection(db: Db, actor: Actor, cemeteryId: number, se
 /** Removes an empty section; one with graves is refused (SectionConflict 'has_graves'). */
 export async function deleteSection(db: Db, actor: Actor, cemeteryId: number, sectionId: number, reason: string): Promise<void> {
   await sectionWrite(db, actor, cemeteryId, async (trx) => {
-    const { rows } = await trx.raw<{ rows: { kind: string; code: string; name: string | null }[] }>(
-      'DELETE FROM cemetery_sections WHERE id = ? AND cemetery_id = ? RETURNING kind, code, name',
-      [sectionId, cemeteryId],
-    );
-    if (!rows[0]) throw new NotFoundError();
+    const removed = await deleteSectionRow(trx, cemeteryId, sectionId);
+    if (!removed) throw new NotFound();
     await writeAudit(trx, {
       actorUserId: actor.userId, ip: actor.ip, action: 'cemetery.section.delete', entityType: 'cemetery', entityId: cemeteryId,
-      before: { section_id: sectionId, ...rows[0] }, reason,
+      before: { section_id: sectionId, ...removed }, reason,
     });
   });
 }

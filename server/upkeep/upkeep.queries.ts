@@ -222,3 +222,72 @@ export async function recentChanges(db: Knex, cemeteryId: number, limit: number)
   );
   return rows.map((r) => ({ ...r, id: Number(r.id), entity_id: r.entity_id === null ? null : Number(r.entity_id) }));
 }
+
+// ----- cemetery and section edits (cemetery-edit.service.ts) -----
+
+/** A boundary given as GeoJSON text or null; PostGIS reads it, so the SQL never holds the text itself. */
+const BOUNDARY_FROM_GEOJSON = 'CASE WHEN ?::text IS NULL THEN NULL ELSE ST_SetSRID(ST_GeomFromGeoJSON(?), 4326) END';
+
+/**
+ * What PostGIS makes of a GeoJSON geometry: valid, within longitude/latitude bounds, and its
+ * normalised GeoJSON (as a multipolygon when `multi`). Throws when PostGIS cannot parse it: run it
+ * outside any transaction, which the error would abort.
+ */
+export async function polygonCheck(db: Knex, geometryJson: string, multi: boolean): Promise<{ valid: boolean; inside: boolean; geojson: string } | undefined> {
+  const { rows } = await db.raw<{ rows: { valid: boolean; inside: boolean; geojson: string }[] }>(
+    `SELECT ST_IsValid(g) AS valid, ST_XMin(g) >= -180 AND ST_XMax(g) <= 180 AND ST_YMin(g) >= -90 AND ST_YMax(g) <= 90 AS inside,
+            ST_AsGeoJSON(${multi ? 'ST_Multi(g)' : 'g'}, 7) AS geojson
+     FROM (SELECT ST_SetSRID(ST_GeomFromGeoJSON(?), 4326) AS g) x`,
+    [geometryJson],
+  );
+  return rows[0];
+}
+
+export type CemeteryDetails = { name: string; level: string; address: string | null; description: string | null; boundary: string | null };
+
+export async function updateCemeteryDetails(trx: Knex, cemeteryId: number, d: CemeteryDetails): Promise<void> {
+  await trx.raw(
+    `UPDATE cemeteries SET name = ?, level = ?, address = ?, description = ?, boundary = ${BOUNDARY_FROM_GEOJSON}, updated_at = now() WHERE id = ?`,
+    [d.name, d.level, d.address, d.description, d.boundary, d.boundary, cemeteryId],
+  );
+}
+
+/** Marks the cemetery changed, so the search outbox re-indexes its graves (a section's code is in every plot label). */
+export async function touchCemetery(trx: Knex, cemeteryId: number): Promise<void> {
+  await trx('cemeteries').where({ id: cemeteryId }).update({ updated_at: trx.fn.now() });
+}
+
+export type SectionValues = { kind: string; code: string; name: string | null; boundary: string | null };
+
+export async function insertSection(trx: Knex, cemeteryId: number, v: SectionValues): Promise<number> {
+  const { rows } = await trx.raw<{ rows: { id: number }[] }>(
+    `INSERT INTO cemetery_sections (cemetery_id, kind, code, name, boundary) VALUES (?, ?, ?, ?, ${BOUNDARY_FROM_GEOJSON}) RETURNING id`,
+    [cemeteryId, v.kind, v.code, v.name, v.boundary, v.boundary],
+  );
+  return Number(rows[0]!.id);
+}
+
+/** The section of this cemetery, locked until the transaction ends. */
+export async function sectionForUpdate(trx: Knex, cemeteryId: number, sectionId: number): Promise<SectionValues | undefined> {
+  const { rows } = await trx.raw<{ rows: SectionValues[] }>(
+    'SELECT kind, code, name, ST_AsGeoJSON(boundary, 7) AS boundary FROM cemetery_sections WHERE id = ? AND cemetery_id = ? FOR UPDATE',
+    [sectionId, cemeteryId],
+  );
+  return rows[0];
+}
+
+export async function updateSectionRow(trx: Knex, sectionId: number, v: SectionValues): Promise<void> {
+  await trx.raw(
+    `UPDATE cemetery_sections SET kind = ?, code = ?, name = ?, boundary = ${BOUNDARY_FROM_GEOJSON} WHERE id = ?`,
+    [v.kind, v.code, v.name, v.boundary, v.boundary, sectionId],
+  );
+}
+
+/** Deletes the section of this cemetery; what it was, or undefined when there was none. */
+export async function deleteSectionRow(trx: Knex, cemeteryId: number, sectionId: number): Promise<Omit<SectionValues, 'boundary'> | undefined> {
+  const { rows } = await trx.raw<{ rows: Omit<SectionValues, 'boundary'>[] }>(
+    'DELETE FROM cemetery_sections WHERE id = ? AND cemetery_id = ? RETURNING kind, code, name',
+    [sectionId, cemeteryId],
+  );
+  return rows[0];
+}

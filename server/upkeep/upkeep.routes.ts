@@ -16,6 +16,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { clientIp, csrfCheck, requireStaff } from '../accounts/auth.middleware.js';
 import { translate } from '../i18n/messages.js';
+import { statusOf } from '../http/domain-status.js';
 import { AppError, NotFoundError } from '../http/errors.js';
 import { localeOf } from '../http/locale.js';
 import { recordIdParam } from '../http/paging.schema.js';
@@ -319,7 +320,7 @@ export function upkeepRoutes(deps: PhotoDeps): Router {
         : error instanceof SectionConflict ? t(res, `upkeep.section.${error.problem}`)
         : null;
       if (message === null) throw error;
-      return cemeteryEditPage(req, res, id, { values: req.body, sectionError: { id: target, message } }, (error as AppError).status);
+      return cemeteryEditPage(req, res, id, { values: req.body, sectionError: { id: target, message } }, statusOf(error as GeometryRejected | SectionConflict));
     }
     res.redirect(303, `${cemeteryStaffPath(id)}/sua?luu=1`);
   };

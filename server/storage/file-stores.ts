@@ -1,0 +1,21 @@
+/**
+ * The file stores one server process uses, built once (app.ts) and passed to whatever reads or
+ * writes files: two stores, because what is in them may leave by different doors.
+ */
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { LocalFileStore, type FileStore } from './file-store.js';
+
+export type FileStores = {
+  /** Headstone photos: public sizes (served at /photos) and their private originals. */
+  photos: FileStore;
+  /** Submission evidence: officers only, never under /photos. */
+  private: FileStore;
+};
+
+/** DATA_DIR/photos; /photos serves the public sizes from this folder (app.ts). */
+export const photosDirOf = (config: Pick<Config, 'dataDir'>) => path.join(config.dataDir, 'photos');
+
+export function createFileStores(config: Pick<Config, 'dataDir'>): FileStores {
+  return { photos: new LocalFileStore(photosDirOf(config)), private: new LocalFileStore(path.join(config.dataDir, 'private')) };
+}
