@@ -20,6 +20,7 @@ import { drainOnce } from '../../server/search/outbox-drain.js';
 import { reindex } from '../../server/search/reindex.js';
 import { slugify } from '../../server/text/vietnamese.js';
 import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
+import { createStaff, signIn } from '../support/staff.js';
 import { createTestDatabase, silentLogger, testApp, testConfig, testMeili, type TestDatabase } from '../support/services.js';
 
 /** The XYZ tile holding a point. */
@@ -351,6 +352,16 @@ describe('one visibility rule on every public surface', () => {
     const control = await request(app).get(`/photos/graves/${fx.graves.ofThanh}/${HASHES.public}-page.jpg`);
     expect(control.status).toBe(200);
     expect(control.headers['cache-control']).toMatch(/immutable/);
+  });
+
+  it("staff whose scope has the grave still see its withheld photo at the same address, privately; other staff do not", async () => {
+    const mine = await createStaff(t.db, [{ role: 'cemetery_staff', provinceCode: null, cemeteryId: fx.cemeteries.haTinh }]);
+    const theirs = await createStaff(t.db, [{ role: 'cemetery_staff', provinceCode: null, cemeteryId: fx.cemeteries.truongSon }]);
+    const url = `/photos/graves/${graves.collective}/${HASHES.collective}-thumb.jpg`;
+    const own = await (await signIn(app, mine.email)).agent.get(url);
+    expect(own.status).toBe(200);
+    expect(own.headers['cache-control']).toBe('private, no-store');
+    expect((await (await signIn(app, theirs.email)).agent.get(url)).status).toBe(404);
   });
 
   it('a martyr made confidential later takes the photo off the documents of the others in the grave', async () => {
