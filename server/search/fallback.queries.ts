@@ -78,8 +78,8 @@ export async function fallbackSearch(
   }
   if (request.kind !== 'martyr' && request.hasGrave !== false && !request.birthYear) {
     const f = sharedFilters(request, province, null);
-    // As grave-documents.sql: a withheld headstone has no document, so it must not be counted either.
-    const own: string[] = ["g.state <> 'identified'", 'NOT g.headstone_withheld'];
+    // public_headstones, as grave-documents.sql: a withheld headstone has no document, so it is not counted either.
+    const own: string[] = ["g.state <> 'identified'"];
     const ownBindings: Knex.Value[] = [];
     if (folded) {
       own.push('? <% g.known_name_folded');
@@ -97,7 +97,7 @@ export async function fallbackSearch(
       SELECT 'grave' AS kind, g.id,
         ${folded ? 'word_similarity(?, g.known_name_folded)' : '0'} AS score,
         COALESCE(g.position, c.location) AS location
-      FROM public_graves g JOIN cemeteries c ON c.id = g.cemetery_id
+      FROM public_headstones g JOIN cemeteries c ON c.id = g.cemetery_id
       WHERE ${own.join(' AND ')} ${where(f.sql)}`);
     bindings.push(...(folded ? [folded] : []), ...ownBindings, ...f.bindings);
   }

@@ -24,7 +24,7 @@ const REINDEX_LOCK_KEY = 727_001;
 
 export type ReindexResult = { documents: number; martyrs: number; graves: number; ms: number; docsPerSecond: number; replayed: number };
 
-async function* pagesOfIds(db: Db, table: 'public_martyrs' | 'public_graves', where: string): AsyncGenerator<number[]> {
+async function* pagesOfIds(db: Db, table: 'public_martyrs' | 'public_headstones', where: string): AsyncGenerator<number[]> {
   let after = 0;
   for (;;) {
     const { rows } = await db.raw<{ rows: { id: number }[] }>(`SELECT id FROM ?? WHERE id > ? AND ${where} ORDER BY id LIMIT ?`, [table, after, PAGE]);
@@ -76,7 +76,7 @@ async function rebuild(db: Db, meili: Meilisearch, liveUid: string, logger: Logg
       martyrs += docs.length;
       await send(docs);
     }
-    for await (const ids of pagesOfIds(db, 'public_graves', "state <> 'identified' AND NOT headstone_withheld")) {
+    for await (const ids of pagesOfIds(db, 'public_headstones', "state <> 'identified'")) {
       const docs = await graveDocuments(db, ids);
       graves += docs.length;
       await send(docs);
