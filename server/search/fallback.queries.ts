@@ -48,7 +48,7 @@ export async function fallbackSearch(
 
   if (request.kind !== 'grave') {
     const f = sharedFilters(request, province, 'm.hometown');
-    // public_martyrs holds only public martyrs: the one visibility rule, not a filter of our own.
+    // Nothing of our own to filter on yet: public_martyrs already holds only the public martyrs.
     const own: string[] = ['true'];
     const ownBindings: Knex.Value[] = [];
     if (folded) {
