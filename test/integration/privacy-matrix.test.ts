@@ -202,8 +202,22 @@ describe('one visibility rule on every public surface', () => {
       }
     });
 
+    it('the search results page answers no guess of a withheld record, and finds the public martyr', async () => {
+      for (const guess of GUESSES) {
+        const res = await page(`/tim-kiem?q=${encodeURIComponent(guess)}`);
+        expect(res.status).toBe(200);
+        for (const kind of ['alone', 'collective', 'partial'] as const) {
+          expect(res.text, guess).not.toContain(`/liet-si/${martyrs[kind]}-`);
+          expect(res.text, guess).not.toContain(`href="/mo/${graves[kind]}"`);
+        }
+        // The page repeats what was typed; nothing else the records say may be on it.
+        expectNoSecret(`/tim-kiem "${guess}"`, res.text.replaceAll(guess, '').replaceAll(encodeURIComponent(guess), ''));
+      }
+      expect((await page(`/tim-kiem?q=${encodeURIComponent(PUBLIC_NAME)}`)).text).toContain(`/liet-si/${martyrs.public}-`);
+    });
+
     it('the province page, home page, counts and sitemaps count and list only public records', async () => {
-      for (const url of ['/tinh/ha-tinh', '/', '/api/stats']) {
+      for (const url of ['/tinh', '/tinh/ha-tinh', '/', '/api/stats']) {
         const res = await page(url);
         expect(res.status, url).toBe(200);
         expectNoSecret(url, res.text);
