@@ -95,7 +95,7 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   // Browsers ask for /favicon.ico whatever the page says.
   app.get('/favicon.ico', (_req, res) => res.redirect(301, '/static/favicon.svg'));
   app.use('/static', express.static(path.join(ROOT_DIR, 'web', 'static'), { maxAge: config.env === 'production' ? '1d' : 0 }));
-  app.use('/photos', photoFiles(path.join(config.dataDir, 'photos')));
+  app.use('/photos', photoFiles(db, path.join(config.dataDir, 'photos')));
   app.use(express.json({ limit: '100kb' }));
   // Form bodies for every route (the CSRF check reads the token from them); uploads parse their own.
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));

@@ -6,8 +6,8 @@ type MartyrRef = { id: number; full_name: string; birth_year: number | null; dea
 
 /** A grave row → the public JSON record; `martyrs` are the public martyrs buried there. */
 export function publicGrave(row: GraveRow, martyrs: MartyrRef[] = []) {
-  // What the headstone says could name a confidential martyr buried here: none of it is public.
-  const hidden = row.holds_confidential;
+  // What the headstone says could name a confidential martyr buried here: public_graves gives none of it.
+  const hidden = row.headstone_withheld;
   return {
     id: Number(row.id),
     state: row.state,

@@ -1,4 +1,4 @@
-/** Public grave records with their cemetery, plot and current photo. */
+/** Public grave records with their cemetery, plot and current photo, as the public_graves view gives them. */
 import type { Db } from '../db/knex.js';
 import type { Paging } from '../http/paging.schema.js';
 
@@ -10,8 +10,8 @@ export type GraveRow = {
   cemetery_id: number; cemetery_name: string; province_code: string; province_name: string;
   lat: number | null; lng: number | null; updated_at: Date;
   photo_page_key: string | null; photo_thumb_key: string | null; photo_full_key: string | null; photo_taken_at: Date | null;
-  /** A confidential martyr lies here: the headstone (inscription, photo) would name them. */
-  holds_confidential: boolean;
+  /** A confidential martyr lies here: the view has already emptied what the headstone says, and no photo is public. */
+  headstone_withheld: boolean;
 };
 
 const SELECT_GRAVE = `
@@ -22,12 +22,12 @@ const SELECT_GRAVE = `
     c.id AS cemetery_id, c.name AS cemetery_name, c.province_code, p.name AS province_name,
     ST_Y(COALESCE(g.position, c.location)) AS lat, ST_X(COALESCE(g.position, c.location)) AS lng, g.updated_at,
     ph.page_key AS photo_page_key, ph.thumb_key AS photo_thumb_key, ph.full_key AS photo_full_key, ph.taken_at AS photo_taken_at,
-    EXISTS (SELECT 1 FROM martyrs cm WHERE cm.grave_id = g.id AND NOT cm.is_public) AS holds_confidential
-  FROM graves g
+    g.headstone_withheld
+  FROM public_graves g
   JOIN cemeteries c ON c.id = g.cemetery_id
   JOIN provinces p ON p.code = c.province_code
   LEFT JOIN cemetery_sections s ON s.id = g.section_id
-  LEFT JOIN photos ph ON ph.grave_id = g.id AND ph.is_current`;
+  LEFT JOIN public_photos ph ON ph.grave_id = g.id AND ph.is_current`;
 
 export async function findGrave(db: Db, id: number): Promise<GraveRow | undefined> {
   const { rows } = await db.raw<{ rows: GraveRow[] }>(`${SELECT_GRAVE} WHERE g.id = ?`, [id]);
@@ -39,10 +39,10 @@ export async function listGraves(db: Db, paging: Paging & { cemeteryId?: number 
   const scopeBindings = paging.cemeteryId ? [paging.cemeteryId] : [];
   const [{ rows }, count] = await Promise.all([
     db.raw<{ rows: GraveRow[] }>(
-      `${SELECT_GRAVE} WHERE g.id IN (SELECT id FROM graves ${scope} ORDER BY id LIMIT ? OFFSET ?) ORDER BY g.id`,
+      `${SELECT_GRAVE} WHERE g.id IN (SELECT id FROM public_graves ${scope} ORDER BY id LIMIT ? OFFSET ?) ORDER BY g.id`,
       [...scopeBindings, paging.perPage, (paging.page - 1) * paging.perPage],
     ),
-    db.raw<{ rows: { n: number }[] }>(`SELECT count(*) AS n FROM graves ${scope}`, scopeBindings),
+    db.raw<{ rows: { n: number }[] }>(`SELECT count(*) AS n FROM public_graves ${scope}`, scopeBindings),
   ]);
   return { total: Number(count.rows[0]!.n), rows };
 }

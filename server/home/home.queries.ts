@@ -10,17 +10,17 @@ export type PortalCounts = {
   photos: number;
 };
 
-/** What the portal holds, counting only what the public may see. */
+/** What the portal holds, counting only what the public may see (the public_* views). */
 export async function portalCounts(db: Db): Promise<PortalCounts> {
   const { rows } = await db.raw<{ rows: PortalCounts[] }>(`
     SELECT
-      (SELECT count(*) FROM martyrs WHERE is_public)                                  AS "martyrs",
-      (SELECT count(*) FROM martyrs WHERE is_public AND grave_id IS NULL)             AS "martyrsWithoutGrave",
+      (SELECT count(*) FROM public_martyrs)                                           AS "martyrs",
+      (SELECT count(*) FROM public_martyrs WHERE grave_id IS NULL)                    AS "martyrsWithoutGrave",
       (SELECT count(*) FROM graves)                                                   AS "graves",
       (SELECT count(*) FROM graves WHERE state <> 'identified')                       AS "gravesWithoutName",
       (SELECT count(*) FROM cemeteries)                                               AS "cemeteries",
       (SELECT count(DISTINCT province_code) FROM cemeteries)                          AS "provinces",
-      (SELECT count(*) FROM photos WHERE is_current)                                  AS "photos"
+      (SELECT count(*) FROM public_photos WHERE is_current)                           AS "photos"
   `);
   return rows[0]!;
 }

@@ -1,4 +1,4 @@
-/** Public martyr records: only public rows, only public columns. */
+/** Public martyr records: only public rows, only public columns (the public_* views decide which). */
 import type { Db } from '../db/knex.js';
 import type { Paging } from '../http/paging.schema.js';
 
@@ -22,7 +22,7 @@ const SELECT_MARTYR = `
   SELECT m.id, m.full_name, m.aliases, m.gender,
     m.birth_year, m.birth_month, m.birth_day, m.death_year, m.death_month, m.death_day,
     m.hometown_text, m.place_of_death, m.unit, m.rank, m.position,
-    m.certificate_date::text AS certificate_date, m.certificate_number IS NOT NULL AS has_certificate,
+    m.certificate_date::text AS certificate_date, m.has_certificate,
     m.source, m.updated_at,
     m.hometown_commune_code, hc.name AS hometown_commune_name,
     m.hometown_province_code, hp.name AS hometown_province_name,
@@ -32,19 +32,19 @@ const SELECT_MARTYR = `
     c.id AS cemetery_id, c.name AS cemetery_name,
     ST_Y(COALESCE(g.position, c.location)) AS lat, ST_X(COALESCE(g.position, c.location)) AS lng,
     ph.page_key AS photo_page_key, ph.thumb_key AS photo_thumb_key, ph.full_key AS photo_full_key
-  FROM martyrs m
+  FROM public_martyrs m
   LEFT JOIN communes hc ON hc.code = m.hometown_commune_code
   LEFT JOIN provinces hp ON hp.code = m.hometown_province_code
   LEFT JOIN old_communes oc ON oc.code = m.hometown_old_commune_code
   LEFT JOIN old_districts od ON od.code = m.hometown_old_district_code
   LEFT JOIN old_provinces op ON op.code = m.hometown_old_province_code
-  LEFT JOIN graves g ON g.id = m.grave_id
+  LEFT JOIN public_graves g ON g.id = m.grave_id
   LEFT JOIN cemetery_sections s ON s.id = g.section_id
   LEFT JOIN cemeteries c ON c.id = g.cemetery_id
-  LEFT JOIN photos ph ON ph.grave_id = g.id AND ph.is_current`;
+  LEFT JOIN public_photos ph ON ph.grave_id = g.id AND ph.is_current`;
 
 export async function findPublicMartyr(db: Db, id: number): Promise<MartyrRow | undefined> {
-  const { rows } = await db.raw<{ rows: MartyrRow[] }>(`${SELECT_MARTYR} WHERE m.id = ? AND m.is_public`, [id]);
+  const { rows } = await db.raw<{ rows: MartyrRow[] }>(`${SELECT_MARTYR} WHERE m.id = ?`, [id]);
   return rows[0];
 }
 
@@ -52,14 +52,14 @@ export async function findPublicMartyr(db: Db, id: number): Promise<MartyrRow | 
 export async function listPublicMartyrs(db: Db, paging: Paging): Promise<{ total: number; rows: MartyrRow[] }> {
   const [{ rows }, count] = await Promise.all([
     db.raw<{ rows: MartyrRow[] }>(
-      `${SELECT_MARTYR} WHERE m.id IN (SELECT id FROM martyrs WHERE is_public ORDER BY id LIMIT ? OFFSET ?) ORDER BY m.id`,
+      `${SELECT_MARTYR} WHERE m.id IN (SELECT id FROM public_martyrs ORDER BY id LIMIT ? OFFSET ?) ORDER BY m.id`,
       [paging.perPage, (paging.page - 1) * paging.perPage],
     ),
-    db('martyrs').where({ is_public: true }).count<{ n: number }[]>({ n: '*' }),
+    db('public_martyrs').count<{ n: number }[]>({ n: '*' }),
   ]);
   return { total: Number(count[0]!.n), rows };
 }
 
 export async function publicMartyrsOfGrave(db: Db, graveId: number): Promise<Pick<MartyrRow, 'id' | 'full_name' | 'birth_year' | 'death_year'>[]> {
-  return db('martyrs').select('id', 'full_name', 'birth_year', 'death_year').where({ grave_id: graveId, is_public: true }).orderBy('id');
+  return db('public_martyrs').select('id', 'full_name', 'birth_year', 'death_year').where({ grave_id: graveId }).orderBy('id');
 }

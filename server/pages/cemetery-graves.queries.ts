@@ -55,7 +55,7 @@ export type CemeteryGraveRow = {
   known_death_day: number | null;
   /** Only public martyrs; a grave whose only martyr is confidential has none here. */
   martyrs: { id: number; full_name: string; birth_year: number | null; death_year: number | null }[];
-  /** Whether a confidential martyr lies here: then what the headstone says stays off the page. */
+  /** Whether a confidential martyr lies here: then public_graves gives nothing the headstone says. */
   has_confidential: boolean;
 };
 
@@ -85,13 +85,14 @@ export async function listCemeteryGraves(
     bindings.push(query.number);
   }
   if (query.name) {
-    // Only public martyrs' names are searched: a confidential name must not be findable by guessing.
+    // Only what the public may read is searched (public_martyrs, public_graves): a confidential name
+    // or a withheld headstone must not be findable by guessing.
     const pattern = `%${escapeLike(query.name)}%`;
-    where.push(`(EXISTS (SELECT 1 FROM martyrs m WHERE m.grave_id = g.id AND m.is_public AND m.name_folded LIKE fold_vietnamese(?))
+    where.push(`(EXISTS (SELECT 1 FROM public_martyrs m WHERE m.grave_id = g.id AND m.name_folded LIKE fold_vietnamese(?))
                  OR (g.state <> 'identified' AND g.known_name_folded LIKE fold_vietnamese(?)))`);
     bindings.push(pattern, pattern);
   }
-  const from = `FROM graves g LEFT JOIN cemetery_sections s ON s.id = g.section_id WHERE ${where.join(' AND ')}`;
+  const from = `FROM public_graves g LEFT JOIN cemetery_sections s ON s.id = g.section_id WHERE ${where.join(' AND ')}`;
   // Natural order: row 2 before row 10. Labels are text ("3", "3A"), so sort by their leading number first.
   const order = `ORDER BY s.code NULLS LAST,
     NULLIF(substring(g.row_label FROM '^[0-9]+'), '')::int NULLS LAST, g.row_label,
@@ -101,18 +102,12 @@ export async function listCemeteryGraves(
       `SELECT g.id, g.state, s.code AS section_code, s.kind AS section_kind, g.row_label, g.plot_number,
          g.known_name, g.known_death_year, g.known_death_month, g.known_death_day,
          COALESCE((SELECT json_agg(json_build_object('id', m.id, 'full_name', m.full_name, 'birth_year', m.birth_year, 'death_year', m.death_year) ORDER BY m.id)
-                   FROM martyrs m WHERE m.grave_id = g.id AND m.is_public), '[]') AS martyrs,
-         EXISTS (SELECT 1 FROM martyrs m WHERE m.grave_id = g.id AND NOT m.is_public) AS has_confidential
+                   FROM public_martyrs m WHERE m.grave_id = g.id), '[]') AS martyrs,
+         g.headstone_withheld AS has_confidential
        ${from} ${order} LIMIT ? OFFSET ?`,
       [...bindings, perPage, (options.page - 1) * perPage],
     ),
     db.raw<{ rows: { n: number }[] }>(`SELECT count(*) AS n ${from}`, bindings),
   ]);
   return { total: Number(count.rows[0]!.n), rows };
-}
-
-/** Whether a confidential martyr lies in this grave (its inscription and photo would show the name). */
-export async function graveHoldsConfidential(db: Db, graveId: number): Promise<boolean> {
-  const { rows } = await db.raw<{ rows: { any: boolean }[] }>('SELECT EXISTS (SELECT 1 FROM martyrs WHERE grave_id = ? AND NOT is_public) AS any', [graveId]);
-  return Boolean(rows[0]?.any);
 }

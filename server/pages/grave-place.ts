@@ -7,7 +7,6 @@ import type { Db } from '../db/knex.js';
 import { findGrave, type GraveRow } from '../graves/graves.queries.js';
 import { translate } from '../i18n/messages.js';
 import { cemeteryUrl, photoUrl } from '../records/urls.js';
-import { graveHoldsConfidential } from './cemetery-graves.queries.js';
 import { locatorMapSvg, planMapSvg, type MultiPolygon } from './map-svg.js';
 import { cemeteryPlan, type CemeteryPlan } from './map.queries.js';
 import { placeView, plotParts, type PlaceView, type PlotParts, type ViewContext } from './page-view.js';
@@ -20,12 +19,8 @@ export type GravePlaceData = { grave: GraveRow; confidential: boolean; outline: 
 export async function loadGravePlace(db: Db, outlineOf: OutlineOf, graveId: number): Promise<GravePlaceData | undefined> {
   const grave = await findGrave(db, graveId);
   if (!grave) return undefined;
-  const [confidential, outline, plan] = await Promise.all([
-    graveHoldsConfidential(db, graveId),
-    outlineOf(grave.province_code),
-    cemeteryPlan(db, Number(grave.cemetery_id)),
-  ]);
-  return { grave, confidential, outline, plan };
+  const [outline, plan] = await Promise.all([outlineOf(grave.province_code), cemeteryPlan(db, Number(grave.cemetery_id))]);
+  return { grave, confidential: grave.headstone_withheld, outline, plan };
 }
 
 export type GravePlaceView = {

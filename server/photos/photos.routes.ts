@@ -6,6 +6,7 @@
  *   POST /quan-ly/anh/duyet               confirm, pick another grave, type a plot, assign a row, or discard
  *   GET  /quan-ly/anh/tai-len/:id/:size   a waiting photo's staff-only copy (its uploader only)
  *   GET  /quan-ly/anh/:id/goc             a grave photo's private original (staff whose scope has the grave)
+ *   GET  /photos/graves/…                 a photo /photos withholds from the public, for staff whose scope has it
  * Answers JSON to clients that ask for it (fetch with Accept: application/json) and pages otherwise.
  */
 import { Router, type Request, type Response } from 'express';
@@ -18,6 +19,7 @@ import { recordIdParam } from '../http/paging.schema.js';
 import { parseParams } from '../http/params.js';
 import { sendPage, wantsJson } from '../http/render.js';
 import { recordInScope } from '../staff/staff.queries.js';
+import { photoOfFile } from './photo-files.queries.js';
 import { HEIC_DECODES, MAX_PHOTO_BYTES, PhotoRejected } from './photo-processing.js';
 import { assignUploads, discardUpload, receivePhoto, type Actor, type Assignment, type PhotoDeps } from './photos.service.js';
 import { photoOriginalKey, photoSizeKey } from './photos.queries.js';
@@ -201,8 +203,23 @@ export function photoRoutes(deps: PhotoDeps): Router {
     store.read(originalKey).on('error', () => res.destroy()).pipe(res);
   });
 
+  // /photos serves only public_photos. A photo of a grave where a confidential martyr lies still
+  // shows on the staff pages, under the same address: served here, privately, to staff whose scope
+  // has it; anyone else falls through to the 404.
+  router.get(STAFF_PHOTO_FILE, async (req, res, next) => {
+    const key = req.path.slice('/photos/'.length);
+    const graveId = Number(/^graves\/(\d+)\//.exec(key)?.[1]);
+    const photoId = req.staff ? await photoOfFile(db, graveId, key) : undefined;
+    if (photoId === undefined || !(await recordInScope(db, req.staff!.scope, 'photo', photoId)) || !(await store.exists(key))) return next();
+    res.set({ 'Content-Type': 'image/jpeg', 'Cache-Control': 'private, no-store', 'X-Content-Type-Options': 'nosniff' });
+    store.read(key).on('error', () => res.destroy()).pipe(res);
+  });
+
   return router;
 }
+
+/** The public sizes' addresses (photoKeys.grave), as pages/photos.static.ts serves them to everyone when public. */
+const STAFF_PHOTO_FILE = /^\/photos\/graves\/\d{1,18}\/[A-Za-z0-9_-]+-(?:thumb|page|full)\.jpg$/;
 
 function stagedKey(upload: UploadRow, size: 'thumb' | 'page' | 'full'): string {
   return size === 'thumb' ? upload.thumb_key : size === 'page' ? upload.page_key : upload.full_key;

@@ -1,6 +1,7 @@
 /**
- * Builds search documents from PostgreSQL. Public fields only: confidential martyrs are not
- * selected at all, and no private column (internal notes, certificate, sender details) is read.
+ * Builds search documents from PostgreSQL, reading only the public_* views (the one visibility
+ * rule): confidential martyrs are not there at all, a withheld headstone gives no name or photo,
+ * and no private column (internal notes, certificate, sender details) is read.
  */
 import { readFileSync } from 'node:fs';
 import type { Knex } from '../db/knex.js';

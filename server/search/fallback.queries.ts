@@ -24,7 +24,7 @@ function sharedFilters(request: SearchRequest, province: ProvinceRef | undefined
     sql.push('c.id = ?');
     bindings.push(request.cemetery);
   }
-  if (request.hasPhoto !== undefined) sql.push(`${request.hasPhoto ? '' : 'NOT '}EXISTS (SELECT 1 FROM photos p WHERE p.grave_id = g.id AND p.is_current)`);
+  if (request.hasPhoto !== undefined) sql.push(`${request.hasPhoto ? '' : 'NOT '}EXISTS (SELECT 1 FROM public_photos p WHERE p.grave_id = g.id AND p.is_current)`);
   if (request.bbox) {
     sql.push('ST_Intersects(COALESCE(g.position, c.location), ST_MakeEnvelope(?, ?, ?, ?, 4326))');
     bindings.push(request.bbox.minLng, request.bbox.minLat, request.bbox.maxLng, request.bbox.maxLat);
@@ -48,7 +48,8 @@ export async function fallbackSearch(
 
   if (request.kind !== 'grave') {
     const f = sharedFilters(request, province, 'm.hometown');
-    const own: string[] = ['m.is_public'];
+    // Nothing of our own to filter on yet: public_martyrs already holds only the public martyrs.
+    const own: string[] = ['true'];
     const ownBindings: Knex.Value[] = [];
     if (folded) {
       own.push('? <% m.name_folded');
@@ -71,12 +72,13 @@ export async function fallbackSearch(
       SELECT 'martyr' AS kind, m.id,
         ${folded ? 'word_similarity(?, m.name_folded)' : '0'} + CASE WHEN m.birth_year = ANY(?::int[]) OR m.death_year = ANY(?::int[]) THEN 0.5 ELSE 0 END AS score,
         COALESCE(g.position, c.location) AS location
-      FROM martyrs m LEFT JOIN graves g ON g.id = m.grave_id LEFT JOIN cemeteries c ON c.id = g.cemetery_id
+      FROM public_martyrs m LEFT JOIN public_graves g ON g.id = m.grave_id LEFT JOIN cemeteries c ON c.id = g.cemetery_id
       WHERE ${own.join(' AND ')} ${where(f.sql)}`);
     bindings.push(...(folded ? [folded] : []), years, years, ...ownBindings, ...f.bindings);
   }
   if (request.kind !== 'martyr' && request.hasGrave !== false && !request.birthYear) {
     const f = sharedFilters(request, province, null);
+    // public_headstones, as grave-documents.sql: a withheld headstone has no document, so it is not counted either.
     const own: string[] = ["g.state <> 'identified'"];
     const ownBindings: Knex.Value[] = [];
     if (folded) {
@@ -95,7 +97,7 @@ export async function fallbackSearch(
       SELECT 'grave' AS kind, g.id,
         ${folded ? 'word_similarity(?, g.known_name_folded)' : '0'} AS score,
         COALESCE(g.position, c.location) AS location
-      FROM graves g JOIN cemeteries c ON c.id = g.cemetery_id
+      FROM public_headstones g JOIN cemeteries c ON c.id = g.cemetery_id
       WHERE ${own.join(' AND ')} ${where(f.sql)}`);
     bindings.push(...(folded ? [folded] : []), ...ownBindings, ...f.bindings);
   }

@@ -1,5 +1,6 @@
 -- One search document per grave that carries no or partial information (mộ chưa xác định danh
--- tính): what the headstone says is all a relative can match against.
+-- tính): what the headstone says is all a relative can match against. Read from public_headstones:
+-- a grave whose headstone is withheld (a confidential martyr lies there) has no document.
 WITH selected AS (SELECT unnest(?::bigint[]) AS id)
 SELECT
   g.id,
@@ -23,14 +24,11 @@ SELECT
   ph.thumb_key AS photo_thumb_key,
   ph.page_key AS photo_page_key
 FROM selected
-JOIN graves g ON g.id = selected.id
+JOIN public_headstones g ON g.id = selected.id
 JOIN cemeteries c ON c.id = g.cemetery_id
 LEFT JOIN cemetery_sections s ON s.id = g.section_id
 LEFT JOIN provinces cp ON cp.code = c.province_code
 LEFT JOIN old_provinces cop ON cop.code = c.old_province_code
-LEFT JOIN photos ph ON ph.grave_id = g.id AND ph.is_current
-  -- A headstone photo could name a confidential martyr lying in the same grave.
-  AND NOT EXISTS (SELECT 1 FROM martyrs cm WHERE cm.grave_id = g.id AND NOT cm.is_public)
+LEFT JOIN public_photos ph ON ph.grave_id = g.id AND ph.is_current
 WHERE g.state <> 'identified'
-  AND NOT EXISTS (SELECT 1 FROM martyrs cm WHERE cm.grave_id = g.id AND NOT cm.is_public)
 ORDER BY g.id

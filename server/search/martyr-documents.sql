@@ -1,4 +1,5 @@
 -- One search document per public martyr, with its grave, cemetery and current photo folded in.
+-- What is public is what the public_* views give (migration 20261201000301).
 -- The one binding is the array of ids to build (from the outbox, or the next page of a rebuild).
 WITH selected AS (SELECT unnest(?::bigint[]) AS id)
 SELECT
@@ -32,7 +33,7 @@ SELECT
   ph.thumb_key AS photo_thumb_key,
   ph.page_key AS photo_page_key
 FROM selected
-JOIN martyrs m ON m.id = selected.id
+JOIN public_martyrs m ON m.id = selected.id
 LEFT JOIN old_communes oc ON oc.code = m.hometown_old_commune_code
 LEFT JOIN old_districts od ON od.code = m.hometown_old_district_code
 LEFT JOIN old_provinces op ON op.code = m.hometown_old_province_code
@@ -42,13 +43,10 @@ LEFT JOIN LATERAL (
   SELECT array_agg(s.historical_name ORDER BY s.historical_name) AS names
   FROM historical_province_successors s WHERE s.old_province_code = m.hometown_old_province_code
 ) hist ON true
-LEFT JOIN graves g ON g.id = m.grave_id
+LEFT JOIN public_graves g ON g.id = m.grave_id
 LEFT JOIN cemetery_sections s ON s.id = g.section_id
 LEFT JOIN cemeteries c ON c.id = g.cemetery_id
 LEFT JOIN provinces cp ON cp.code = c.province_code
 LEFT JOIN old_provinces cop ON cop.code = c.old_province_code
-LEFT JOIN photos ph ON ph.grave_id = g.id AND ph.is_current
-  -- A headstone photo could name a confidential martyr lying in the same grave.
-  AND NOT EXISTS (SELECT 1 FROM martyrs cm WHERE cm.grave_id = g.id AND NOT cm.is_public)
-WHERE m.is_public
+LEFT JOIN public_photos ph ON ph.grave_id = g.id AND ph.is_current
 ORDER BY m.id

@@ -24,7 +24,7 @@ const REINDEX_LOCK_KEY = 727_001;
 
 export type ReindexResult = { documents: number; martyrs: number; graves: number; ms: number; docsPerSecond: number; replayed: number };
 
-async function* pagesOfIds(db: Db, table: 'martyrs' | 'graves', where: string): AsyncGenerator<number[]> {
+async function* pagesOfIds(db: Db, table: 'public_martyrs' | 'public_headstones', where: string): AsyncGenerator<number[]> {
   let after = 0;
   for (;;) {
     const { rows } = await db.raw<{ rows: { id: number }[] }>(`SELECT id FROM ?? WHERE id > ? AND ${where} ORDER BY id LIMIT ?`, [table, after, PAGE]);
@@ -71,12 +71,12 @@ async function rebuild(db: Db, meili: Meilisearch, liveUid: string, logger: Logg
     onProgress?.(martyrs + graves);
   };
   try {
-    for await (const ids of pagesOfIds(db, 'martyrs', 'is_public')) {
+    for await (const ids of pagesOfIds(db, 'public_martyrs', 'true')) {
       const docs = await martyrDocuments(db, ids);
       martyrs += docs.length;
       await send(docs);
     }
-    for await (const ids of pagesOfIds(db, 'graves', "state <> 'identified'")) {
+    for await (const ids of pagesOfIds(db, 'public_headstones', "state <> 'identified'")) {
       const docs = await graveDocuments(db, ids);
       graves += docs.length;
       await send(docs);

@@ -2,9 +2,10 @@
 import request from 'supertest';
 import type { Express } from 'express';
 import { describe, expect, it } from 'vitest';
+import { syncRecords } from '../../server/search/outbox-drain.js';
 import type { SearchFixture } from '../support/search-fixtures.js';
 import { useSearchSetup } from '../support/search-setup.js';
-import { type TestDatabase } from '../support/services.js';
+import { testMeili, type TestDatabase } from '../support/services.js';
 
 
 describe('public API', () => {
@@ -94,7 +95,24 @@ describe('public API', () => {
       expect(withoutGrave.body.hits[0].id).toBe(fx.martyrs.noGrave);
       expect(withoutGrave.body.hits[0].cemetery).toBeNull();
 
-      expect((await get('/api/search', { hasPhoto: 'true' })).body.total).toBe(0);
+      // One grave with a current photo: hasPhoto=true finds its martyr and only that; false leaves it out.
+      const photo = (size: string) => `graves/${fx.graves.ofThanh}/0123456789abcdef-${size}.jpg`;
+      await t.db('photos').insert({
+        grave_id: fx.graves.ofThanh, original_key: 'originals/p.jpg', full_key: photo('full'), page_key: photo('page'), thumb_key: photo('thumb'),
+        content_hash: '1'.repeat(64), width: 600, height: 800, bytes: 1000, is_current: true,
+      });
+      try {
+        await syncRecords(t.db, testMeili(), indexUid, [fx.martyrs.thanh], []);
+        const withPhoto = await get('/api/search', { hasPhoto: 'true' });
+        expect(withPhoto.body.hits.map((h: { id: number }) => h.id)).toEqual([fx.martyrs.thanh]);
+        expect(withPhoto.body.hits[0].photoUrl).toBe(`/photos/${photo('page')}`);
+        const withoutPhoto = await get('/api/search', { q: 'nguyen van thanh', hasPhoto: 'false', perPage: '100' });
+        expect(withoutPhoto.body.total).toBeGreaterThan(100);
+        expect(withoutPhoto.body.hits.map((h: { id: number }) => h.id)).not.toContain(fx.martyrs.thanh);
+      } finally {
+        await t.db('photos').where({ grave_id: fx.graves.ofThanh }).delete();
+        await syncRecords(t.db, testMeili(), indexUid, [fx.martyrs.thanh], []);
+      }
     });
 
     it('filters by unit, as the facet names it', async () => {

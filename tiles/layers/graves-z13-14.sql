@@ -9,7 +9,7 @@ counts AS (
   SELECT 'grid' AS level, CAST(NULL AS text) AS key, CAST(NULL AS text) AS name,
          count(*) AS total, count(*) FILTER (WHERE g.state <> 'identified') AS unidentified,
          ST_AsMVTGeom(ST_Transform(ST_Centroid(ST_Collect(g.position)), 3857), bounds.tile, 4096, 64, true) AS geom
-  FROM bounds, graves g
+  FROM bounds, public_graves g
   WHERE g.position && bounds.area
   GROUP BY bounds.tile, ST_SnapToGrid(g.position, 360.0 / (2 ^ :z) / 16)
 )
