@@ -30,9 +30,16 @@ server_pid=
 stop_server() {
   [ -n "$server_pid" ] || return 0
   # npm, tsx, the server and its Meilisearch: the server's SIGTERM handler stops its child.
+  local asked=$SECONDS
   kill -TERM -- "-$server_pid" 2>/dev/null || true
   for _ in $(seq 60); do kill -0 -- "-$server_pid" 2>/dev/null || break; sleep 0.5; done
-  kill -KILL -- "-$server_pid" 2>/dev/null || true
+  if kill -0 -- "-$server_pid" 2>/dev/null; then
+    echo "ci-fresh-machine: still running $((SECONDS - asked)) s after SIGTERM, killing:" >&2
+    ps -o pid,cmd -g "$server_pid" >&2 || true
+    kill -KILL -- "-$server_pid" 2>/dev/null || true
+  else
+    echo "ci-fresh-machine: stopped $((SECONDS - asked)) s after SIGTERM"
+  fi
   server_pid=
 }
 cleanup() {
