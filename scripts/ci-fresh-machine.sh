@@ -96,4 +96,12 @@ dpkg-query -W -f='${Status}' "postgresql-${major}-postgis-3" 2>/dev/null | grep 
   || fail "postgresql-${major}-postgis-3 is not installed after the start"
 
 stop_server
+
+# The tests' set-up must find the same server the same way (the cluster, the password kept in DATA_DIR).
+echo "ci-fresh-machine: one test file against the same cluster, found as npm start found it"
+(
+  cd "$work/portal"
+  env -u DATABASE_URL -u TEST_DATABASE_URL -u DATA_DIR POSTGRES_CLUSTER="${major}/${cluster}" \
+    npx vitest run --config test/vitest.config.ts test/integration/migrations.test.ts
+) >"$log" 2>&1 || fail "the test set-up could not use the cluster npm start prepared"
 echo "ci-fresh-machine: passed"
