@@ -3,7 +3,7 @@
  * Debian's own defaults (peer over the socket, scram-sha-256 over TCP, not called main, stopped),
  * real pg_ctlcluster and apt-get failures. The shared main cluster is only read.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
@@ -14,6 +14,7 @@ import getPort from 'get-port';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ROOT_DIR } from '../../server/config.js';
 import { aptInstall } from '../../server/setup/apt.js';
 import { passwordFile } from '../../server/setup/cluster-password.js';
 import { CommandFailedError, runCommand } from '../../server/setup/commands.js';
@@ -156,5 +157,38 @@ describe.skipIf(canManageClusters())('set-up commands that fail', { timeout: 300
     expect(error).toBeInstanceOf(CommandFailedError);
     expect((error as Error).message).toBe('`sleep 30` failed: no answer after 0 s, stopped');
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+describe('a start-up failure on the command line', () => {
+  const role = `mls_plain_${randomBytes(3).toString('hex')}`;
+  const adminUrl = () => withDatabase(inject('pgServerUrl'), 'postgres');
+
+  beforeAll(async () => {
+    await query(adminUrl(), `CREATE ROLE ${role} LOGIN PASSWORD '${role}'`);
+    await query(adminUrl(), `CREATE DATABASE ${role} OWNER ${role}`);
+  });
+
+  afterAll(async () => {
+    await query(adminUrl(), `DROP DATABASE IF EXISTS ${role} WITH (FORCE)`);
+    await query(adminUrl(), `DROP ROLE IF EXISTS ${role}`);
+  });
+
+  it('is one line saying what failed, not a JSON stack trace (a role that may not CREATE EXTENSION postgis)', async () => {
+    const url = new URL(withDatabase(inject('pgServerUrl'), role));
+    url.username = role;
+    url.password = role;
+    const result = spawnSync('npx', ['tsx', 'scripts/migrate.ts'], {
+      cwd: ROOT_DIR,
+      env: { ...process.env, DATABASE_URL: url.toString(), LOG_LEVEL: 'info' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Cannot start: Preparing PostgreSQL at postgres:\/\/mls_plain_\w+:\*\*\*@.* failed: permission denied to create extension "postgis"/);
+    expect(result.stdout + result.stderr).not.toContain('"stack"');
+    expect(result.stdout + result.stderr).not.toContain(`:${role}@`);
   });
 });
