@@ -5,6 +5,7 @@
  * Debian's PostGIS package when it is missing and we are root). Anything it cannot fix stops
  * start-up with one line saying what to run.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
 import { aptInstall, isDebian } from './apt.js';
@@ -32,6 +33,8 @@ type Options = {
   cluster?: string | undefined;
   logger: Logger;
 };
+
+const hasServer = () => existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((version) => existsSync(`/usr/lib/postgresql/${version}/bin/postgres`));
 
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
@@ -94,7 +97,13 @@ async function findLocalCluster(options: Options): Promise<LocalCluster | undefi
     if (!(isRoot() && isDebian() && options.autoInstall)) return undefined;
     await aptInstall(['postgresql', 'postgresql-contrib'], options);
   }
-  const cluster = chooseCluster(await listClusters(), options.cluster);
+  let clusters = await listClusters();
+  // postgresql-common without a server (pulled in by a client package): the server brings its cluster.
+  if (clusters.length === 0 && !hasServer() && isRoot() && isDebian() && options.autoInstall) {
+    await aptInstall(['postgresql', 'postgresql-contrib'], options);
+    clusters = await listClusters();
+  }
+  const cluster = chooseCluster(clusters, options.cluster);
   if (!cluster) throw new SetupError('PostgreSQL is installed but has no cluster: run `sudo pg_createcluster --start <version> main` (or set DATABASE_URL).');
   return cluster;
 }

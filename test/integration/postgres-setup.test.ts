@@ -151,6 +151,13 @@ describe.skipIf(canManageClusters())('set-up commands that fail', { timeout: 300
     expect(message).not.toContain('\n');
   });
 
+  it("installs through apt-get with its dpkg-lock wait (PostGIS, already there: apt's no-op)", async () => {
+    const client = new pg.Client({ connectionString: withDatabase(inject('pgServerUrl'), 'postgres') });
+    await client.connect();
+    const pkg = postgisPackageFor(await readServerVersion(client).finally(() => client.end()));
+    await expect(aptInstall([pkg], { logger: recordingLogger().logger })).resolves.toBeUndefined();
+  });
+
   it('stops a command that does not answer in time', async () => {
     const started = Date.now();
     const error = await runCommand('sleep', ['30'], { timeoutMs: 300 }).catch((e: unknown) => e);

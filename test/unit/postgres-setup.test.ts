@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/config.js';
 import { mostTellingLine } from '../../server/setup/commands.js';
 import { chooseCluster, parseClusterList, type LocalCluster } from '../../server/setup/local-cluster.js';
 import { failureLine } from '../../server/setup/run-main.js';
@@ -45,6 +46,12 @@ describe('apt and other commands', () => {
 });
 
 describe('choosing the local cluster', () => {
+  it('takes POSTGRES_CLUSTER as pg_lsclusters names a cluster, and nothing else', () => {
+    expect(loadConfig({ POSTGRES_CLUSTER: '15/ci-fresh' }).postgresCluster).toBe('15/ci-fresh');
+    expect(loadConfig({}).postgresCluster).toBeUndefined();
+    expect(() => loadConfig({ POSTGRES_CLUSTER: 'main' })).toThrow(ConfigError);
+  });
+
   const cluster = (version: string, name: string, port: number): LocalCluster => ({ version, name, port, running: true, owner: 101 });
 
   it('reads pg_lsclusters --json', () => {
