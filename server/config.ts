@@ -10,7 +10,7 @@ import { z } from 'zod';
 /** The repository root, whatever the working directory. */
 export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The local PostgreSQL the project uses when DATABASE_URL is not set (Debian's default cluster). */
+/** The local PostgreSQL the project uses when DATABASE_URL is not set; host and port give way to the chosen Debian cluster's (POSTGRES_CLUSTER). */
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/mo_liet_si';
 
 const bool = z

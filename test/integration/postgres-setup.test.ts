@@ -3,7 +3,7 @@
  * Debian's own defaults (peer over the socket, scram-sha-256 over TCP, not called main, stopped),
  * real pg_ctlcluster and apt-get failures. The shared main cluster is only read.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
@@ -27,6 +27,17 @@ import { isRoot, skipUnless } from '../support/required-tool.js';
 
 const canManageClusters = () =>
   skipUnless(isRoot() && existsSync('/usr/bin/pg_createcluster') && existsSync('/usr/bin/apt-get'), 'root with Debian\'s postgresql-common and apt-get', 'run the tests as root on Debian (as CI does)');
+
+/** Takes dpkg's frontend lock the way apt does (fcntl), says "held", keeps it for argv[1] seconds. */
+const HOLD_DPKG_LOCK = `
+import fcntl, sys, time
+lock = open('/var/lib/dpkg/lock-frontend', 'w')
+fcntl.lockf(lock, fcntl.LOCK_EX)
+print('held', flush=True)
+time.sleep(float(sys.argv[1]))
+`;
+
+const commandExists = (name: string) => spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
 
 /** A logger whose every line is kept, to check what set-up writes. */
 function recordingLogger() {
@@ -156,6 +167,24 @@ describe.skipIf(canManageClusters())('set-up commands that fail', { timeout: 300
     await client.connect();
     const pkg = postgisPackageFor(await readServerVersion(client).finally(() => client.end()));
     await expect(aptInstall([pkg], { logger: recordingLogger().logger })).resolves.toBeUndefined();
+  });
+
+  it('waits for a dpkg lock another process holds (unattended upgrades on a fresh VM) instead of failing at once', async () => {
+    if (skipUnless(commandExists('python3'), 'python3 (holds the dpkg lock as apt does, with fcntl)', 'run `sudo apt-get install -y python3`')) return;
+    const client = new pg.Client({ connectionString: withDatabase(inject('pgServerUrl'), 'postgres') });
+    await client.connect();
+    const pkg = postgisPackageFor(await readServerVersion(client).finally(() => client.end()));
+    const holder = spawn('python3', ['-c', HOLD_DPKG_LOCK, '4'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => holder.on('exit', resolve));
+    await new Promise((resolve) => holder.stdout.once('data', resolve)); // "held"
+    const started = Date.now();
+    try {
+      await expect(aptInstall([pkg], { logger: recordingLogger().logger })).resolves.toBeUndefined();
+      expect(Date.now() - started).toBeGreaterThan(2_000);
+    } finally {
+      holder.kill();
+      await exited;
+    }
   });
 
   it('stops a command that does not answer in time', async () => {
