@@ -6,8 +6,8 @@ import { runMain } from '../server/setup/run-main.js';
 import { preparePostgres } from '../server/setup/postgres.js';
 
 runMain(async (config, logger) => {
-  await preparePostgres({ databaseUrl: config.databaseUrl, mayManageLocalServer: config.databaseIsLocalDefault, autoInstall: config.autoInstall, logger });
-  const db = createDb(config.databaseUrl, 2, logger);
+  const databaseUrl = await preparePostgres({ databaseUrl: config.databaseUrl, mayManageLocalServer: config.databaseIsLocalDefault, autoInstall: config.autoInstall, dataDir: config.dataDir, cluster: config.postgresCluster, logger });
+  const db = createDb(databaseUrl, 2, logger);
   try {
     const applied = await migrateLatest(db);
     logger.info({ applied }, applied.length ? 'migrations applied' : 'no pending migrations');

@@ -39,8 +39,8 @@ runMain(async (config, logger) => {
     };
   });
 
-  await preparePostgres({ databaseUrl: config.databaseUrl, mayManageLocalServer: config.databaseIsLocalDefault, autoInstall: config.autoInstall, logger });
-  const db = createDb(config.databaseUrl, 2, logger);
+  const databaseUrl = await preparePostgres({ databaseUrl: config.databaseUrl, mayManageLocalServer: config.databaseIsLocalDefault, autoInstall: config.autoInstall, dataDir: config.dataDir, cluster: config.postgresCluster, logger });
+  const db = createDb(databaseUrl, 2, logger);
   try {
     await migrateLatest(db);
     await loadReferenceData(db, logger);

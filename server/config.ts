@@ -10,7 +10,7 @@ import { z } from 'zod';
 /** The repository root, whatever the working directory. */
 export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The local PostgreSQL the project uses when DATABASE_URL is not set (Debian's default cluster). */
+/** The local PostgreSQL the project uses when DATABASE_URL is not set; host and port give way to the chosen Debian cluster's (POSTGRES_CLUSTER). */
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/mo_liet_si';
 
 const bool = z
@@ -42,6 +42,8 @@ const schema = z.object({
   PUBLIC_BASE_URL: url(['http:', 'https:']).optional(),
   /** PostgreSQL connection; unset means the local default server, created and prepared by the project. */
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  /** The Debian cluster ("15/main") the project uses and may start when DATABASE_URL is unset; unset: the one on port 5432, else the newest. */
+  POSTGRES_CLUSTER: z.string().regex(/^\d+\/[A-Za-z0-9_.-]+$/, 'must be <version>/<name>, as pg_lsclusters lists it').optional(),
   /** Largest number of pooled PostgreSQL connections per process. */
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   /** An already running Meilisearch; unset means the project starts its own child process. */
@@ -78,6 +80,8 @@ export type Config = {
   databaseUrl: string;
   /** True when DATABASE_URL was not given: the project may start and prepare the local server. */
   databaseIsLocalDefault: boolean;
+  /** The Debian cluster to use when databaseIsLocalDefault; undefined: found with pg_lsclusters. */
+  postgresCluster: string | undefined;
   databasePoolMax: number;
   meiliUrl: string | undefined;
   meiliMasterKey: string | undefined;
@@ -117,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: v.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     databaseUrl: v.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     databaseIsLocalDefault: v.DATABASE_URL === undefined,
+    postgresCluster: v.POSTGRES_CLUSTER,
     databasePoolMax: v.DATABASE_POOL_MAX,
     meiliUrl: v.MEILI_URL?.replace(/\/+$/, ''),
     meiliMasterKey: v.MEILI_MASTER_KEY,

@@ -38,13 +38,15 @@ type ServiceOptions = {
 
 /** PostgreSQL prepared and migrated with reference data, and a Meilisearch that answers with the index set up. */
 export async function startServices(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<Services> {
-  await preparePostgres({
+  const databaseUrl = await preparePostgres({
     databaseUrl: config.databaseUrl,
     mayManageLocalServer: config.databaseIsLocalDefault,
     autoInstall: config.autoInstall,
+    dataDir: config.dataDir,
+    cluster: config.postgresCluster,
     logger,
   });
-  const db = createDb(config.databaseUrl, config.databasePoolMax, logger);
+  const db = createDb(databaseUrl, config.databasePoolMax, logger);
   try {
     const applied = await migrateLatest(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');

@@ -1,37 +1,45 @@
 /**
  * Makes sure PostgreSQL is there and ready for the portal: the server answers (starting Debian's
- * local cluster when it is installed but stopped), the database exists, and the extensions are
- * created (installing Debian's PostGIS package when it is missing and we are root). Anything it
- * cannot fix stops start-up with one line saying what to run.
+ * local cluster when it is installed but stopped, and giving the project a password of its own
+ * when the cluster asks for one), the database exists, and the extensions are created (installing
+ * Debian's PostGIS package when it is missing and we are root). Anything it cannot fix stops
+ * start-up with one line saying what to run.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
+import { aptInstall, isDebian } from './apt.js';
+import { readClusterPassword, setClusterPassword } from './cluster-password.js';
+import { chooseCluster, clusterLabel, hasClusterTools, listClusters, notAsked, PasswordRequiredError, startCluster, type LocalCluster } from './local-cluster.js';
+import { checkPostgisVersion, checkServerVersion, parseServerVersionNum, postgisPackageFor } from './server-version.js';
 import { SetupError } from './setup-error.js';
 
-const run = promisify(execFile);
-
-
-/**
- * PostGIS 3 gives ST_TileEnvelope and ST_AsMVT with the options tiles rely on; PostgreSQL 15 gives
- * UNIQUE NULLS NOT DISTINCT, which plot uniqueness relies on.
- */
-export const MINIMUM_POSTGRES_VERSION_NUM = 150000;
-export const MINIMUM_POSTGIS_MAJOR = 3;
+export { MINIMUM_POSTGIS_MAJOR, MINIMUM_POSTGRES_VERSION_NUM } from './server-version.js';
 
 export const REQUIRED_EXTENSIONS = ['postgis', 'pg_trgm', 'unaccent'] as const;
 
 type Options = {
   databaseUrl: string;
-  /** The project may start the local server and install packages only when it chose the server itself. */
+  /**
+   * The project may start the local server, set up its access and install packages only when it
+   * chose the server itself (DATABASE_URL unset); the URL's host and port then give way to the
+   * local cluster's.
+   */
   mayManageLocalServer: boolean;
   autoInstall: boolean;
+  /** Where a password the project sets on a local cluster is kept. */
+  dataDir: string;
+  /** A Debian cluster such as "15/main" (POSTGRES_CLUSTER); unset: found with pg_lsclusters. */
+  cluster?: string | undefined;
   logger: Logger;
 };
 
+const hasServer = () => existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((version) => existsSync(`/usr/lib/postgresql/${version}/bin/postgres`));
+
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+// 28P01: wrong password; 28000: not allowed in (no pg_hba line, or no password given to one that needs it).
+const AUTH_FAILED = new Set(['28P01', '28000']);
 
 function databaseName(url: URL): string {
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
@@ -51,64 +59,86 @@ function maintenanceUrl(url: URL): string {
   return u.toString();
 }
 
-async function canConnect(connectionString: string): Promise<{ ok: true } | { ok: false; error: NodeJS.ErrnoException }> {
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 5000 });
+type Attempt = { ok: true } | { ok: false; error: Error & { code?: string } };
+
+/**
+ * Without a password in the URL, a server that asks for one ends the attempt with
+ * PasswordRequiredError. Spelled out, since pg lets a connection string's (empty) password win.
+ */
+function probeConfig(connectionString: string): pg.ClientConfig {
+  const u = new URL(connectionString);
+  if (u.password || u.search) return { connectionString };
+  return {
+    host: u.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
+    port: Number(u.port || 5432),
+    user: decodeURIComponent(u.username) || 'postgres',
+    database: decodeURIComponent(u.pathname.replace(/^\//, '')) || 'postgres',
+    password: notAsked,
+  };
+}
+
+async function canConnect(connectionString: string): Promise<Attempt> {
+  const client = new pg.Client({ ...probeConfig(connectionString), connectionTimeoutMillis: 5000 });
   try {
     await client.connect();
     return { ok: true };
   } catch (error) {
-    return { ok: false, error: error as NodeJS.ErrnoException };
+    return { ok: false, error: error as Error & { code?: string } };
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
-async function startLocalCluster(logger: Logger): Promise<boolean> {
-  if (!existsSync('/etc/postgresql') || !existsSync('/usr/bin/pg_ctlcluster')) return false;
-  for (const version of readdirSync('/etc/postgresql')) {
-    logger.info({ version }, 'starting the local PostgreSQL cluster');
-    try {
-      await run('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start']);
-    } catch (error) {
-      logger.warn({ err: error, version }, 'pg_ctlcluster could not start the cluster');
-    }
+const authFailed = (attempt: Attempt) => !attempt.ok && (attempt.error instanceof PasswordRequiredError || AUTH_FAILED.has(attempt.error.code ?? ''));
+
+/** Installed and chosen (installing Debian's PostgreSQL when there is none and we may). */
+async function findLocalCluster(options: Options): Promise<LocalCluster | undefined> {
+  if (!hasClusterTools()) {
+    if (!(isRoot() && isDebian() && options.autoInstall)) return undefined;
+    await aptInstall(['postgresql', 'postgresql-contrib'], options);
   }
-  return true;
+  let clusters = await listClusters();
+  // postgresql-common without a server (pulled in by a client package): the server brings its cluster.
+  if (clusters.length === 0 && !hasServer() && isRoot() && isDebian() && options.autoInstall) {
+    await aptInstall(['postgresql', 'postgresql-contrib'], options);
+    clusters = await listClusters();
+  }
+  const cluster = chooseCluster(clusters, options.cluster);
+  if (!cluster) throw new SetupError('PostgreSQL is installed but has no cluster: run `sudo pg_createcluster --start <version> main` (or set DATABASE_URL).');
+  return cluster;
 }
 
-async function aptInstall(packages: string[], logger: Logger): Promise<void> {
-  logger.info({ packages }, 'installing Debian packages');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  try {
-    await run('apt-get', ['install', '-y', '-q', ...packages], { env, maxBuffer: 64 * 1024 * 1024 });
-  } catch {
-    // The package lists may be missing or stale on a fresh machine.
-    await run('apt-get', ['update', '-q'], { env, maxBuffer: 64 * 1024 * 1024 });
-    await run('apt-get', ['install', '-y', '-q', ...packages], { env, maxBuffer: 64 * 1024 * 1024 });
+/** The local cluster up, and a URL that gets into it (its port, and the project's password when it needs one). */
+async function ensureLocalServer(url: URL, options: Options): Promise<URL> {
+  const cluster = await findLocalCluster(options);
+  if (!cluster) {
+    const attempt = await canConnect(maintenanceUrl(url));
+    if (attempt.ok || authFailed(attempt)) return url;
+    throw new SetupError('PostgreSQL is not installed: run `sudo apt-get install -y postgresql postgresql-contrib` (or set DATABASE_URL to your server).');
   }
-}
-
-const isDebian = () => existsSync('/etc/debian_version') && existsSync('/usr/bin/apt-get');
-
-async function ensureServer(url: URL, options: Options): Promise<void> {
-  const first = await canConnect(maintenanceUrl(url));
-  if (first.ok) return;
-  const refused = ['ECONNREFUSED', 'ENOENT'].includes(first.error.code ?? '');
-  if (refused && options.mayManageLocalServer) {
-    if (!(await startLocalCluster(options.logger))) {
-      if (isRoot() && isDebian() && options.autoInstall) {
-        await aptInstall(['postgresql', 'postgresql-contrib'], options.logger);
-        await startLocalCluster(options.logger);
-      } else {
-        throw new SetupError('PostgreSQL is not installed: run `sudo apt-get install postgresql` (or set DATABASE_URL to your server).');
-      }
-    }
-    for (let attempt = 0; attempt < 30; attempt++) {
-      if ((await canConnect(maintenanceUrl(url))).ok) return;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+  const local = new URL(url.toString());
+  local.hostname = '127.0.0.1';
+  local.port = String(cluster.port);
+  if (!cluster.running) {
+    options.logger.info({ cluster: clusterLabel(cluster) }, 'starting the local PostgreSQL cluster');
+    await startCluster(cluster);
   }
-  throw new SetupError(`Cannot reach PostgreSQL at ${redact(url)} (${first.error.message}): start it, or set DATABASE_URL.`);
+  const kept = await readClusterPassword(options.dataDir, cluster);
+  if (kept !== undefined && !local.password) local.password = kept;
+  const attempt = await canConnect(maintenanceUrl(local));
+  if (attempt.ok) return local;
+  if (!authFailed(attempt)) throw new SetupError(`Cannot reach PostgreSQL ${clusterLabel(cluster)} on port ${cluster.port} (${attempt.error.message}).`);
+  if (!isRoot()) {
+    throw new SetupError(
+      `PostgreSQL ${clusterLabel(cluster)} asks for a password: set DATABASE_URL=postgres://<user>:<password>@127.0.0.1:${cluster.port}/${databaseName(url)} ` +
+        `(a role that may create databases), or start once as root so the project sets up its own.`,
+    );
+  }
+  options.logger.info({ cluster: clusterLabel(cluster) }, 'the cluster asks for a password: giving the project its own, kept under DATA_DIR');
+  local.password = await setClusterPassword(options.dataDir, cluster);
+  const again = await canConnect(maintenanceUrl(local));
+  if (!again.ok) throw new SetupError(`PostgreSQL ${clusterLabel(cluster)} still refuses the project after setting its password (${again.error.message}); check its pg_hba.conf.`);
+  return local;
 }
 
 async function ensureDatabase(url: URL, options: Options): Promise<void> {
@@ -126,50 +156,64 @@ async function ensureDatabase(url: URL, options: Options): Promise<void> {
   }
 }
 
+/** The server's server_version_num, checked against what the portal needs. */
+export async function readServerVersion(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ server_version_num: string }>('SHOW server_version_num');
+  const versionNum = parseServerVersionNum(rows[0]?.server_version_num);
+  checkServerVersion(versionNum);
+  return versionNum;
+}
+
 async function ensureExtensions(url: URL, options: Options): Promise<void> {
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {
-    const { rows } = await client.query<{ v: string }>('SHOW server_version_num');
-    const versionNum = Number(rows[0]?.v);
-    if (versionNum < MINIMUM_POSTGRES_VERSION_NUM) {
-      throw new SetupError(`PostgreSQL ${versionNum} is too old: the portal needs 15 or newer.`);
-    }
-    const major = Math.floor(versionNum / 10000);
+    const versionNum = await readServerVersion(client);
     for (const extension of REQUIRED_EXTENSIONS) {
       try {
         await client.query(`CREATE EXTENSION IF NOT EXISTS ${extension}`);
       } catch (error) {
-        const missing = (error as { code?: string }).code === '0A000' || /control file/.test(String((error as Error).message));
+        // 58P01: the extension's control file is not installed; 0A000 on older servers.
+        const missing = ['0A000', '58P01'].includes((error as { code?: string }).code ?? '');
         if (!missing) throw error;
-        const pkg = extension === 'postgis' ? `postgresql-${major}-postgis-3` : `postgresql-contrib`;
+        const pkg = extension === 'postgis' ? postgisPackageFor(versionNum) : 'postgresql-contrib';
         const local = ['127.0.0.1', 'localhost', '::1', '[::1]', ''].includes(url.hostname);
         if (local && isRoot() && isDebian() && options.autoInstall) {
-          await aptInstall([pkg], options.logger);
+          await aptInstall([pkg], options);
           await client.query(`CREATE EXTENSION IF NOT EXISTS ${extension}`);
         } else {
-          throw new SetupError(`The PostgreSQL extension ${extension} is missing: run \`sudo apt-get install ${pkg}\` on the database server.`);
+          throw new SetupError(`The PostgreSQL extension ${extension} is missing: run \`sudo apt-get install -y ${pkg}\` on the database server.`);
         }
       }
     }
     const postgis = await client.query<{ v: string }>('SELECT extversion AS v FROM pg_extension WHERE extname = $1', ['postgis']);
-    const postgisMajor = Number(postgis.rows[0]?.v.split('.')[0]);
-    if (postgisMajor < MINIMUM_POSTGIS_MAJOR) {
-      throw new SetupError(`PostGIS ${postgis.rows[0]?.v} is too old: the portal needs ${MINIMUM_POSTGIS_MAJOR} or newer.`);
-    }
+    checkPostgisVersion(postgis.rows[0]?.v);
   } finally {
     await client.end();
   }
 }
 
-/** Server up, database created, extensions in place. Idempotent and quick when all is ready. */
-export async function preparePostgres(options: Options): Promise<void> {
-  const url = new URL(options.databaseUrl);
-  // The database itself first: a managed server may not let us into the maintenance database.
-  const direct = await canConnect(url.toString());
-  if (!direct.ok) {
-    if (direct.error.code !== '3D000') await ensureServer(url, options); // 3D000: no such database
-    await ensureDatabase(url, options);
+/**
+ * Server up, database created, extensions in place; idempotent and quick when all is ready.
+ * Returns the URL to use from then on: with the local cluster's port and the project's password
+ * when the project manages it, else the given one.
+ */
+export async function preparePostgres(options: Options): Promise<string> {
+  let url = new URL(options.databaseUrl);
+  try {
+    if (options.mayManageLocalServer) url = await ensureLocalServer(url, options);
+    // The database itself first: a managed server may not let us into the maintenance database.
+    const direct = await canConnect(url.toString());
+    if (!direct.ok) {
+      // 3D000: no such database.
+      if (direct.error.code !== '3D000') throw new SetupError(`Cannot reach PostgreSQL at ${redact(url)} (${direct.error.message}): start it, or set DATABASE_URL.`);
+      await ensureDatabase(url, options);
+    }
+    await ensureExtensions(url, options);
+  } catch (error) {
+    if (error instanceof SetupError) throw error;
+    // A refused CREATE DATABASE or CREATE EXTENSION is still the operator's to fix: one line, no stack.
+    throw new SetupError(`Preparing PostgreSQL at ${redact(url)} failed: ${(error as Error).message}.`);
   }
-  await ensureExtensions(url, options);
+  return url.toString();
 }

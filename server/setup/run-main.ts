@@ -19,11 +19,16 @@ export function runMain(main: (config: Config, logger: Logger) => Promise<void>)
   }
   const logger = createLogger(config.logLevel);
   main(config, logger).catch((error: unknown) => {
-    if (error instanceof SetupError) {
-      console.error(`Cannot start: ${error.message}`);
-    } else {
-      logger.fatal({ err: error }, 'failed');
-    }
+    console.error(`Cannot start: ${failureLine(error)}`);
+    // The stack is for whoever debugs the code, not for the operator reading the first line.
+    if (!(error instanceof SetupError)) logger.debug({ err: error }, 'start-up failed');
     process.exit(1);
   });
+}
+
+/** One line for any start-up failure: a SetupError says what to do; anything else is named, with where to see more. */
+export function failureLine(error: unknown): string {
+  if (error instanceof SetupError) return error.message;
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return `${text.split('\n')[0]} (LOG_LEVEL=debug shows the stack)`;
 }

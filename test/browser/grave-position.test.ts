@@ -2,16 +2,15 @@
  * Cemetery staff move a grave's position by dragging its marker on the cemetery map: the fields
  * follow, a place outside the cemetery's boundary is warned about, and saving records it.
  */
-import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../scripts/build-web.js';
-import { CHROMIUM, launchBrowser, listen, screenshot } from '../support/browser.js';
+import { launchBrowser, listen, screenshot, skipWithoutChromium } from '../support/browser.js';
 import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
 import { createTestDatabase, testApp, type TestDatabase } from '../support/services.js';
 import { createStaff, TEST_PASSWORD } from '../support/staff.js';
 
-describe.skipIf(!existsSync(CHROMIUM))('the grave position map', { timeout: 60_000 }, () => {
+describe.skipIf(skipWithoutChromium())('the grave position map', { timeout: 60_000 }, () => {
   let t: TestDatabase;
   let fx: SearchFixture;
   let browser: Browser;

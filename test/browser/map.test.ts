@@ -4,7 +4,6 @@
  * screenshot of each step in test/artifacts/ (git-ignored), and an accessibility check (axe).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,8 +18,8 @@ import { ensureIndex } from '../../server/search/index-writer.js';
 import { reindex } from '../../server/search/reindex.js';
 import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
 import { createTestDatabase, silentLogger, testApp, testConfig, testMeili, type TestDatabase } from '../support/services.js';
+import { CHROMIUM, skipWithoutChromium } from '../support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(ROOT_DIR, 'test', 'artifacts');
 const BASE_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** Tried only when the base arguments give no WebGL 2: software rendering through ANGLE. */
@@ -52,7 +51,7 @@ async function goldPixelsNearCentre(png: Buffer): Promise<number> {
   return gold;
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('the map page in Chromium', { timeout: 60_000 }, () => {
+describe.skipIf(skipWithoutChromium())('the map page in Chromium', { timeout: 60_000 }, () => {
   let t: TestDatabase;
   let fx: SearchFixture;
   let server: Server;

@@ -5,7 +5,6 @@
  * proposed graves, and find the photos on the public pages. Screenshots of each step go to
  * test/artifacts/ (git-ignored); axe checks the staff pages.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,8 +20,8 @@ import { ROOT_DIR } from '../../server/config.js';
 import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
 import { createTestDatabase, testApp, testConfig, type TestDatabase } from '../support/services.js';
 import { createStaff, TEST_PASSWORD } from '../support/staff.js';
+import { CHROMIUM, skipWithoutChromium } from '../support/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(ROOT_DIR, 'test', 'artifacts');
 const BASE_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const PHONE = { width: 390, height: 844 };
@@ -45,7 +44,7 @@ async function headstonePhoto(inscription: string, where: { lat: number; lng: nu
   }).toBuffer();
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('cemetery staff with a phone in Chromium', { timeout: 60_000 }, () => {
+describe.skipIf(skipWithoutChromium())('cemetery staff with a phone in Chromium', { timeout: 60_000 }, () => {
   let t: TestDatabase;
   let fx: SearchFixture;
   let server: Server;

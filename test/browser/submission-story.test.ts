@@ -6,7 +6,6 @@
  * sign in, see their home, and sign out. Screenshots of each step go to test/artifacts/.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,14 +15,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureIndex } from '../../server/search/index-writer.js';
 import { drainOnce } from '../../server/search/outbox-drain.js';
 import { reindex } from '../../server/search/reindex.js';
-import { CHROMIUM, launchBrowser, listen, screenshot } from '../support/browser.js';
+import { launchBrowser, listen, screenshot, skipWithoutChromium } from '../support/browser.js';
 import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
 import { createTestDatabase, silentLogger, testApp, testConfig, testMeili, type TestDatabase } from '../support/services.js';
 import { createStaff, TEST_PASSWORD } from '../support/staff.js';
 
 const indexUid = `test_story_${randomBytes(4).toString('hex')}`;
 
-describe.skipIf(!existsSync(CHROMIUM))('a correction, from a relative to the public page', { timeout: 90_000 }, () => {
+describe.skipIf(skipWithoutChromium())('a correction, from a relative to the public page', { timeout: 90_000 }, () => {
   let t: TestDatabase;
   let fx: SearchFixture;
   let browser: Browser;

@@ -9,8 +9,11 @@ import path from 'node:path';
 import type { Express } from 'express';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT_DIR } from '../../server/config.js';
+import { skipWithoutFile } from './required-tool.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
+/** For `describe.skipIf`: skips, saying what to install, when Chromium is missing; fails the run under CI=true. */
+export const skipWithoutChromium = () => skipWithoutFile(CHROMIUM, 'Chromium', 'run `sudo apt-get install -y chromium` (or `bash scripts/install-system-deps.sh` as root)');
 export const ARTIFACTS = path.join(ROOT_DIR, 'test', 'artifacts');
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 

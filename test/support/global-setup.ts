@@ -11,7 +11,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { loadReferenceData } from '../../seeds/reference/load-reference.js';
-import { DEFAULT_DATABASE_URL } from '../../server/config.js';
+import { DEFAULT_DATABASE_URL, loadConfig } from '../../server/config.js';
 import { createDb } from '../../server/db/knex.js';
 import { migrateLatest } from '../../server/db/migrate.js';
 import { createLogger } from '../../server/logger.js';
@@ -33,10 +33,20 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
-  const serverUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const givenUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const template = `mls_test_${runId}_template`;
-  const templateUrl = withDatabase(serverUrl, template);
+  // With no server given, the same local cluster and access as `npm start` (POSTGRES_CLUSTER, the password kept in DATA_DIR).
+  const config = loadConfig();
+  const templateUrl = await preparePostgres({
+    databaseUrl: withDatabase(givenUrl ?? DEFAULT_DATABASE_URL, template),
+    mayManageLocalServer: givenUrl === undefined,
+    autoInstall: true,
+    dataDir: config.dataDir,
+    cluster: config.postgresCluster,
+    logger,
+  });
+  const serverUrl = withDatabase(templateUrl, 'postgres');
 
   const dropDatabases = async () => {
     const admin = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
@@ -48,7 +58,6 @@ export default async function setup(project: TestProject) {
     await admin.end();
   };
 
-  await preparePostgres({ databaseUrl: templateUrl, mayManageLocalServer: !process.env.TEST_DATABASE_URL && !process.env.DATABASE_URL, autoInstall: true, logger });
   const db = createDb(templateUrl, 2, logger);
   try {
     await migrateLatest(db);
