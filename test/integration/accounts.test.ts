@@ -249,6 +249,37 @@ describe('staff accounts', () => {
     });
   });
 
+  it('refuses a multipart request without the CSRF token: sign-out and a reset link are not done (403)', async () => {
+    const { agent } = await signIn(app, admin.email);
+    const target = await createStaff(t.db, [{ role: 'ministry_officer', provinceCode: null, cemeteryId: null }]);
+    const links = async () => Number((await t.db('password_resets').where({ user_id: target.id }).count({ n: '*' }))[0]!.n);
+    const linksBefore = await links();
+    const reset = await agent.post(`/quan-ly/nguoi-dung/${target.id}/dat-lai`).field('note', 'x');
+    expect(reset.status).toBe(403);
+    expect(await links()).toBe(linksBefore);
+    const out = await agent.post('/quan-ly/dang-xuat').field('everywhere', '1');
+    expect(out.status).toBe(403);
+    // Still signed in: the session was not ended.
+    expect((await agent.get('/quan-ly')).status).toBe(200);
+    // A token in the form body of a multipart request is not read before the route parses it.
+    const { csrf } = await signIn(app, admin.email);
+    expect((await agent.post('/quan-ly/dang-xuat').field('_csrf', csrf)).status).toBe(403);
+  });
+
+  it('answers a multipart body on staff routes that take a form with a 4xx or a redirect, never a 500', async () => {
+    const { agent, csrf } = await signIn(app, admin.email);
+    const target = await createStaff(t.db, [{ role: 'ministry_officer', provinceCode: null, cemeteryId: null }]);
+    const routes = [
+      '/quan-ly/nguoi-dung/moi', `/quan-ly/nguoi-dung/${target.id}/vai-tro`, `/quan-ly/nguoi-dung/${target.id}/khoa`, `/quan-ly/nguoi-dung/${target.id}/dat-lai`,
+      '/quan-ly/mat-khau', '/quan-ly/thong-tin/1', `/quan-ly/mo/${fx.graves.partial}`, `/quan-ly/mo/${fx.graves.partial}/liet-si`,
+      `/quan-ly/nghia-trang/${fx.cemeteries.haTinh}/sua`, `/quan-ly/nghia-trang/${fx.cemeteries.haTinh}/khu`, '/quan-ly/anh/duyet',
+    ];
+    for (const route of routes) {
+      const res = await agent.post(route).set('X-CSRF-Token', csrf).field('reason', 'thử');
+      expect({ route, status: res.status }).toEqual({ route, status: expect.toSatisfy((s: number) => s < 500) });
+    }
+  });
+
   describe('the audit log', () => {
     it('is written in the same transaction: a failed change leaves no audit row and no change', async () => {
       const before = Number((await t.db('audit_log').count({ n: '*' }))[0]!.n);
