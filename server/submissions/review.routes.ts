@@ -13,6 +13,7 @@ import { parseParams } from '../http/params.js';
 import { sendPage } from '../http/render.js';
 import type { ProvinceCatalogue } from '../places/province-catalogue.js';
 import { LocalFileStore } from '../storage/file-store.js';
+import { AdjustedValueInvalid, CemeteryNotInScope } from './accept.schema.js';
 import { BURIAL_FIELDS, MARTYR_FIELDS, SUBMISSION_KINDS, type Proposal } from './proposal.js';
 import { acceptSubmission, askForInformation, evidenceFile, rejectSubmission, reviewQueue, reviewView } from './review.service.js';
 
@@ -24,6 +25,12 @@ export function submissionReviewRoutes(db: Db, config: Config, provinces: Provin
   const stores = { privateStore: new LocalFileStore(path.join(config.dataDir, 'private')), photoStore: new LocalFileStore(path.join(config.dataDir, 'photos')) };
   const t = (res: Response, key: string, params?: Record<string, unknown>) => translate(localeOf(res), key, params);
   const actor = (req: Request) => ({ userId: req.staff!.session.userId, ip: clientIp(req) });
+  /** What the officer reads above the form they get back; nothing was written. */
+  const decisionError = (res: Response, error: AppError) =>
+    error.status === 409 ? t(res, 'review.conflict')
+    : error instanceof CemeteryNotInScope ? t(res, 'review.cemeteryNotInScope')
+    : error instanceof AdjustedValueInvalid ? t(res, 'review.invalidValue', { field: t(res, `submit.field.${error.field}`), problem: t(res, `review.problem.${error.problem}`) })
+    : error.message;
 
   router.get('/quan-ly/thong-tin', requireStaff(), requireReviewer, async (req, res) => {
     const filter = parseParams(
@@ -96,9 +103,9 @@ export function submissionReviewRoutes(db: Db, config: Config, provinces: Provin
         throw new AppError(400, 'bad_request', 'decision: accept, reject or ask');
       }
     } catch (error) {
-      if (error instanceof AppError && (error.status === 400 || error.status === 409)) {
+      if (error instanceof AppError && (error.status === 400 || error.status === 409 || error instanceof CemeteryNotInScope)) {
         if (req.accepts(['html', 'json']) === 'json') throw error;
-        return showSubmission(req, res, id, error.status === 409 ? t(res, 'review.conflict') : error.message, error.status);
+        return showSubmission(req, res, id, decisionError(res, error), error.status);
       }
       throw error;
     }

@@ -12,6 +12,8 @@ import type { Db, Knex } from '../db/knex.js';
 import { AppError, BadRequestError, NotFoundError } from '../http/errors.js';
 import type { FileStore } from '../storage/file-store.js';
 import { reencodeJpeg } from '../uploads/image-checks.js';
+import { CemeteryNotInScope, parseAdjusted } from './accept.schema.js';
+import { cemeteryReachable } from './review.queries.js';
 import { MARTYR_FIELDS, martyrColumns, martyrSnapshot, ProposalError, type MartyrSnapshot, type Proposal, type SubmissionKind } from './proposal.js';
 
 export const OPEN_STATUSES = ['received', 'in_review', 'needs_info'] as const;
@@ -154,14 +156,18 @@ export async function askForInformation(db: Db, scope: Scope, actor: Actor, id: 
 
 type Stores = { privateStore: FileStore; photoStore: FileStore };
 
-/** Accepts: applies the values (as the officer adjusted them) to the records, all in one transaction. */
-export async function acceptSubmission(db: Db, stores: Stores, scope: Scope, actor: Actor, id: number, version: number, adjusted: Proposal, note: string | null): Promise<void> {
+/**
+ * Accepts: applies the values (as the officer adjusted them, checked for the kind first) to the
+ * records, all in one transaction; a value the records cannot take writes nothing.
+ */
+export async function acceptSubmission(db: Db, stores: Stores, scope: Scope, actor: Actor, id: number, version: number, given: Proposal, note: string | null): Promise<void> {
   await db.transaction(async (trx) => {
     const s = await loadInScope(trx, scope, id, true);
+    const adjusted = parseAdjusted(s.kind, given);
     await advance(trx, s, version, { status: 'accepted', decision_reason: note, decided_by: actor.userId, decided_at: trx.raw('now()') });
     const audit = (entry: Omit<Parameters<typeof writeAudit>[1], 'actorUserId' | 'submissionId' | 'ip'>) => writeAudit(trx, { ...entry, actorUserId: actor.userId, submissionId: id, ip: actor.ip });
     try {
-      await applyProposal(trx, stores, s, adjusted, audit);
+      await applyProposal(trx, stores, scope, s, adjusted, audit);
     } catch (error) {
       if (error instanceof ProposalError) throw new BadRequestError(error.message);
       if ((error as { code?: string }).code === '23505') throw new BadRequestError('That plot already has a grave; choose another or link to it.');
@@ -174,7 +180,7 @@ export async function acceptSubmission(db: Db, stores: Stores, scope: Scope, act
 
 type AuditFn = (entry: { action: string; entityType: 'martyr' | 'grave' | 'photo' | 'submission'; entityId: number; before?: unknown; after?: unknown; reason?: string | null }) => Promise<void>;
 
-async function applyProposal(trx: Knex, stores: Stores, s: SubmissionRow, adjusted: Proposal, audit: AuditFn): Promise<void> {
+async function applyProposal(trx: Knex, stores: Stores, scope: Scope, s: SubmissionRow, adjusted: Proposal, audit: AuditFn): Promise<void> {
   switch (s.kind) {
     case 'martyr_correction': {
       const before = await trx('martyrs').where({ id: s.martyr_id }).forUpdate().first();
@@ -202,18 +208,23 @@ async function applyProposal(trx: Knex, stores: Stores, s: SubmissionRow, adjust
       return;
     }
     case 'martyr_grave_info':
-      return linkBurial(trx, s, adjusted, audit);
+      return linkBurial(trx, scope, s, adjusted, audit);
     case 'headstone_photo':
       return addHeadstonePhoto(trx, stores, s, audit);
   }
 }
 
-/** Links the martyr to the grave at the given plot (made if the plot is empty) or at the given point. */
-async function linkBurial(trx: Knex, s: SubmissionRow, p: Proposal, audit: AuditFn): Promise<void> {
+/**
+ * Links the martyr to the grave at the given plot (made if the plot is empty) or at the given point.
+ * The cemetery must be one the officer's jurisdiction covers: a submission routed to a province
+ * does not let its officer write graves into another's.
+ */
+async function linkBurial(trx: Knex, scope: Scope, s: SubmissionRow, p: Proposal, audit: AuditFn): Promise<void> {
   const martyr = await trx('martyrs').where({ id: s.martyr_id }).forUpdate().first('id', 'grave_id');
   if (!martyr) throw new NotFoundError();
   const cemeteryId = p.cemeteryId ? Number(p.cemeteryId) : null;
-  if (!cemeteryId || !(await trx('cemeteries').where({ id: cemeteryId }).first('id'))) throw new ProposalError('cemeteryId', 'cemeteryId: choose the cemetery the grave is in');
+  if (!cemeteryId) throw new ProposalError('cemeteryId', 'cemeteryId: choose the cemetery the grave is in');
+  if (!(await cemeteryReachable(trx, scope, cemeteryId))) throw new CemeteryNotInScope();
   const section = p.section ? await trx('cemetery_sections').where({ cemetery_id: cemeteryId, code: p.section }).first('id') : null;
   if (p.section && !section) throw new ProposalError('section', `section: this cemetery has no section ${p.section}`);
   const position = p.lat && p.lng ? trx.raw('ST_SetSRID(ST_MakePoint(?, ?), 4326)', [Number(p.lng), Number(p.lat)]) : null;

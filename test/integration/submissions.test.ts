@@ -201,6 +201,62 @@ describe('citizen submissions and officer review', () => {
     expect(m.rank).toBe('Hạ sĩ');
   });
 
+  describe('accepting stays inside the officer\'s jurisdiction and the records\' rules', () => {
+    let hungYenOfficer: SignedIn;
+    let hungYenCemetery: number;
+    let id: number;
+    const graves = async () => Number((await t.db('graves').count({ n: '*' }))[0]!.n);
+    const accept = (values: Record<string, string>) => review(hungYenOfficer, id, { decision: 'accept', ...values });
+
+    beforeAll(async () => {
+      hungYenOfficer = await signIn(app, (await createStaff(t.db, [{ role: 'province_officer', provinceCode: '33', cemeteryId: null }], 'Sở Hưng Yên')).email);
+      hungYenCemetery = Number((await t.db('cemeteries').insert({ name: 'Nghĩa trang liệt sĩ Hưng Yên', level: 'province', province_code: '33', location: t.db.raw('ST_SetSRID(ST_MakePoint(106.05, 20.65), 4326)') }).returning('id'))[0]!.id);
+      const code = codeOf(await send({ martyr: String(fx.martyrs.noGrave), kind: 'martyr_grave_info', cemeteryId: String(hungYenCemetery), row: '2', number: '5' }));
+      id = await submissionId(code);
+      expect((await t.db('submissions').where({ id }).first()).province_code).toBe('33');
+    });
+
+    it('refuses a cemetery of another province as not found, and writes nothing', async () => {
+      const before = await graves();
+      const res = await accept({ value_cemeteryId: String(fx.cemeteries.haTinh), value_row: '2', value_number: '5' });
+      expect(res.status).toBe(404);
+      expect(res.text).toContain('Không có nghĩa trang mang số này trong địa bàn');
+      expect(res.text).toContain('name="value_cemeteryId"');
+      expect(await graves()).toBe(before);
+      expect((await t.db('submissions').where({ id }).first()).status).not.toBe('accepted');
+      expect((await t.db('martyrs').where({ id: fx.martyrs.noGrave }).first()).grave_id).toBeNull();
+      // An unknown cemetery answers the same.
+      expect((await accept({ value_cemeteryId: '987654321' })).status).toBe(404);
+    });
+
+    it('refuses adjusted values the records cannot take with the form and a message, never a 500', async () => {
+      const before = await graves();
+      for (const [values, says] of [
+        [{ value_cemeteryId: String(hungYenCemetery), value_lat: '999', value_lng: '106.05' }, 'Vĩ độ'],
+        [{ value_cemeteryId: String(hungYenCemetery), value_lat: 'abc', value_lng: '106.05' }, 'không phải một số'],
+        [{ value_cemeteryId: String(hungYenCemetery), value_lat: '20.65' }, 'cả vĩ độ và kinh độ'],
+        [{ value_cemeteryId: String(hungYenCemetery), value_number: 'x'.repeat(25) }, 'quá dài'],
+        [{ value_cemeteryId: '1.5' }, 'số nguyên dương'],
+      ] as const) {
+        const res = await accept(values);
+        expect({ values, status: res.status }).toEqual({ values, status: 400 });
+        expect(res.text).toContain(says);
+        expect(res.text).toContain('Chưa có gì được lưu');
+      }
+      expect(await graves()).toBe(before);
+      expect((await t.db('submissions').where({ id }).first()).status).not.toBe('accepted');
+    });
+
+    it('accepts a cemetery of the province, at a point in Vietnam', async () => {
+      expect((await accept({ value_cemeteryId: String(hungYenCemetery), value_row: '2', value_number: '5', value_lat: '20,6501', value_lng: '106.0502' })).status).toBe(303);
+      const martyr = await t.db('martyrs').where({ id: fx.martyrs.noGrave }).first();
+      const { rows } = await t.db.raw('SELECT cemetery_id, ST_Y(position) AS lat, ST_X(position) AS lng FROM graves WHERE id = ?', [martyr.grave_id]);
+      expect(rows[0]).toMatchObject({ cemetery_id: hungYenCemetery, lat: 20.6501, lng: 106.0502 });
+      // Put back as the fixture had it, for the tests below.
+      await t.db('martyrs').where({ id: fx.martyrs.noGrave }).update({ grave_id: null });
+    });
+  });
+
   it('tells where a martyr with no known grave is buried: the grave is made and linked', async () => {
     const code = codeOf(await send({ martyr: String(fx.martyrs.noGrave), kind: 'martyr_grave_info', cemeteryId: String(fx.cemeteries.haTinh), row: '9', number: '77' }));
     const row = await t.db('submissions').where({ tracking_code: code }).first();
