@@ -100,6 +100,44 @@ describe('staff accounts', () => {
     expect((await agent.post('/quan-ly/dang-nhap').type('form').send({ identifier: target.email, password: TEST_PASSWORD, _csrf: token })).status).toBe(429);
   });
 
+  it('checks exactly five of twenty wrong passwords sent at once for one account; the rest wait (429)', async () => {
+    const target = await createStaff(t.db, [{ role: 'ministry_officer', provinceCode: null, cemeteryId: null }]);
+    // Each from its own address, so that only the account's limit is at stake.
+    const forms = await Promise.all(Array.from({ length: 20 }, async () => { const agent = request.agent(app); return { agent, token: await signInForm(agent) }; }));
+    const statuses = (await Promise.all(forms.map(({ agent, token }, i) =>
+      agent.post('/quan-ly/dang-nhap').set('X-Forwarded-For', `10.3.0.${i}`).type('form').send({ identifier: target.email, password: `wrong ${i} password here`, _csrf: token }),
+    ))).map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+    expect(await t.db('audit_log').where({ action: 'session.sign_in_failed', entity_id: target.id })).toHaveLength(5);
+  });
+
+  it('counts an account once whether its email or its username is typed', async () => {
+    const target = await createStaff(t.db, [{ role: 'ministry_officer', provinceCode: null, cemeteryId: null }]);
+    await t.db('users').where({ id: target.id }).update({ username: `canbo${target.id}` });
+    const forms = await Promise.all(Array.from({ length: 8 }, async () => { const agent = request.agent(app); return { agent, token: await signInForm(agent) }; }));
+    const statuses = (await Promise.all(forms.map(({ agent, token }, i) =>
+      agent.post('/quan-ly/dang-nhap').set('X-Forwarded-For', `10.4.0.${i}`).type('form')
+        .send({ identifier: i % 2 ? target.email.toUpperCase() : `CanBo${target.id}`, password: `wrong ${i} password here`, _csrf: token }),
+    ))).map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(3);
+  });
+
+  it('keeps no identifier in the audit log of a failed sign-in that names no account', async () => {
+    const agent = request.agent(app);
+    const token = await signInForm(agent);
+    const typed = 'my secret password typed in the wrong box';
+    expect((await agent.post('/quan-ly/dang-nhap').set('X-Forwarded-For', '10.5.0.1').type('form').send({ identifier: typed, password: 'x', _csrf: token })).status).toBe(401);
+    const row = await t.db('audit_log').where({ action: 'session.sign_in_failed' }).orderBy('id', 'desc').first();
+    expect(row.entity_id).toBeNull();
+    expect(JSON.stringify(row)).not.toContain('secret password');
+    // For an account, which one was tried is kept.
+    const form = await signInForm(agent);
+    await agent.post('/quan-ly/dang-nhap').set('X-Forwarded-For', '10.5.0.2').type('form').send({ identifier: admin.email, password: 'not the password at all', _csrf: form });
+    expect((await t.db('audit_log').where({ action: 'session.sign_in_failed' }).orderBy('id', 'desc').first()).entity_id).toBe(admin.id);
+  });
+
   it('refuses a state-changing request with a missing or wrong CSRF token (403), form or JSON', async () => {
     const { agent, csrf } = await signIn(app, admin.email);
     const target = await createStaff(t.db, [{ role: 'cemetery_staff', provinceCode: null, cemeteryId: fx.cemeteries.haTinh }]);

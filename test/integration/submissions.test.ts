@@ -337,6 +337,15 @@ describe('citizen submissions and officer review', () => {
       let missing = request(app).post('/gui-thong-tin').set('X-Forwarded-For', '10.200.0.1');
       for (const [k, v] of Object.entries({ ...base(), senderName: 'A', senderContact: PHONE, message: 'm' })) missing = missing.field(k, v);
       expect((await missing).status).toBe(400);
+      // Sent twice, the field is a list: neither one empty text, so refused too.
+      let twice = request(app).post('/gui-thong-tin').set('X-Forwarded-For', '10.200.0.2').field('website', '').field('website', 'http://spam.example');
+      for (const [k, v] of Object.entries({ ...base(), senderName: 'A', senderContact: PHONE, message: 'm' })) twice = twice.field(k, v);
+      const refused = await twice;
+      expect(refused.status).toBe(400);
+      expect(refused.text).toContain('role="alert"');
+      let emptyTwice = request(app).post('/gui-thong-tin').set('X-Forwarded-For', '10.200.0.3').field('website', '').field('website', '');
+      for (const [k, v] of Object.entries({ ...base(), senderName: 'A', senderContact: PHONE, message: 'm' })) emptyTwice = emptyTwice.field(k, v);
+      expect((await emptyTwice).status).toBe(400);
     });
 
     it('a date that is not one, and a contact that is neither phone nor email', async () => {
@@ -356,6 +365,19 @@ describe('citizen submissions and officer review', () => {
       expect(statuses.slice(0, 5).every((s) => s === 303)).toBe(true);
       expect(statuses[5]).toBe(429);
       expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
+    });
+
+    it('lets exactly five of twelve submissions sent at once from one address through', async () => {
+      const statuses = (await Promise.all(Array.from({ length: 12 }, (_, i) => send({ ...base(), unit: `Tiểu đoàn ${i}` }, [], '10.251.0.12')))).map((r) => r.status);
+      expect(statuses.filter((s) => s === 303)).toHaveLength(5);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+      expect(Number((await t.db('submissions').where({ sender_ip: '10.251.0.12' }).count({ n: '*' }))[0]!.n)).toBe(5);
+    });
+
+    it('does not count a refused submission against its address', async () => {
+      const ip = '10.252.0.1';
+      for (let i = 0; i < 6; i++) expect((await send({ ...base(), deathDate: 'không rõ' }, [], ip)).status).toBe(400);
+      expect((await send(base(), [], ip)).status).toBe(303);
     });
 
     it('stores nothing for a refused submission', async () => {
