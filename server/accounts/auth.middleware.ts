@@ -88,6 +88,9 @@ export function requireStaff(...roles: Role[]): RequestHandler {
       return res.redirect(303, `/quan-ly/dang-nhap?next=${encodeURIComponent(req.originalUrl)}`);
     }
     if (roles.length && !hasRole(req.staff.scope, ...roles)) return next(new AppError(403, 'forbidden', 'Your account does not have the role this needs.'));
+    // Staff pages hold senders' contacts, confidential records and the CSRF token: no browser
+    // or proxy cache keeps them (the back button after sign-out must not show them either).
+    res.set('Cache-Control', 'no-store');
     next();
   };
 }

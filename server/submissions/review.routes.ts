@@ -15,7 +15,7 @@ import type { ProvinceCatalogue } from '../places/province-catalogue.js';
 import { LocalFileStore } from '../storage/file-store.js';
 import { AdjustedValueInvalid, CemeteryNotInScope } from './accept.schema.js';
 import { BURIAL_FIELDS, MARTYR_FIELDS, SUBMISSION_KINDS, type Proposal } from './proposal.js';
-import { acceptSubmission, askForInformation, evidenceFile, rejectSubmission, reviewQueue, reviewView } from './review.service.js';
+import { acceptSubmission, askForInformation, evidenceFile, rejectSubmission, reviewQueue, reviewView, startReview } from './review.service.js';
 
 const STATUSES = ['open', 'received', 'in_review', 'needs_info', 'accepted', 'rejected'] as const;
 const PER_PAGE = 50;
@@ -64,7 +64,7 @@ export function submissionReviewRoutes(db: Db, config: Config, provinces: Provin
   });
 
   const showSubmission = async (req: Request, res: Response, id: number, error?: string, status = 200) => {
-    const view = await reviewView(db, req.staff!.scope, id, actor(req));
+    const view = await reviewView(db, req.staff!.scope, id);
     const s = view.submission;
     sendPage(req, res, 'staff/submission', {
       title: `${t(res, 'review.submission')} ${s.tracking_code}`,
@@ -82,6 +82,18 @@ export function submissionReviewRoutes(db: Db, config: Config, provinces: Provin
   router.get('/quan-ly/thong-tin/:id', requireStaff(), requireReviewer, async (req, res) => {
     const { id } = parseParams(z.object({ id: recordIdParam }), req.params);
     await showSubmission(req, res, id);
+  });
+
+  router.post('/quan-ly/thong-tin/:id/xem-xet', requireStaff(), requireReviewer, async (req, res) => {
+    const { id } = parseParams(z.object({ id: recordIdParam }), req.params);
+    const { version } = parseParams(z.object({ version: z.string().regex(/^\d{1,9}$/, 'a version number').transform(Number) }), req.body ?? {});
+    try {
+      await startReview(db, req.staff!.scope, actor(req), id, version);
+    } catch (error) {
+      if (error instanceof AppError && error.status === 409 && req.accepts(['html', 'json']) !== 'json') return showSubmission(req, res, id, t(res, 'review.conflict'), 409);
+      throw error;
+    }
+    res.redirect(303, `/quan-ly/thong-tin/${id}`);
   });
 
   router.post('/quan-ly/thong-tin/:id', requireStaff(), requireReviewer, async (req, res) => {

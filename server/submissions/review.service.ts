@@ -94,19 +94,12 @@ async function loadInScope(db: Knex, scope: Scope, id: number, forUpdate = false
 
 export type FieldRow = { field: string; current: string; proposed: string; changed: boolean; changedSinceSent: boolean; sentAs: string };
 
-/** Everything an officer needs to decide, including what changed in the record since it was sent. */
-export async function reviewView(db: Db, scope: Scope, id: number, actor: Actor) {
+/**
+ * Everything an officer needs to decide, including what changed in the record since it was sent.
+ * Only reads: opening a submission changes nothing (taking it up is startReview).
+ */
+export async function reviewView(db: Db, scope: Scope, id: number) {
   const s = await loadInScope(db, scope, id);
-  if (s.status === 'received') {
-    await db.transaction(async (trx) => {
-      const moved = await trx('submissions').where({ id, status: 'received' }).update({ status: 'in_review', version: trx.raw('version + 1'), updated_at: trx.raw('now()') });
-      if (moved) {
-        await trx('submission_events').insert({ submission_id: id, kind: 'in_review', actor_user_id: actor.userId });
-        await writeAudit(trx, { actorUserId: actor.userId, action: 'submission.in_review', entityType: 'submission', entityId: id, submissionId: id, before: { status: 'received' }, after: { status: 'in_review' }, ip: actor.ip });
-      }
-    });
-    return reviewView(db, scope, id, actor);
-  }
   const files = await db('submission_files').where({ submission_id: id }).orderBy('id').select('id', 'media_type', 'bytes', 'width', 'height');
   const events = await db('submission_events as e').leftJoin('users as u', 'u.id', 'e.actor_user_id').where({ submission_id: id }).orderBy('e.id').select('e.kind', 'e.at', 'e.public_message', 'u.display_name');
   let current: MartyrSnapshot | null = null;
@@ -132,6 +125,17 @@ async function advance(trx: Knex, s: SubmissionRow, version: number, changes: Re
     .whereIn('status', [...OPEN_STATUSES])
     .update({ ...changes, version: trx.raw('version + 1'), updated_at: trx.raw('now()') });
   if (!updated) throw new AppError(409, 'conflict', 'Another officer has acted on this submission in the meantime. Reload it to see what changed.');
+}
+
+/** An officer takes a received submission up: it is in review from now on, which the sender sees. */
+export async function startReview(db: Db, scope: Scope, actor: Actor, id: number, version: number): Promise<void> {
+  await db.transaction(async (trx) => {
+    const s = await loadInScope(trx, scope, id, true);
+    if (s.status !== 'received') throw new AppError(409, 'conflict', 'This submission is already being reviewed or has been decided.');
+    await advance(trx, s, version, { status: 'in_review' });
+    await trx('submission_events').insert({ submission_id: id, kind: 'in_review', actor_user_id: actor.userId });
+    await writeAudit(trx, { actorUserId: actor.userId, action: 'submission.in_review', entityType: 'submission', entityId: id, submissionId: id, before: { status: 'received' }, after: { status: 'in_review' }, ip: actor.ip });
+  });
 }
 
 export async function rejectSubmission(db: Db, scope: Scope, actor: Actor, id: number, version: number, reason: string): Promise<void> {

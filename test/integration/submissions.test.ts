@@ -116,7 +116,21 @@ describe('citizen submissions and officer review', () => {
     const page = await haTinhOfficer.agent.get(`/quan-ly/thong-tin/${row.id}`);
     expect(page.text).toContain(PHONE);
     expect(page.text).toMatch(/data-changed="deathDate"/);
+    // The page is not kept by any cache: it shows the sender's contact.
+    expect(page.headers['cache-control']).toBe('no-store');
+    // Opening it only reads: no state change, no audit row, until the officer starts the review.
+    expect((await request(app).get(`/theo-doi/${code}`)).text).toContain('data-status="received"');
+    expect(await t.db('audit_log').where({ submission_id: row.id, action: 'submission.in_review' })).toHaveLength(0);
+    expect((await haTinhOfficer.agent.post(`/quan-ly/thong-tin/${row.id}/xem-xet`).type('form').send({ version: String(row.version) })).status).toBe(403);
+    const started = await haTinhOfficer.agent.post(`/quan-ly/thong-tin/${row.id}/xem-xet`).type('form').send({ _csrf: haTinhOfficer.csrf, version: String(row.version) });
+    expect(started.status).toBe(303);
     expect((await request(app).get(`/theo-doi/${code}`)).text).toContain('data-status="in_review"');
+    const startedRows = await t.db('audit_log').where({ submission_id: row.id, action: 'submission.in_review' });
+    expect(startedRows).toHaveLength(1);
+    expect(startedRows[0].actor_user_id).not.toBeNull();
+    // Started once: a second start (the same page sent again) is a conflict, not a second row.
+    expect((await haTinhOfficer.agent.post(`/quan-ly/thong-tin/${row.id}/xem-xet`).type('form').send({ _csrf: haTinhOfficer.csrf, version: String(row.version) })).status).toBe(409);
+    expect((await quangTriOfficer.agent.post(`/quan-ly/thong-tin/${row.id}/xem-xet`).type('form').send({ _csrf: quangTriOfficer.csrf, version: String(row.version + 1) })).status).toBe(404);
 
     const accepted = await review(haTinhOfficer, row.id, { decision: 'accept', value_deathDate: '12/05/1968', note: 'Đã đối chiếu giấy báo tử.' });
     expect(accepted.status).toBe(303);
