@@ -225,6 +225,19 @@ describe('staff accounts', () => {
     await signIn(app, officer.email, 'trăng rằm tháng tám sáng vằng vặc');
   });
 
+  it("refuses a new password made of the account's email, its display name or the portal's name", async () => {
+    const officer = await createStaff(t.db, [{ role: 'ministry_officer', provinceCode: null, cemeteryId: null }], 'Phạm Thị Thu Hương Hà Tĩnh');
+    const me = await signIn(app, officer.email);
+    const { display_name: name } = await t.db('users').where({ id: officer.id }).first();
+    for (const password of [officer.email, officer.email.toUpperCase(), name, name.normalize('NFD').replace(/\p{M}/gu, '').replace(/\s/g, ''), 'Tìm mộ liệt sĩ Việt Nam', 'timmolietsi2026!!']) {
+      const res = await me.agent.post('/quan-ly/mat-khau').type('form').send({ _csrf: me.csrf, current: TEST_PASSWORD, password, confirm: password });
+      expect({ password, status: res.status }).toEqual({ password, status: 400 });
+      expect(res.text).toContain('không được dựa trên email');
+    }
+    // Still the old password: nothing was changed.
+    await signIn(app, officer.email);
+  });
+
   describe('the role x resource matrix, enforced in the queries', () => {
     type Who = 'admin' | 'ministry' | 'haTinhOfficer' | 'quangTriOfficer' | 'haTinhCemetery' | 'noRole';
     const agents = {} as Record<Who, request.Agent>;
