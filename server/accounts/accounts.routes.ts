@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/knex.js';
 import { translate } from '../i18n/messages.js';
 import { AppError } from '../http/errors.js';
+import { formBodyOnly } from '../http/form-body.js';
 import { localeOf } from '../http/locale.js';
 import { sendPage } from '../http/render.js';
 import { clientIp, requireStaff, SESSION_COOKIE, sessionCookieOptions } from './auth.middleware.js';
@@ -63,7 +64,7 @@ export function accountRoutes(db: Db, config: Config): Router {
     res.redirect(303, safeNext(next));
   });
 
-  router.post('/quan-ly/dang-xuat', requireStaff(), async (req, res) => {
+  router.post('/quan-ly/dang-xuat', requireStaff(), formBodyOnly, async (req, res) => {
     const staff = req.staff!;
     if (req.body?.everywhere === '1') await revokeAllSessions(db, staff.session.userId);
     else await revokeSession(db, staff.session.idHash);
@@ -76,7 +77,7 @@ export function accountRoutes(db: Db, config: Config): Router {
 
   router.get('/quan-ly/mat-khau', requireStaff(), (req, res) => passwordPage(req, res));
 
-  router.post('/quan-ly/mat-khau', requireStaff(), async (req, res) => {
+  router.post('/quan-ly/mat-khau', requireStaff(), formBodyOnly, async (req, res) => {
     const body = z.object({ current: z.string().max(1024), password: z.string().max(1024), confirm: z.string().max(1024) }).safeParse(req.body);
     const locale = localeOf(res);
     if (!body.success || body.data.password !== body.data.confirm) return passwordPage(req, res, { error: translate(locale, 'staff.password.mismatch') }, 400);

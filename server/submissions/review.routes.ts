@@ -7,6 +7,7 @@ import type { Db } from '../db/knex.js';
 import { clientIp, requireReviewer, requireStaff } from '../accounts/auth.middleware.js';
 import { translate } from '../i18n/messages.js';
 import { AppError } from '../http/errors.js';
+import { formBodyOnly } from '../http/form-body.js';
 import { localeOf } from '../http/locale.js';
 import { recordIdParam } from '../http/paging.schema.js';
 import { parseParams } from '../http/params.js';
@@ -84,7 +85,7 @@ export function submissionReviewRoutes(db: Db, config: Config, provinces: Provin
     await showSubmission(req, res, id);
   });
 
-  router.post('/quan-ly/thong-tin/:id/xem-xet', requireStaff(), requireReviewer, async (req, res) => {
+  router.post('/quan-ly/thong-tin/:id/xem-xet', requireStaff(), requireReviewer, formBodyOnly, async (req, res) => {
     const { id } = parseParams(z.object({ id: recordIdParam }), req.params);
     const { version } = parseParams(z.object({ version: z.string().regex(/^\d{1,9}$/, 'a version number').transform(Number) }), req.body ?? {});
     try {
@@ -96,7 +97,7 @@ export function submissionReviewRoutes(db: Db, config: Config, provinces: Provin
     res.redirect(303, `/quan-ly/thong-tin/${id}`);
   });
 
-  router.post('/quan-ly/thong-tin/:id', requireStaff(), requireReviewer, async (req, res) => {
+  router.post('/quan-ly/thong-tin/:id', requireStaff(), requireReviewer, formBodyOnly, async (req, res) => {
     const { id } = parseParams(z.object({ id: recordIdParam }), req.params);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const text = (key: string) => (typeof body[key] === 'string' ? (body[key] as string).normalize('NFC') : '');

@@ -327,7 +327,7 @@ describe('staff accounts', () => {
     expect((await agent.post('/quan-ly/dang-xuat').field('_csrf', csrf)).status).toBe(403);
   });
 
-  it('answers a multipart body on staff routes that take a form with a 4xx or a redirect, never a 500', async () => {
+  it('answers a multipart body on staff routes that take a form with a 4xx or a redirect, never a 500; account routes refuse it (415)', async () => {
     const { agent, csrf } = await signIn(app, admin.email);
     const target = await createStaff(t.db, [{ role: 'ministry_officer', provinceCode: null, cemeteryId: null }]);
     const routes = [
@@ -339,6 +339,16 @@ describe('staff accounts', () => {
       const res = await agent.post(route).set('X-CSRF-Token', csrf).field('reason', 'thử');
       expect({ route, status: res.status }).toEqual({ route, status: expect.toSatisfy((s: number) => s < 500) });
     }
+    // The account routes take no files: a multipart body is refused there, not read as an empty
+    // form that would take every role away or disable the account.
+    const other = await createStaff(t.db, [{ role: 'ministry_officer', provinceCode: null, cemeteryId: null }]);
+    for (const route of [`/quan-ly/nguoi-dung/${other.id}/vai-tro`, `/quan-ly/nguoi-dung/${other.id}/khoa`, `/quan-ly/nguoi-dung/${other.id}/dat-lai`, '/quan-ly/dang-xuat']) {
+      const res = await agent.post(route).set('X-CSRF-Token', csrf).field('reason', 'thử');
+      expect({ route, status: res.status }).toEqual({ route, status: 415 });
+    }
+    expect((await t.db('user_roles').where({ user_id: other.id })).map((r: { role: string }) => r.role)).toEqual(['ministry_officer']);
+    expect((await t.db('users').where({ id: other.id }).first()).disabled_at).toBeNull();
+    expect((await agent.get('/quan-ly')).status).toBe(200);
   });
 
   describe('the audit log', () => {
