@@ -5,12 +5,13 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/knex.js';
 import { translate } from '../i18n/messages.js';
 import { AppError } from '../http/errors.js';
+import { formBodyOnly } from '../http/form-body.js';
 import { localeOf } from '../http/locale.js';
 import { sendPage } from '../http/render.js';
 import { clientIp, requireStaff, SESSION_COOKIE, sessionCookieOptions } from './auth.middleware.js';
 import { MIN_PASSWORD_LENGTH } from './passwords.js';
 import { revokeAllSessions, revokeSession } from './sessions.queries.js';
-import { recordSignInFailure, signInWait } from './throttle.js';
+import { beginSignIn, signInSucceeded } from './throttle.js';
 import { newToken, sameToken } from './tokens.js';
 import { changePassword, PasswordRejected, resetLinkIsValid, resetPassword, signIn } from './users.service.js';
 
@@ -47,24 +48,23 @@ export function accountRoutes(db: Db, config: Config): Router {
       return showSignIn(req, res, { identifier, error: translate(locale, 'staff.signIn.expired') }, 403);
     }
     const ip = clientIp(req);
-    const key = identifier.toLowerCase();
-    const wait = await signInWait(db, key, ip);
-    if (wait > 0) {
-      res.set('Retry-After', String(wait));
-      return showSignIn(req, res, { identifier, error: translate(locale, 'staff.signIn.throttled', { minutes: Math.ceil(wait / 60) }) }, 429);
+    const attempt = await beginSignIn(db, identifier.toLowerCase(), ip);
+    if (!attempt.ok) {
+      res.set('Retry-After', String(attempt.retryAfterSeconds));
+      return showSignIn(req, res, { identifier, error: translate(locale, 'staff.signIn.throttled', { minutes: Math.ceil(attempt.retryAfterSeconds / 60) }) }, 429);
     }
     const result = await signIn(db, identifier, password, config.session, ip, req.get('user-agent') ?? null);
     if (!result.ok) {
-      await recordSignInFailure(db, key, ip);
       // The same words whether the account exists, is disabled, or the password is wrong.
       return showSignIn(req, res, { identifier, next, error: translate(locale, 'staff.signIn.failed') }, 401);
     }
+    await signInSucceeded(db, attempt);
     res.clearCookie(SIGN_IN_CSRF_COOKIE, { path: '/quan-ly' });
     res.cookie(SESSION_COOKIE, result.token, sessionCookieOptions(req));
     res.redirect(303, safeNext(next));
   });
 
-  router.post('/quan-ly/dang-xuat', requireStaff(), async (req, res) => {
+  router.post('/quan-ly/dang-xuat', requireStaff(), formBodyOnly, async (req, res) => {
     const staff = req.staff!;
     if (req.body?.everywhere === '1') await revokeAllSessions(db, staff.session.userId);
     else await revokeSession(db, staff.session.idHash);
@@ -77,7 +77,7 @@ export function accountRoutes(db: Db, config: Config): Router {
 
   router.get('/quan-ly/mat-khau', requireStaff(), (req, res) => passwordPage(req, res));
 
-  router.post('/quan-ly/mat-khau', requireStaff(), async (req, res) => {
+  router.post('/quan-ly/mat-khau', requireStaff(), formBodyOnly, async (req, res) => {
     const body = z.object({ current: z.string().max(1024), password: z.string().max(1024), confirm: z.string().max(1024) }).safeParse(req.body);
     const locale = localeOf(res);
     if (!body.success || body.data.password !== body.data.confirm) return passwordPage(req, res, { error: translate(locale, 'staff.password.mismatch') }, 400);

@@ -46,23 +46,37 @@ export function loadStaff(db: Db, config: Config): RequestHandler {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Every state-changing request made with a session must carry the session's CSRF token, in the
- * form field `_csrf` or the `X-CSRF-Token` header.
+ * Every state-changing request made with a session must carry the session's CSRF token: in the
+ * form field `_csrf`, the `X-CSRF-Token` header, or (for multipart forms) the `_csrf` query field.
+ * A multipart body is not parsed yet here, so for it only the header or the query count: no
+ * multipart POST gets past this step without a token, whatever route it is for (the upload forms
+ * put the token in their action's query, where no other site can read it).
  */
-export const requireCsrf: RequestHandler = (req, _res, next) => {
+export const requireCsrf: RequestHandler = (req, res, next) => {
   if (SAFE_METHODS.has(req.method) || !req.staff) return next();
-  // A multipart body is not parsed yet here: those routes call csrfCheck after parsing it.
-  if (req.is('multipart/form-data')) return next();
-  csrfCheck(req, _res, next);
+  if (req.is('multipart/form-data')) {
+    if (!sameToken(headerOrQueryToken(req), req.staff.session.csrfToken)) return next(csrfFailed());
+    // Routes that take no multipart body read it as an empty form (a 4xx from their own checks, not
+    // a 500 on an undefined body); the routes that parse one replace it.
+    req.body ??= {};
+    return next();
+  }
+  csrfCheck(req, res, next);
 };
+
+function headerOrQueryToken(req: Request): string | undefined {
+  const given = req.get('X-CSRF-Token') ?? req.query?._csrf;
+  return typeof given === 'string' ? given : undefined;
+}
+
+const csrfFailed = () => new AppError(403, 'csrf_failed', 'This form has expired or did not come from this site. Reload the page and try again.');
 
 /** The check itself, for routes that parse their own body first (uploads). */
 export const csrfCheck: RequestHandler = (req, _res, next) => {
   if (SAFE_METHODS.has(req.method) || !req.staff) return next();
-  const given = (req.body as Record<string, unknown> | undefined)?._csrf ?? req.get('X-CSRF-Token');
-  if (!sameToken(typeof given === 'string' ? given : undefined, req.staff.session.csrfToken)) {
-    return next(new AppError(403, 'csrf_failed', 'This form has expired or did not come from this site. Reload the page and try again.'));
-  }
+  const field = (req.body as Record<string, unknown> | undefined)?._csrf;
+  const given = typeof field === 'string' ? field : headerOrQueryToken(req);
+  if (!sameToken(given, req.staff.session.csrfToken)) return next(csrfFailed());
   next();
 };
 
@@ -74,6 +88,9 @@ export function requireStaff(...roles: Role[]): RequestHandler {
       return res.redirect(303, `/quan-ly/dang-nhap?next=${encodeURIComponent(req.originalUrl)}`);
     }
     if (roles.length && !hasRole(req.staff.scope, ...roles)) return next(new AppError(403, 'forbidden', 'Your account does not have the role this needs.'));
+    // Staff pages hold senders' contacts, confidential records and the CSRF token: no browser
+    // or proxy cache keeps them (the back button after sign-out must not show them either).
+    res.set('Cache-Control', 'no-store');
     next();
   };
 }

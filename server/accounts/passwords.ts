@@ -1,7 +1,7 @@
 /**
  * Password rules per current guidance (NIST SP 800-63B): length over composition rules, and a
  * check against lists of common and guessable passwords (zxcvbn-ts's dictionaries), with the
- * account's own email and name counted as guessable. Hashes are argon2id.
+ * account's own email and names and the portal's name counted as guessable. Hashes are argon2id.
  */
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import * as common from '@zxcvbn-ts/language-common';
@@ -15,13 +15,37 @@ const MIN_SCORE = 3;
 
 const zxcvbn = new ZxcvbnFactory({ dictionary: { ...common.dictionary }, graphs: common.adjacencyGraphs });
 
-export type PasswordProblem = 'too_short' | 'too_long' | 'too_common';
+export type PasswordProblem = 'too_short' | 'too_long' | 'too_common' | 'too_personal';
+
+/** The portal's own name, in the forms people write it: the first guess of anyone attacking it. */
+export const PORTAL_NAMES = ['Tìm mộ liệt sĩ', 'Mộ liệt sĩ', 'Liệt sĩ', 'Tim mo liet si'];
+
+/** What is left of a password once a personal word is taken out must still be a password on its own. */
+const MIN_REST_LENGTH = 8;
+
+/** Lower case, no diacritics (đ as d), letters and digits only: how a guesser tries variants. */
+export function fold(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/gi, 'd').toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/**
+ * A password is refused when it is mostly the account's email, username or display name, or the
+ * portal's name, in any case, with or without diacritics, spaces or a few digits around them.
+ */
+function isPersonal(password: string, personal: string[]): boolean {
+  const words = [...new Set([...personal, ...personal.map((p) => p.split('@')[0] ?? ''), ...PORTAL_NAMES].map(fold).filter((w) => w.length >= 4))].sort((a, b) => b.length - a.length);
+  let rest = fold(password);
+  for (const word of words) rest = rest.split(word).join('');
+  return rest.length < MIN_REST_LENGTH;
+}
 
 export function checkPassword(password: string, personal: string[] = []): PasswordProblem | undefined {
   const length = [...password].length;
   if (length < MIN_PASSWORD_LENGTH) return 'too_short';
   if (length > MAX_PASSWORD_LENGTH) return 'too_long';
-  const inputs = personal.flatMap((p) => [p, ...p.split(/[@.\s_-]+/)]).filter((p) => p.length >= 3);
+  const given = personal.filter(Boolean);
+  if (isPersonal(password, given)) return 'too_personal';
+  const inputs = [...given, ...PORTAL_NAMES].flatMap((p) => [p, fold(p), ...p.split(/[@.\s_-]+/)]).filter((p) => p.length >= 3);
   if (zxcvbn.check(password, inputs).score < MIN_SCORE) return 'too_common';
   return undefined;
 }

@@ -63,3 +63,10 @@ export async function rolesOf(db: Knex, userId: number): Promise<RoleGrant[]> {
   const rows = await db('user_roles').select('role', { provinceCode: 'province_code' }, { cemeteryId: 'cemetery_id' }).where({ user_id: userId }).orderBy('id');
   return rows.map((r: RoleGrant) => ({ ...r, cemeteryId: r.cemeteryId === null ? null : Number(r.cemeteryId) }));
 }
+
+/** The account an identifier typed at sign-in names (email or username, either case), if any. */
+export async function accountIdByIdentifier(db: Knex, identifier: string): Promise<number | undefined> {
+  const key = identifier.trim().toLowerCase();
+  const row = await db('users').where({ email: key }).orWhere({ username: key }).first('id');
+  return row ? Number(row.id) : undefined;
+}

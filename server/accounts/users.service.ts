@@ -210,8 +210,10 @@ export async function signIn(db: Db, identifier: string, password: string, times
   const user = await db('users').where({ email: key }).orWhere({ username: key }).first();
   const ok = user && !user.disabled_at ? await verifyPassword(user.password_hash, password) : await verifyNothing(password);
   if (!ok) {
+    // What was typed is kept only when it names an account: a password typed into the identifier
+    // box by mistake must not end up in the audit log, which is never erased.
     await db.transaction((trx) =>
-      writeAudit(trx, { actorUserId: null, action: 'session.sign_in_failed', entityType: 'session', entityId: user ? Number(user.id) : null, after: { identifier: key.slice(0, 200) }, ip }),
+      writeAudit(trx, { actorUserId: null, action: 'session.sign_in_failed', entityType: 'session', entityId: user ? Number(user.id) : null, ...(user ? { after: { identifier: key.slice(0, 200) } } : {}), ip }),
     );
     return { ok: false };
   }

@@ -1,7 +1,7 @@
 /**
  * The multipart step of photo uploads: one file per request, held in memory (it is hashed and
  * decoded anyway) and refused beyond MAX_PHOTO_BYTES. Must run after requireStaff and before
- * csrfCheck: the global CSRF check skips multipart bodies, which only this step parses.
+ * csrfCheck (the global check has already read the token from the header or the query).
  */
 import type { RequestHandler } from 'express';
 import multer from 'multer';

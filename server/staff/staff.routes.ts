@@ -7,6 +7,7 @@ import { canReview, hasRole, ROLES, type RoleGrant } from '../accounts/scope.js'
 import { createUser, findUser, issueResetLink, listUsers, setDisabled, setRoles } from '../accounts/users.service.js';
 import { translate } from '../i18n/messages.js';
 import { AppError, BadRequestError, NotFoundError } from '../http/errors.js';
+import { formBodyOnly } from '../http/form-body.js';
 import { localeOf } from '../http/locale.js';
 import { recordIdParam } from '../http/paging.schema.js';
 import { parseParams } from '../http/params.js';
@@ -70,7 +71,7 @@ export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
 
   router.get('/quan-ly/nguoi-dung/moi', requireStaff('admin'), (req, res) => newUserPage(req, res));
 
-  router.post('/quan-ly/nguoi-dung/moi', requireStaff('admin'), async (req, res) => {
+  router.post('/quan-ly/nguoi-dung/moi', requireStaff('admin'), formBodyOnly, async (req, res) => {
     const body = z
       .object({ email: z.string().trim().email().max(200), username: z.string().trim().max(40).optional(), displayName: z.string().trim().min(1).max(200) })
       .safeParse(req.body);
@@ -107,7 +108,7 @@ export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
     await userPage(req, res, id);
   });
 
-  router.post('/quan-ly/nguoi-dung/:id/vai-tro', requireStaff('admin'), async (req, res) => {
+  router.post('/quan-ly/nguoi-dung/:id/vai-tro', requireStaff('admin'), formBodyOnly, async (req, res) => {
     const { id } = parseParams(z.object({ id: recordIdParam }), req.params);
     try {
       await setRoles(db, actor(req), id, grantsFromForm(req.body), typeof req.body.reason === 'string' ? req.body.reason.slice(0, 500) : null);
@@ -118,7 +119,7 @@ export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
     res.redirect(303, `/quan-ly/nguoi-dung/${id}`);
   });
 
-  router.post('/quan-ly/nguoi-dung/:id/khoa', requireStaff('admin'), async (req, res) => {
+  router.post('/quan-ly/nguoi-dung/:id/khoa', requireStaff('admin'), formBodyOnly, async (req, res) => {
     const { id } = parseParams(z.object({ id: recordIdParam }), req.params);
     const disable = req.body.action !== 'enable';
     try {
@@ -130,7 +131,7 @@ export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
     res.redirect(303, `/quan-ly/nguoi-dung/${id}`);
   });
 
-  router.post('/quan-ly/nguoi-dung/:id/dat-lai', requireStaff('admin'), async (req, res) => {
+  router.post('/quan-ly/nguoi-dung/:id/dat-lai', requireStaff('admin'), formBodyOnly, async (req, res) => {
     const { id } = parseParams(z.object({ id: recordIdParam }), req.params);
     const token = await issueResetLink(db, actor(req), id);
     const user = await findUser(db, id);

@@ -101,7 +101,8 @@ export function submissionPublicRoutes(db: Db, config: Config, provinces: Provin
     const again = (key: string, status = 400, params?: Record<string, unknown>) => showForm(req, res, query.data, values, t(res, key, params), status);
 
     if (res.locals.uploadError) return showForm(req, res, query.data, values, res.locals.uploadError as string, res.locals.uploadStatus as number);
-    if (!(HONEYPOT_FIELD in body) || text(HONEYPOT_FIELD) !== '') return again('submit.error.honeypot');
+    // Exactly one empty text: a field sent twice arrives as a list, which is no empty text either.
+    if (body[HONEYPOT_FIELD] !== '') return again('submit.error.honeypot');
     if (!values.senderName!.trim() || !values.senderContact!.trim() || !values.message!.trim()) return again('submit.error.required');
     for (const [key, max] of Object.entries(LIMITS)) if ([...(values[key] ?? '')].length > max) return again('submit.error.tooLong', 400, { field: t(res, `submit.${key}`), max });
     for (const field of [...MARTYR_FIELDS, ...BURIAL_FIELDS]) if ([...values[field]!].length > FIELD_LIMITS[field]) return again('submit.error.tooLong', 400, { field: t(res, `submit.field.${field}`), max: FIELD_LIMITS[field] });

@@ -6,13 +6,15 @@ import type { Db } from '../db/knex.js';
 import { clientIp, requireReviewer, requireStaff } from '../accounts/auth.middleware.js';
 import { translate } from '../i18n/messages.js';
 import { AppError } from '../http/errors.js';
+import { formBodyOnly } from '../http/form-body.js';
 import { localeOf } from '../http/locale.js';
 import { recordIdParam } from '../http/paging.schema.js';
 import { parseParams } from '../http/params.js';
 import { sendPage } from '../http/render.js';
 import type { ProvinceCatalogue } from '../places/province-catalogue.js';
+import { AdjustedValueInvalid, CemeteryNotInScope } from './accept.schema.js';
 import { BURIAL_FIELDS, MARTYR_FIELDS, SUBMISSION_KINDS, type Proposal } from './proposal.js';
-import { acceptSubmission, askForInformation, evidenceFile, rejectSubmission, reviewQueue, reviewView, type ReviewStores } from './review.service.js';
+import { acceptSubmission, askForInformation, evidenceFile, rejectSubmission, reviewQueue, reviewView, startReview, type ReviewStores } from './review.service.js';
 
 const STATUSES = ['open', 'received', 'in_review', 'needs_info', 'accepted', 'rejected'] as const;
 const PER_PAGE = 50;
@@ -21,6 +23,12 @@ export function submissionReviewRoutes(db: Db, config: Config, provinces: Provin
   const router = Router();
   const t = (res: Response, key: string, params?: Record<string, unknown>) => translate(localeOf(res), key, params);
   const actor = (req: Request) => ({ userId: req.staff!.session.userId, ip: clientIp(req) });
+  /** What the officer reads above the form they get back; nothing was written. */
+  const decisionError = (res: Response, error: AppError) =>
+    error.status === 409 ? t(res, 'review.conflict')
+    : error instanceof CemeteryNotInScope ? t(res, 'review.cemeteryNotInScope')
+    : error instanceof AdjustedValueInvalid ? t(res, 'review.invalidValue', { field: t(res, `submit.field.${error.field}`), problem: t(res, `review.problem.${error.problem}`) })
+    : error.message;
 
   router.get('/quan-ly/thong-tin', requireStaff(), requireReviewer, async (req, res) => {
     const filter = parseParams(
@@ -54,7 +62,7 @@ export function submissionReviewRoutes(db: Db, config: Config, provinces: Provin
   });
 
   const showSubmission = async (req: Request, res: Response, id: number, error?: string, status = 200) => {
-    const view = await reviewView(db, req.staff!.scope, id, actor(req));
+    const view = await reviewView(db, req.staff!.scope, id);
     const s = view.submission;
     sendPage(req, res, 'staff/submission', {
       title: `${t(res, 'review.submission')} ${s.tracking_code}`,
@@ -74,7 +82,19 @@ export function submissionReviewRoutes(db: Db, config: Config, provinces: Provin
     await showSubmission(req, res, id);
   });
 
-  router.post('/quan-ly/thong-tin/:id', requireStaff(), requireReviewer, async (req, res) => {
+  router.post('/quan-ly/thong-tin/:id/xem-xet', requireStaff(), requireReviewer, formBodyOnly, async (req, res) => {
+    const { id } = parseParams(z.object({ id: recordIdParam }), req.params);
+    const { version } = parseParams(z.object({ version: z.string().regex(/^\d{1,9}$/, 'a version number').transform(Number) }), req.body ?? {});
+    try {
+      await startReview(db, req.staff!.scope, actor(req), id, version);
+    } catch (error) {
+      if (error instanceof AppError && error.status === 409 && req.accepts(['html', 'json']) !== 'json') return showSubmission(req, res, id, t(res, 'review.conflict'), 409);
+      throw error;
+    }
+    res.redirect(303, `/quan-ly/thong-tin/${id}`);
+  });
+
+  router.post('/quan-ly/thong-tin/:id', requireStaff(), requireReviewer, formBodyOnly, async (req, res) => {
     const { id } = parseParams(z.object({ id: recordIdParam }), req.params);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const text = (key: string) => (typeof body[key] === 'string' ? (body[key] as string).normalize('NFC') : '');
@@ -93,9 +113,9 @@ export function submissionReviewRoutes(db: Db, config: Config, provinces: Provin
         throw new AppError(400, 'bad_request', 'decision: accept, reject or ask');
       }
     } catch (error) {
-      if (error instanceof AppError && (error.status === 400 || error.status === 409)) {
+      if (error instanceof AppError && (error.status === 400 || error.status === 409 || error instanceof CemeteryNotInScope)) {
         if (req.accepts(['html', 'json']) === 'json') throw error;
-        return showSubmission(req, res, id, error.status === 409 ? t(res, 'review.conflict') : error.message, error.status);
+        return showSubmission(req, res, id, decisionError(res, error), error.status);
       }
       throw error;
     }

@@ -13,6 +13,8 @@ import { placeOnGrave, storeGravePhoto } from '../photos/grave-photo.js';
 import type { ProcessingQueue } from '../photos/photo-processing.js';
 import type { NewPhoto } from '../photos/photos.queries.js';
 import type { FileStore } from '../storage/file-store.js';
+import { CemeteryNotInScope, parseAdjusted } from './accept.schema.js';
+import { cemeteryReachable } from './review.queries.js';
 import { MARTYR_FIELDS, martyrColumns, martyrSnapshot, ProposalError, type MartyrSnapshot, type Proposal, type SubmissionKind } from './proposal.js';
 
 export const OPEN_STATUSES = ['received', 'in_review', 'needs_info'] as const;
@@ -93,19 +95,12 @@ async function loadInScope(db: Knex, scope: Scope, id: number, forUpdate = false
 
 export type FieldRow = { field: string; current: string; proposed: string; changed: boolean; changedSinceSent: boolean; sentAs: string };
 
-/** Everything an officer needs to decide, including what changed in the record since it was sent. */
-export async function reviewView(db: Db, scope: Scope, id: number, actor: Actor) {
+/**
+ * Everything an officer needs to decide, including what changed in the record since it was sent.
+ * Only reads: opening a submission changes nothing (taking it up is startReview).
+ */
+export async function reviewView(db: Db, scope: Scope, id: number) {
   const s = await loadInScope(db, scope, id);
-  if (s.status === 'received') {
-    await db.transaction(async (trx) => {
-      const moved = await trx('submissions').where({ id, status: 'received' }).update({ status: 'in_review', version: trx.raw('version + 1'), updated_at: trx.raw('now()') });
-      if (moved) {
-        await trx('submission_events').insert({ submission_id: id, kind: 'in_review', actor_user_id: actor.userId });
-        await writeAudit(trx, { actorUserId: actor.userId, action: 'submission.in_review', entityType: 'submission', entityId: id, submissionId: id, before: { status: 'received' }, after: { status: 'in_review' }, ip: actor.ip });
-      }
-    });
-    return reviewView(db, scope, id, actor);
-  }
   const files = await db('submission_files').where({ submission_id: id }).orderBy('id').select('id', 'media_type', 'bytes', 'width', 'height');
   const events = await db('submission_events as e').leftJoin('users as u', 'u.id', 'e.actor_user_id').where({ submission_id: id }).orderBy('e.id').select('e.kind', 'e.at', 'e.public_message', 'u.display_name');
   let current: MartyrSnapshot | null = null;
@@ -133,6 +128,17 @@ async function advance(trx: Knex, s: SubmissionRow, version: number, changes: Re
   if (!updated) throw new AppError(409, 'conflict', 'Another officer has acted on this submission in the meantime. Reload it to see what changed.');
 }
 
+/** An officer takes a received submission up: it is in review from now on, which the sender sees. */
+export async function startReview(db: Db, scope: Scope, actor: Actor, id: number, version: number): Promise<void> {
+  await db.transaction(async (trx) => {
+    const s = await loadInScope(trx, scope, id, true);
+    if (s.status !== 'received') throw new AppError(409, 'conflict', 'This submission is already being reviewed or has been decided.');
+    await advance(trx, s, version, { status: 'in_review' });
+    await trx('submission_events').insert({ submission_id: id, kind: 'in_review', actor_user_id: actor.userId });
+    await writeAudit(trx, { actorUserId: actor.userId, action: 'submission.in_review', entityType: 'submission', entityId: id, submissionId: id, before: { status: 'received' }, after: { status: 'in_review' }, ip: actor.ip });
+  });
+}
+
 export async function rejectSubmission(db: Db, scope: Scope, actor: Actor, id: number, version: number, reason: string): Promise<void> {
   if (!reason.trim()) throw new BadRequestError('reason: a reason is needed to reject');
   await db.transaction(async (trx) => {
@@ -156,15 +162,20 @@ export async function askForInformation(db: Db, scope: Scope, actor: Actor, id: 
 /** Evidence is read from the private store; a headstone photo's files go to the photo store, one image at a time per process. */
 export type ReviewStores = { privateStore: FileStore; photoStore: FileStore; queue: ProcessingQueue };
 
-/** Accepts: applies the values (as the officer adjusted them) to the records, all in one transaction. */
-export async function acceptSubmission(db: Db, stores: ReviewStores, scope: Scope, actor: Actor, id: number, version: number, adjusted: Proposal, note: string | null): Promise<void> {
+/**
+ * Accepts: applies the values (as the officer adjusted them, checked for the kind first) to the
+ * records, all in one transaction; a value the records cannot take writes nothing. A headstone
+ * photo is encoded and stored before the transaction (its files are content-addressed).
+ */
+export async function acceptSubmission(db: Db, stores: ReviewStores, scope: Scope, actor: Actor, id: number, version: number, given: Proposal, note: string | null): Promise<void> {
   const photo = await prepareHeadstonePhoto(db, stores, scope, id);
   await db.transaction(async (trx) => {
     const s = await loadInScope(trx, scope, id, true);
+    const adjusted = parseAdjusted(s.kind, given);
     await advance(trx, s, version, { status: 'accepted', decision_reason: note, decided_by: actor.userId, decided_at: trx.raw('now()') });
     const audit = (entry: Omit<Parameters<typeof writeAudit>[1], 'actorUserId' | 'submissionId' | 'ip'>) => writeAudit(trx, { ...entry, actorUserId: actor.userId, submissionId: id, ip: actor.ip });
     try {
-      await applyProposal(trx, photo, s, adjusted, audit);
+      await applyProposal(trx, photo, scope, s, adjusted, audit);
     } catch (error) {
       if (error instanceof ProposalError) throw new BadRequestError(error.message);
       if ((error as { code?: string }).code === '23505') throw new BadRequestError('That plot already has a grave; choose another or link to it.');
@@ -177,7 +188,7 @@ export async function acceptSubmission(db: Db, stores: ReviewStores, scope: Scop
 
 type AuditFn = (entry: { action: string; entityType: 'martyr' | 'grave' | 'photo' | 'submission'; entityId: number; before?: unknown; after?: unknown; reason?: string | null }) => Promise<void>;
 
-async function applyProposal(trx: Knex, photo: NewPhoto | null, s: SubmissionRow, adjusted: Proposal, audit: AuditFn): Promise<void> {
+async function applyProposal(trx: Knex, photo: NewPhoto | null, scope: Scope, s: SubmissionRow, adjusted: Proposal, audit: AuditFn): Promise<void> {
   switch (s.kind) {
     case 'martyr_correction': {
       const before = await trx('martyrs').where({ id: s.martyr_id }).forUpdate().first();
@@ -205,18 +216,23 @@ async function applyProposal(trx: Knex, photo: NewPhoto | null, s: SubmissionRow
       return;
     }
     case 'martyr_grave_info':
-      return linkBurial(trx, s, adjusted, audit);
+      return linkBurial(trx, scope, s, adjusted, audit);
     case 'headstone_photo':
       return addHeadstonePhoto(trx, photo, s, audit);
   }
 }
 
-/** Links the martyr to the grave at the given plot (made if the plot is empty) or at the given point. */
-async function linkBurial(trx: Knex, s: SubmissionRow, p: Proposal, audit: AuditFn): Promise<void> {
+/**
+ * Links the martyr to the grave at the given plot (made if the plot is empty) or at the given point.
+ * The cemetery must be one the officer's jurisdiction covers: a submission routed to a province
+ * does not let its officer write graves into another's.
+ */
+async function linkBurial(trx: Knex, scope: Scope, s: SubmissionRow, p: Proposal, audit: AuditFn): Promise<void> {
   const martyr = await trx('martyrs').where({ id: s.martyr_id }).forUpdate().first('id', 'grave_id');
   if (!martyr) throw new NotFoundError();
   const cemeteryId = p.cemeteryId ? Number(p.cemeteryId) : null;
-  if (!cemeteryId || !(await trx('cemeteries').where({ id: cemeteryId }).first('id'))) throw new ProposalError('cemeteryId', 'cemeteryId: choose the cemetery the grave is in');
+  if (!cemeteryId) throw new ProposalError('cemeteryId', 'cemeteryId: choose the cemetery the grave is in');
+  if (!(await cemeteryReachable(trx, scope, cemeteryId))) throw new CemeteryNotInScope();
   const section = p.section ? await trx('cemetery_sections').where({ cemetery_id: cemeteryId, code: p.section }).first('id') : null;
   if (p.section && !section) throw new ProposalError('section', `section: this cemetery has no section ${p.section}`);
   const position = p.lat && p.lng ? trx.raw('ST_SetSRID(ST_MakePoint(?, ?), 4326)', [Number(p.lng), Number(p.lat)]) : null;

@@ -8,6 +8,7 @@ import { writeAudit } from '../audit/audit.js';
 import { AppError, NotFoundError } from '../http/errors.js';
 import { graveUrl, martyrUrl } from '../records/urls.js';
 import type { FileStore } from '../storage/file-store.js';
+import { peekHits, takeHits, type Limit } from '../limits/rate-limit.queries.js';
 import { storeEvidence, type IncomingFile } from './evidence.js';
 import { changedMartyrFields, martyrColumns, martyrSnapshot, ProposalError, type Proposal, type SubmissionKind } from './proposal.js';
 import { newTrackingCode, normalizeTrackingCode } from './tracking-code.js';
@@ -74,15 +75,13 @@ export class RateLimited extends AppError {
   }
 }
 
+const submissionLimits = (ip: string): Limit[] => [{ key: `submission:address:${ip}`, max: SUBMISSIONS_PER_HOUR, windowSeconds: 3600 }];
+
+/** Seconds until this address may send again (0: now), taking nothing: refuses a flood before its files are stored. */
 export async function submissionWait(db: Db, ip: string | null): Promise<number> {
   if (!ip) return 0;
-  const { rows } = await db.raw<{ rows: { wait: number | null }[] }>(
-    `SELECT ceil(extract(epoch FROM (created_at + interval '1 hour' - now()))) AS wait
-     FROM submissions WHERE sender_ip = ? AND created_at > now() - interval '1 hour'
-     ORDER BY created_at DESC OFFSET ? - 1 LIMIT 1`,
-    [ip, SUBMISSIONS_PER_HOUR],
-  );
-  return Math.max(0, Number(rows[0]?.wait ?? 0));
+  const room = await peekHits(db, submissionLimits(ip));
+  return room.ok ? 0 : room.retryAfterSeconds;
 }
 
 function checkProposal(input: SubmissionInput, target: Target): Proposal {
@@ -132,6 +131,12 @@ export async function createSubmission(db: Db, privateStore: FileStore, input: S
     const evidence = await storeEvidence(privateStore, `submissions/${trackingCode.toLowerCase()}`, input.files);
     try {
       const id = await db.transaction(async (trx) => {
+        // The authoritative count: locked per address and taken with the insert, so concurrent
+        // sends cannot all pass; a send that fails later rolls its hit back with everything else.
+        if (input.ip) {
+          const room = await takeHits(trx, submissionLimits(input.ip));
+          if (!room.ok) throw new RateLimited(room.retryAfterSeconds);
+        }
         const [row] = await trx('submissions')
           .insert({
             tracking_code: trackingCode,

@@ -4,11 +4,10 @@
  * database triggers put the grave in the search outbox, and tiles read the table directly.
  */
 import type { Db, Knex } from '../db/knex.js';
-import { martyrInScope } from '../accounts/scope.js';
 import { changedFields, writeAudit } from '../audit/audit.js';
 import { AppError, BadRequestError, NotFoundError } from '../http/errors.js';
 import type { Actor } from '../photos/photos.service.js';
-import { staffGrave, type StaffGrave } from './upkeep.queries.js';
+import { linkableMartyr, staffGrave, type StaffGrave } from './upkeep.queries.js';
 
 export type GraveState = 'identified' | 'partial' | 'unknown';
 
@@ -89,19 +88,15 @@ export async function updateGrave(db: Db, actor: Actor, graveId: number, edit: G
 const touchGrave = (trx: Knex, graveId: number) => trx('graves').where({ id: graveId }).update({ updated_at: trx.fn.now() });
 
 /**
- * Links a martyr to the grave. The martyr must be in the user's scope, or have no grave yet: the
- * staff who keep a cemetery are the ones who learn who lies in an unmarked grave.
+ * Links a martyr to the grave. The martyr must be a public record and either be in the user's
+ * scope or have no grave yet: the staff who keep a cemetery are the ones who learn who lies in an
+ * unmarked grave. A confidential record is never linked from here (the grave page would then show
+ * its name), and it answers exactly as an unknown number does, so that probing ids tells nothing.
  */
 export async function linkMartyr(db: Db, actor: Actor, graveId: number, martyrId: number, reason: string): Promise<boolean> {
   return db.transaction(async (trx) => {
     if (!(await staffGrave(trx, actor.scope, graveId, true))) throw new NotFoundError();
-    const m = martyrInScope(actor.scope);
-    const { rows } = await trx.raw<{ rows: { id: number; grave_id: number | null }[] }>(
-      `SELECT m.id, m.grave_id FROM martyrs m LEFT JOIN graves g ON g.id = m.grave_id LEFT JOIN cemeteries c ON c.id = g.cemetery_id
-       WHERE m.id = ? AND (m.grave_id IS NULL OR ${m.sql}) FOR UPDATE OF m`,
-      [martyrId, ...m.bindings],
-    );
-    const martyr = rows[0];
+    const martyr = await linkableMartyr(trx, actor.scope, martyrId);
     if (!martyr) throw new AppError(404, 'martyr_not_found', 'No martyr record with this number that you may link.');
     const from = martyr.grave_id === null ? null : Number(martyr.grave_id);
     if (from === graveId) return false;

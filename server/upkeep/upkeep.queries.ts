@@ -3,7 +3,7 @@
  * cemeteryInScope: a grave or cemetery outside the scope is not found, as if it did not exist.
  */
 import type { Knex } from '../db/knex.js';
-import { cemeteryInScope, type Scope } from '../accounts/scope.js';
+import { cemeteryInScope, martyrInScope, type Scope } from '../accounts/scope.js';
 import { naturalPlotOrder } from '../photos/uploads.queries.js';
 
 export type StaffGrave = {
@@ -46,6 +46,17 @@ export async function staffGrave(db: Knex, scope: Scope, id: number, lock = fals
   );
   const g = rows[0];
   return g && { ...g, id: Number(g.id), cemetery_id: Number(g.cemetery_id), section_id: g.section_id === null ? null : Number(g.section_id) };
+}
+
+/** A public martyr that is in scope or has no grave yet, locked for the link; confidential and unknown alike are undefined. */
+export async function linkableMartyr(db: Knex, scope: Scope, martyrId: number): Promise<{ id: number; grave_id: number | null } | undefined> {
+  const m = martyrInScope(scope);
+  const { rows } = await db.raw<{ rows: { id: number; grave_id: number | null }[] }>(
+    `SELECT m.id, m.grave_id FROM martyrs m LEFT JOIN graves g ON g.id = m.grave_id LEFT JOIN cemeteries c ON c.id = g.cemetery_id
+     WHERE m.id = ? AND m.is_public AND (m.grave_id IS NULL OR ${m.sql}) FOR UPDATE OF m`,
+    [martyrId, ...m.bindings],
+  );
+  return rows[0];
 }
 
 export type GravePhoto = {

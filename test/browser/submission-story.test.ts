@@ -119,6 +119,11 @@ describe.skipIf(skipWithoutChromium())('a correction, from a relative to the pub
     await page.waitForURL(/\/quan-ly\/thong-tin\/\d+$/);
     expect(await page.textContent('body')).toContain('0912 345 678');
     await screenshot(page, 'story-5-review');
+    // Opening it changed nothing; the officer takes it up explicitly, which the sender then sees.
+    expect(await page.getAttribute('[data-status]', 'data-status')).toBe('received');
+    await page.getByRole('button', { name: 'Bắt đầu xem xét' }).click();
+    await page.waitForLoadState('load');
+    expect(await page.getAttribute('[data-status]', 'data-status')).toBe('in_review');
     await page.getByRole('button', { name: 'Chấp nhận và cập nhật hồ sơ' }).click();
     await page.waitForLoadState('load');
     expect(await page.textContent('[data-status]')).toContain('Đã chấp nhận');

@@ -100,6 +100,54 @@ describe('staff accounts', () => {
     expect((await agent.post('/quan-ly/dang-nhap').type('form').send({ identifier: target.email, password: TEST_PASSWORD, _csrf: token })).status).toBe(429);
   });
 
+  it('checks exactly five of twenty wrong passwords sent at once for one account; the rest wait (429)', async () => {
+    const target = await createStaff(t.db, [{ role: 'ministry_officer', provinceCode: null, cemeteryId: null }]);
+    // Each from its own address, so that only the account's limit is at stake.
+    const forms = await Promise.all(Array.from({ length: 20 }, async () => { const agent = request.agent(app); return { agent, token: await signInForm(agent) }; }));
+    const statuses = (await Promise.all(forms.map(({ agent, token }, i) =>
+      agent.post('/quan-ly/dang-nhap').set('X-Forwarded-For', `10.3.0.${i}`).type('form').send({ identifier: target.email, password: `wrong ${i} password here`, _csrf: token }),
+    ))).map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+    expect(await t.db('audit_log').where({ action: 'session.sign_in_failed', entity_id: target.id })).toHaveLength(5);
+  }, 180_000);
+
+  it('checks exactly twenty of twenty-two sign-ins sent at once from one address', async () => {
+    // Twenty password hashes on a busy machine take a while: a longer timeout, no timing asserted.
+    const forms = await Promise.all(Array.from({ length: 22 }, async () => { const agent = request.agent(app); return { agent, token: await signInForm(agent) }; }));
+    const statuses = (await Promise.all(forms.map(({ agent, token }, i) =>
+      agent.post('/quan-ly/dang-nhap').set('X-Forwarded-For', '10.6.0.1').type('form').send({ identifier: `nobody${i}@example.vn`, password: 'wrong password entirely', _csrf: token }),
+    ))).map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(20);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(2);
+  }, 180_000);
+
+  it('counts an account once whether its email or its username is typed', async () => {
+    const target = await createStaff(t.db, [{ role: 'ministry_officer', provinceCode: null, cemeteryId: null }]);
+    await t.db('users').where({ id: target.id }).update({ username: `canbo${target.id}` });
+    const forms = await Promise.all(Array.from({ length: 8 }, async () => { const agent = request.agent(app); return { agent, token: await signInForm(agent) }; }));
+    const statuses = (await Promise.all(forms.map(({ agent, token }, i) =>
+      agent.post('/quan-ly/dang-nhap').set('X-Forwarded-For', `10.4.0.${i}`).type('form')
+        .send({ identifier: i % 2 ? target.email.toUpperCase() : `CanBo${target.id}`, password: `wrong ${i} password here`, _csrf: token }),
+    ))).map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(3);
+  });
+
+  it('keeps no identifier in the audit log of a failed sign-in that names no account', async () => {
+    const agent = request.agent(app);
+    const token = await signInForm(agent);
+    const typed = 'my secret password typed in the wrong box';
+    expect((await agent.post('/quan-ly/dang-nhap').set('X-Forwarded-For', '10.5.0.1').type('form').send({ identifier: typed, password: 'x', _csrf: token })).status).toBe(401);
+    const row = await t.db('audit_log').where({ action: 'session.sign_in_failed' }).orderBy('id', 'desc').first();
+    expect(row.entity_id).toBeNull();
+    expect(JSON.stringify(row)).not.toContain('secret password');
+    // For an account, which one was tried is kept.
+    const form = await signInForm(agent);
+    await agent.post('/quan-ly/dang-nhap').set('X-Forwarded-For', '10.5.0.2').type('form').send({ identifier: admin.email, password: 'not the password at all', _csrf: form });
+    expect((await t.db('audit_log').where({ action: 'session.sign_in_failed' }).orderBy('id', 'desc').first()).entity_id).toBe(admin.id);
+  });
+
   it('refuses a state-changing request with a missing or wrong CSRF token (403), form or JSON', async () => {
     const { agent, csrf } = await signIn(app, admin.email);
     const target = await createStaff(t.db, [{ role: 'cemetery_staff', provinceCode: null, cemeteryId: fx.cemeteries.haTinh }]);
@@ -187,6 +235,19 @@ describe('staff accounts', () => {
     await signIn(app, officer.email, 'trăng rằm tháng tám sáng vằng vặc');
   });
 
+  it("refuses a new password made of the account's email, its display name or the portal's name", async () => {
+    const officer = await createStaff(t.db, [{ role: 'ministry_officer', provinceCode: null, cemeteryId: null }], 'Phạm Thị Thu Hương Hà Tĩnh');
+    const me = await signIn(app, officer.email);
+    const { display_name: name } = await t.db('users').where({ id: officer.id }).first();
+    for (const password of [officer.email, officer.email.toUpperCase(), name, name.normalize('NFD').replace(/\p{M}/gu, '').replace(/\s/g, ''), 'Tìm mộ liệt sĩ Việt Nam', 'timmolietsi2026!!']) {
+      const res = await me.agent.post('/quan-ly/mat-khau').type('form').send({ _csrf: me.csrf, current: TEST_PASSWORD, password, confirm: password });
+      expect({ password, status: res.status }).toEqual({ password, status: 400 });
+      expect(res.text).toContain('không được dựa trên email');
+    }
+    // Still the old password: nothing was changed.
+    await signIn(app, officer.email);
+  });
+
   describe('the role x resource matrix, enforced in the queries', () => {
     type Who = 'admin' | 'ministry' | 'haTinhOfficer' | 'quangTriOfficer' | 'haTinhCemetery' | 'noRole';
     const agents = {} as Record<Who, request.Agent>;
@@ -247,6 +308,47 @@ describe('staff accounts', () => {
       expect(await grab('haTinhOfficer', 'graves')).toBe(haTinhGraves);
       expect(await grab('quangTriOfficer', 'graves')).toBeGreaterThan(haTinhGraves);
     });
+  });
+
+  it('refuses a multipart request without the CSRF token: sign-out and a reset link are not done (403)', async () => {
+    const { agent } = await signIn(app, admin.email);
+    const target = await createStaff(t.db, [{ role: 'ministry_officer', provinceCode: null, cemeteryId: null }]);
+    const links = async () => Number((await t.db('password_resets').where({ user_id: target.id }).count({ n: '*' }))[0]!.n);
+    const linksBefore = await links();
+    const reset = await agent.post(`/quan-ly/nguoi-dung/${target.id}/dat-lai`).field('note', 'x');
+    expect(reset.status).toBe(403);
+    expect(await links()).toBe(linksBefore);
+    const out = await agent.post('/quan-ly/dang-xuat').field('everywhere', '1');
+    expect(out.status).toBe(403);
+    // Still signed in: the session was not ended.
+    expect((await agent.get('/quan-ly')).status).toBe(200);
+    // A token in the form body of a multipart request is not read before the route parses it.
+    const { csrf } = await signIn(app, admin.email);
+    expect((await agent.post('/quan-ly/dang-xuat').field('_csrf', csrf)).status).toBe(403);
+  });
+
+  it('answers a multipart body on staff routes that take a form with a 4xx or a redirect, never a 500; account routes refuse it (415)', async () => {
+    const { agent, csrf } = await signIn(app, admin.email);
+    const target = await createStaff(t.db, [{ role: 'ministry_officer', provinceCode: null, cemeteryId: null }]);
+    const routes = [
+      '/quan-ly/nguoi-dung/moi', `/quan-ly/nguoi-dung/${target.id}/vai-tro`, `/quan-ly/nguoi-dung/${target.id}/khoa`, `/quan-ly/nguoi-dung/${target.id}/dat-lai`,
+      '/quan-ly/mat-khau', '/quan-ly/thong-tin/1', `/quan-ly/mo/${fx.graves.partial}`, `/quan-ly/mo/${fx.graves.partial}/liet-si`,
+      `/quan-ly/nghia-trang/${fx.cemeteries.haTinh}/sua`, `/quan-ly/nghia-trang/${fx.cemeteries.haTinh}/khu`, '/quan-ly/anh/duyet',
+    ];
+    for (const route of routes) {
+      const res = await agent.post(route).set('X-CSRF-Token', csrf).field('reason', 'thử');
+      expect({ route, status: res.status }).toEqual({ route, status: expect.toSatisfy((s: number) => s < 500) });
+    }
+    // The account routes take no files: a multipart body is refused there, not read as an empty
+    // form that would take every role away or disable the account.
+    const other = await createStaff(t.db, [{ role: 'ministry_officer', provinceCode: null, cemeteryId: null }]);
+    for (const route of [`/quan-ly/nguoi-dung/${other.id}/vai-tro`, `/quan-ly/nguoi-dung/${other.id}/khoa`, `/quan-ly/nguoi-dung/${other.id}/dat-lai`, '/quan-ly/dang-xuat']) {
+      const res = await agent.post(route).set('X-CSRF-Token', csrf).field('reason', 'thử');
+      expect({ route, status: res.status }).toEqual({ route, status: 415 });
+    }
+    expect((await t.db('user_roles').where({ user_id: other.id })).map((r: { role: string }) => r.role)).toEqual(['ministry_officer']);
+    expect((await t.db('users').where({ id: other.id }).first()).disabled_at).toBeNull();
+    expect((await agent.get('/quan-ly')).status).toBe(200);
   });
 
   describe('the audit log', () => {

@@ -162,6 +162,21 @@ describe('grave and cemetery upkeep', () => {
     expect((await t.db('martyrs').where({ id: fx.martyrs.noGrave }).first()).grave_id).toBeNull();
   });
 
+  it('answers a confidential martyr without a grave exactly as an unknown number: not linked, its name not shown', async () => {
+    const id = a['A/2/4']!;
+    const [secret] = await t.db('martyrs').insert({ full_name: 'Trần Văn Kín', gender: 'male', death_year: 1971, is_public: false, hometown_province_code: '42' }).returning('id');
+    const link = (martyr: number) => staff.agent.post(`/quan-ly/mo/${id}/liet-si`).type('form').send({ _csrf: staff.csrf, martyr: String(martyr), action: 'link', reason: 'Đối chiếu sổ an táng' });
+    const confidential = await link(Number(secret!.id));
+    const unknown = await link(987654321);
+    expect(confidential.status).toBe(404);
+    expect(unknown.status).toBe(404);
+    const message = (html: string) => /role="alert">([^<]+)</.exec(html)?.[1];
+    expect(message(confidential.text)).toBe(message(unknown.text));
+    expect(confidential.text).not.toContain('Trần Văn Kín');
+    expect((await t.db('martyrs').where({ id: secret!.id }).first()).grave_id).toBeNull();
+    expect((await staff.agent.get(`/quan-ly/mo/${id}`)).text).not.toContain('Trần Văn Kín');
+  });
+
   it('shows what is left to do on the dashboard, and recent changes', async () => {
     const res = await staff.agent.get(`/quan-ly/nghia-trang/${fx.cemeteries.haTinh}`);
     expect(res.status).toBe(200);

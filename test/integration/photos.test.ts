@@ -359,7 +359,7 @@ describe('headstone photos from the field', () => {
     }
 
     it('shows the refusal on the upload page when sent without JavaScript', async () => {
-      const res = await staff.agent.post('/quan-ly/anh').query({ lang: 'vi' }).field('_csrf', staff.csrf).attach('photo', Buffer.from('<svg/>'), 'anh.jpg');
+      const res = await staff.agent.post('/quan-ly/anh').query({ lang: 'vi', _csrf: staff.csrf }).attach('photo', Buffer.from('<svg/>'), 'anh.jpg');
       expect(res.status).toBe(415);
       expect(res.text).toContain('anh.jpg: không phải ảnh JPEG, PNG, WebP hoặc HEIC');
       expect(res.text).toContain('Không có gì được lưu');

@@ -116,7 +116,21 @@ describe('citizen submissions and officer review', () => {
     const page = await haTinhOfficer.agent.get(`/quan-ly/thong-tin/${row.id}`);
     expect(page.text).toContain(PHONE);
     expect(page.text).toMatch(/data-changed="deathDate"/);
+    // The page is not kept by any cache: it shows the sender's contact.
+    expect(page.headers['cache-control']).toBe('no-store');
+    // Opening it only reads: no state change, no audit row, until the officer starts the review.
+    expect((await request(app).get(`/theo-doi/${code}`)).text).toContain('data-status="received"');
+    expect(await t.db('audit_log').where({ submission_id: row.id, action: 'submission.in_review' })).toHaveLength(0);
+    expect((await haTinhOfficer.agent.post(`/quan-ly/thong-tin/${row.id}/xem-xet`).type('form').send({ version: String(row.version) })).status).toBe(403);
+    const started = await haTinhOfficer.agent.post(`/quan-ly/thong-tin/${row.id}/xem-xet`).type('form').send({ _csrf: haTinhOfficer.csrf, version: String(row.version) });
+    expect(started.status).toBe(303);
     expect((await request(app).get(`/theo-doi/${code}`)).text).toContain('data-status="in_review"');
+    const startedRows = await t.db('audit_log').where({ submission_id: row.id, action: 'submission.in_review' });
+    expect(startedRows).toHaveLength(1);
+    expect(startedRows[0].actor_user_id).not.toBeNull();
+    // Started once: a second start (the same page sent again) is a conflict, not a second row.
+    expect((await haTinhOfficer.agent.post(`/quan-ly/thong-tin/${row.id}/xem-xet`).type('form').send({ _csrf: haTinhOfficer.csrf, version: String(row.version) })).status).toBe(409);
+    expect((await quangTriOfficer.agent.post(`/quan-ly/thong-tin/${row.id}/xem-xet`).type('form').send({ _csrf: quangTriOfficer.csrf, version: String(row.version + 1) })).status).toBe(404);
 
     const accepted = await review(haTinhOfficer, row.id, { decision: 'accept', value_deathDate: '12/05/1968', note: 'Đã đối chiếu giấy báo tử.' });
     expect(accepted.status).toBe(303);
@@ -201,6 +215,62 @@ describe('citizen submissions and officer review', () => {
     expect(m.rank).toBe('Hạ sĩ');
   });
 
+  describe('accepting stays inside the officer\'s jurisdiction and the records\' rules', () => {
+    let hungYenOfficer: SignedIn;
+    let hungYenCemetery: number;
+    let id: number;
+    const graves = async () => Number((await t.db('graves').count({ n: '*' }))[0]!.n);
+    const accept = (values: Record<string, string>) => review(hungYenOfficer, id, { decision: 'accept', ...values });
+
+    beforeAll(async () => {
+      hungYenOfficer = await signIn(app, (await createStaff(t.db, [{ role: 'province_officer', provinceCode: '33', cemeteryId: null }], 'Sở Hưng Yên')).email);
+      hungYenCemetery = Number((await t.db('cemeteries').insert({ name: 'Nghĩa trang liệt sĩ Hưng Yên', level: 'province', province_code: '33', location: t.db.raw('ST_SetSRID(ST_MakePoint(106.05, 20.65), 4326)') }).returning('id'))[0]!.id);
+      const code = codeOf(await send({ martyr: String(fx.martyrs.noGrave), kind: 'martyr_grave_info', cemeteryId: String(hungYenCemetery), row: '2', number: '5' }));
+      id = await submissionId(code);
+      expect((await t.db('submissions').where({ id }).first()).province_code).toBe('33');
+    });
+
+    it('refuses a cemetery of another province as not found, and writes nothing', async () => {
+      const before = await graves();
+      const res = await accept({ value_cemeteryId: String(fx.cemeteries.haTinh), value_row: '2', value_number: '5' });
+      expect(res.status).toBe(404);
+      expect(res.text).toContain('Không có nghĩa trang mang số này trong địa bàn');
+      expect(res.text).toContain('name="value_cemeteryId"');
+      expect(await graves()).toBe(before);
+      expect((await t.db('submissions').where({ id }).first()).status).not.toBe('accepted');
+      expect((await t.db('martyrs').where({ id: fx.martyrs.noGrave }).first()).grave_id).toBeNull();
+      // An unknown cemetery answers the same.
+      expect((await accept({ value_cemeteryId: '987654321' })).status).toBe(404);
+    });
+
+    it('refuses adjusted values the records cannot take with the form and a message, never a 500', async () => {
+      const before = await graves();
+      for (const [values, says] of [
+        [{ value_cemeteryId: String(hungYenCemetery), value_lat: '999', value_lng: '106.05' }, 'Vĩ độ'],
+        [{ value_cemeteryId: String(hungYenCemetery), value_lat: 'abc', value_lng: '106.05' }, 'không phải một số'],
+        [{ value_cemeteryId: String(hungYenCemetery), value_lat: '20.65' }, 'cả vĩ độ và kinh độ'],
+        [{ value_cemeteryId: String(hungYenCemetery), value_number: 'x'.repeat(25) }, 'quá dài'],
+        [{ value_cemeteryId: '1.5' }, 'số nguyên dương'],
+      ] as const) {
+        const res = await accept(values);
+        expect({ values, status: res.status }).toEqual({ values, status: 400 });
+        expect(res.text).toContain(says);
+        expect(res.text).toContain('Chưa có gì được lưu');
+      }
+      expect(await graves()).toBe(before);
+      expect((await t.db('submissions').where({ id }).first()).status).not.toBe('accepted');
+    });
+
+    it('accepts a cemetery of the province, at a point in Vietnam', async () => {
+      expect((await accept({ value_cemeteryId: String(hungYenCemetery), value_row: '2', value_number: '5', value_lat: '20,6501', value_lng: '106.0502' })).status).toBe(303);
+      const martyr = await t.db('martyrs').where({ id: fx.martyrs.noGrave }).first();
+      const { rows } = await t.db.raw('SELECT cemetery_id, ST_Y(position) AS lat, ST_X(position) AS lng FROM graves WHERE id = ?', [martyr.grave_id]);
+      expect(rows[0]).toMatchObject({ cemetery_id: hungYenCemetery, lat: 20.6501, lng: 106.0502 });
+      // Put back as the fixture had it, for the tests below.
+      await t.db('martyrs').where({ id: fx.martyrs.noGrave }).update({ grave_id: null });
+    });
+  });
+
   it('tells where a martyr with no known grave is buried: the grave is made and linked', async () => {
     const code = codeOf(await send({ martyr: String(fx.martyrs.noGrave), kind: 'martyr_grave_info', cemeteryId: String(fx.cemeteries.haTinh), row: '9', number: '77' }));
     const row = await t.db('submissions').where({ tracking_code: code }).first();
@@ -281,6 +351,15 @@ describe('citizen submissions and officer review', () => {
       let missing = request(app).post('/gui-thong-tin').set('X-Forwarded-For', '10.200.0.1');
       for (const [k, v] of Object.entries({ ...base(), senderName: 'A', senderContact: PHONE, message: 'm' })) missing = missing.field(k, v);
       expect((await missing).status).toBe(400);
+      // Sent twice, the field is a list: neither one empty text, so refused too.
+      let twice = request(app).post('/gui-thong-tin').set('X-Forwarded-For', '10.200.0.2').field('website', '').field('website', 'http://spam.example');
+      for (const [k, v] of Object.entries({ ...base(), senderName: 'A', senderContact: PHONE, message: 'm' })) twice = twice.field(k, v);
+      const refused = await twice;
+      expect(refused.status).toBe(400);
+      expect(refused.text).toContain('role="alert"');
+      let emptyTwice = request(app).post('/gui-thong-tin').set('X-Forwarded-For', '10.200.0.3').field('website', '').field('website', '');
+      for (const [k, v] of Object.entries({ ...base(), senderName: 'A', senderContact: PHONE, message: 'm' })) emptyTwice = emptyTwice.field(k, v);
+      expect((await emptyTwice).status).toBe(400);
     });
 
     it('a date that is not one, and a contact that is neither phone nor email', async () => {
@@ -300,6 +379,19 @@ describe('citizen submissions and officer review', () => {
       expect(statuses.slice(0, 5).every((s) => s === 303)).toBe(true);
       expect(statuses[5]).toBe(429);
       expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
+    });
+
+    it('lets exactly five of twelve submissions sent at once from one address through', async () => {
+      const statuses = (await Promise.all(Array.from({ length: 12 }, (_, i) => send({ ...base(), unit: `Tiểu đoàn ${i}` }, [], '10.251.0.12')))).map((r) => r.status);
+      expect(statuses.filter((s) => s === 303)).toHaveLength(5);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(7);
+      expect(Number((await t.db('submissions').where({ sender_ip: '10.251.0.12' }).count({ n: '*' }))[0]!.n)).toBe(5);
+    });
+
+    it('does not count a refused submission against its address', async () => {
+      const ip = '10.252.0.1';
+      for (let i = 0; i < 6; i++) expect((await send({ ...base(), deathDate: 'không rõ' }, [], ip)).status).toBe(400);
+      expect((await send(base(), [], ip)).status).toBe(303);
     });
 
     it('stores nothing for a refused submission', async () => {
