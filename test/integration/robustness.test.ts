@@ -12,6 +12,9 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMeiliClient } from '../../server/search/client.js';
+import { gravesOfRow } from '../../server/photos/uploads.queries.js';
+import { cemeterySections, rowLabels } from '../../server/upkeep/upkeep.queries.js';
+import { scopeOf } from '../../server/accounts/scope.js';
 import { searchSetup, type SearchSetup } from '../support/search-setup.js';
 import { testApp, testConfig } from '../support/services.js';
 import { createStaff, signIn, signInForm, type SignedIn } from '../support/staff.js';
@@ -117,6 +120,39 @@ describe('robustness: no input reaches a 500', () => {
     it('answers a truncated multipart body on the staff photo upload with a 400', async () => {
       const res = await garbage(admin.agent.post('/quan-ly/anh').set('X-CSRF-Token', admin.csrf)).send('--XyZ\r\nContent-Disposition: form-data; name="photo"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8');
       expect(res.status).toBe(400);
+    });
+  });
+
+  describe('natural plot order', () => {
+    let cemetery: number;
+    beforeAll(async () => {
+      const { rows } = await s.t.db.raw<{ rows: { id: number }[] }>(
+        `INSERT INTO cemeteries (name, level, province_code, old_province_code, location, boundary)
+         VALUES ('Nghĩa trang liệt sĩ xã Thạch Kim', 'commune', '42', '42', ST_SetSRID(ST_MakePoint(105.9, 18.4), 4326),
+                 ST_Multi(ST_Expand(ST_SetSRID(ST_MakePoint(105.9, 18.4), 4326), 0.002))) RETURNING id`,
+      );
+      cemetery = Number(rows[0]!.id);
+      const graves: Array<[string, string, string]> = [['10', '1', 'Liệt sĩ Mười'], ['2', '10', 'Liệt sĩ Hai Mười'], ['2', '2', 'Liệt sĩ Hai Hai'], ['123456789012', '123456789012', 'Liệt sĩ Dài'], ['2', '10a', 'Liệt sĩ Hai Mười A']];
+      for (const [row, plot, name] of graves) {
+        await s.t.db('graves').insert({ cemetery_id: cemetery, row_label: row, plot_number: plot, state: 'partial', known_name: name, position: s.t.db.raw('ST_SetSRID(ST_MakePoint(105.9, 18.4), 4326)') });
+      }
+    });
+
+    it('lists a cemetery whose plot labels have 12 digits, rows and plots in natural order (2 before 10)', async () => {
+      const res = await request(app).get(`/nghia-trang/${cemetery}`).redirects(1).set('Accept', 'text/html');
+      expect(res.status).toBe(200);
+      const at = (name: string) => res.text.indexOf(`>${name}<`) >= 0 ? res.text.indexOf(`>${name}<`) : res.text.indexOf(name);
+      const order = ['Liệt sĩ Hai Hai', 'Liệt sĩ Hai Mười', 'Liệt sĩ Hai Mười A', 'Liệt sĩ Mười', 'Liệt sĩ Dài'].map(at);
+      expect(order.every((i) => i > 0)).toBe(true);
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+    });
+
+    it('orders sections, the staff row picker and a row walk the way the public page does (digits before letters)', async () => {
+      for (const code of ['A', '10', '2']) await s.t.db('cemetery_sections').insert({ cemetery_id: cemetery, kind: 'khu', code });
+      expect((await cemeterySections(s.t.db, cemetery)).map((x) => x.code)).toEqual(['2', '10', 'A']);
+      expect(await rowLabels(s.t.db, cemetery, null)).toEqual(['2', '10', '123456789012']);
+      const walk = await gravesOfRow(s.t.db, scopeOf([{ role: 'admin', provinceCode: null, cemeteryId: null }]), { cemeteryId: cemetery, section: null, row: '2', from: null, descending: false });
+      expect(walk.map((g) => g.plot_number)).toEqual(['2', '10', '10a']);
     });
   });
 
