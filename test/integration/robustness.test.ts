@@ -156,6 +156,27 @@ describe('robustness: no input reaches a 500', () => {
     });
   });
 
+  describe('impossible dates', () => {
+    it('answers impossible dates in the audit-log filter with a 400 page naming the parameter', async () => {
+      for (const query of ['from=2024-13-45', 'to=2023-02-29', 'from=0000-01-01']) {
+        const res = await admin.agent.get(`/quan-ly/nhat-ky?${query}`);
+        expect(res.status, query).toBe(400);
+        expect(res.text).toContain(query.split('=')[0]);
+      }
+      expect((await admin.agent.get('/quan-ly/nhat-ky?from=2024-02-29&to=2024-12-31')).status).toBe(200);
+    });
+
+    it('refuses a correction whose birth year is after the death year on record, and stores nothing', async () => {
+      const before = Number((await s.t.db('submissions').count({ n: '*' }))[0]!.n);
+      // Đặng Văn Đức died in 1969; the correction changes only the birth date.
+      const res = await request(app).post('/gui-thong-tin').set('X-Forwarded-For', nextIp()).type('form')
+        .send({ martyr: String(s.fx.martyrs.duc), kind: 'martyr_correction', website: '', senderName: 'Nguyễn Thị Hoa', senderContact: PHONE, message: 'Năm sinh đúng là 1980', birthDate: '1980' });
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('birthDate');
+      expect(Number((await s.t.db('submissions').count({ n: '*' }))[0]!.n)).toBe(before);
+    });
+  });
+
   describe('evidence files', () => {
     it('answers a 404 page, and keeps serving, when an evidence file is missing from storage', async () => {
       const jpeg = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#777' } }).jpeg().toBuffer();
