@@ -44,6 +44,10 @@ const schema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   /** Largest number of pooled PostgreSQL connections per process. */
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** Longest a request waits for a pooled connection before it is answered 503 (knex's own default is a minute). */
+  DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(3_000),
+  /** PostgreSQL statement_timeout of the server's connections; a query running longer is cancelled and the request answered 503 (0: no limit). */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** An already running Meilisearch; unset means the project starts its own child process. */
   MEILI_URL: url(['http:', 'https:']).optional(),
   /** Master key of MEILI_URL; with a project-started Meilisearch a key is generated and kept in DATA_DIR. */
@@ -79,6 +83,8 @@ export type Config = {
   /** True when DATABASE_URL was not given: the project may start and prepare the local server. */
   databaseIsLocalDefault: boolean;
   databasePoolMax: number;
+  databaseAcquireTimeoutMs: number;
+  databaseStatementTimeoutMs: number;
   meiliUrl: string | undefined;
   meiliMasterKey: string | undefined;
   meiliMaxIndexingMemory: string;
@@ -118,6 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: v.DATABASE_URL ?? DEFAULT_DATABASE_URL,
     databaseIsLocalDefault: v.DATABASE_URL === undefined,
     databasePoolMax: v.DATABASE_POOL_MAX,
+    databaseAcquireTimeoutMs: v.DATABASE_ACQUIRE_TIMEOUT_MS,
+    databaseStatementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_MS,
     meiliUrl: v.MEILI_URL?.replace(/\/+$/, ''),
     meiliMasterKey: v.MEILI_MASTER_KEY,
     meiliMaxIndexingMemory: v.MEILI_MAX_INDEXING_MEMORY.replace(/\s+/g, ''),

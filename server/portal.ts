@@ -44,7 +44,7 @@ export async function startServices(config: Config, logger: Logger, options: Ser
     autoInstall: config.autoInstall,
     logger,
   });
-  const db = createDb(config.databaseUrl, config.databasePoolMax, logger);
+  const db = createDb(config.databaseUrl, config.databasePoolMax, logger, { acquireMs: config.databaseAcquireTimeoutMs, statementMs: config.databaseStatementTimeoutMs });
   try {
     const applied = await migrateLatest(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');

@@ -5,6 +5,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { translate } from '../i18n/messages.js';
+import { BUSY_RETRY_AFTER_SECONDS, isDatabaseBusy } from './db-errors.js';
 import { AppError, NotFoundError } from './errors.js';
 import { localeOf } from './locale.js';
 import { sendPage, wantsJson } from './render.js';
@@ -39,10 +40,12 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
     next(error);
     return;
   }
-  const known = error instanceof AppError ? error : fromHttpError(error as HttpishError);
+  const busy = isDatabaseBusy(error);
+  const known = error instanceof AppError ? error : busy ? new AppError(503, 'busy', translate(localeOf(res), 'error.busy')) : fromHttpError(error as HttpishError);
   const appError = known ?? new AppError(500, 'internal_error', 'An internal error occurred. Please try again later.');
   if (!known) req.log?.error({ err: error }, 'unhandled error');
   else if (appError.status >= 500) req.log?.warn({ err: error }, appError.code);
+  if (busy) res.set('Retry-After', String(BUSY_RETRY_AFTER_SECONDS));
 
   const requestId = String(req.id ?? '');
   if (wantsJson(req)) {

@@ -12,11 +12,13 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMeiliClient } from '../../server/search/client.js';
+import { createDb } from '../../server/db/knex.js';
+import { loadProvinceCatalogue } from '../../server/places/province-catalogue.js';
 import { gravesOfRow } from '../../server/photos/uploads.queries.js';
 import { cemeterySections, rowLabels } from '../../server/upkeep/upkeep.queries.js';
 import { scopeOf } from '../../server/accounts/scope.js';
 import { searchSetup, type SearchSetup } from '../support/search-setup.js';
-import { testApp, testConfig } from '../support/services.js';
+import { silentLogger, testApp, testConfig } from '../support/services.js';
 import { createStaff, signIn, signInForm, type SignedIn } from '../support/staff.js';
 
 const PHONE = '0912 345 678';
@@ -174,6 +176,41 @@ describe('robustness: no input reaches a 500', () => {
       expect(res.status).toBe(400);
       expect(res.text).toContain('birthDate');
       expect(Number((await s.t.db('submissions').count({ n: '*' }))[0]!.n)).toBe(before);
+    });
+  });
+
+  describe('an exhausted pool or a runaway query is a quick 503', () => {
+    it('answers 503 with Retry-After, JSON and page, when no pooled connection frees up in time', { timeout: 20_000 }, async () => {
+      const small = createDb(s.t.url, 1, silentLogger, { acquireMs: 500 });
+      const busyApp = await testApp(small, { provinces: await loadProvinceCatalogue(s.t.db), config: testConfig({ MEILI_INDEX: s.indexUid }) });
+      const held = await small.transaction();
+      try {
+        const api = await request(busyApp).get('/api/martyrs');
+        expect(api.status).toBe(503);
+        expect(api.headers['retry-after']).toBe('5');
+        expect(api.body.error.code).toBe('busy');
+        const page = await request(busyApp).get(`/nghia-trang/${s.fx.cemeteries.haTinh}`).set('Accept', 'text/html');
+        expect(page.status).toBe(503);
+        expect(page.text).toContain('quá tải');
+      } finally {
+        await held.rollback();
+        await small.destroy();
+      }
+    });
+
+    it('answers 503 with Retry-After when PostgreSQL cancels a query at the statement timeout', { timeout: 20_000 }, async () => {
+      const limited = createDb(s.t.url, 2, silentLogger, { statementMs: 300 });
+      const slowApp = await testApp(limited, { provinces: await loadProvinceCatalogue(s.t.db), config: testConfig({ MEILI_INDEX: s.indexUid }) });
+      const locker = await s.t.db.transaction();
+      try {
+        await locker.raw('LOCK TABLE martyrs IN ACCESS EXCLUSIVE MODE');
+        const res = await request(slowApp).get('/api/martyrs');
+        expect(res.status).toBe(503);
+        expect(res.headers['retry-after']).toBe('5');
+      } finally {
+        await locker.rollback();
+        await limited.destroy();
+      }
     });
   });
 
