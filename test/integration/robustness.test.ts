@@ -5,6 +5,7 @@
  * quick 503, and search falls back to PostgreSQL only when Meilisearch cannot answer.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -12,6 +13,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMeiliClient } from '../../server/search/client.js';
+import { MAX_TOTAL_HITS } from '../../server/search/result-count.js';
 import { createDb } from '../../server/db/knex.js';
 import { loadProvinceCatalogue } from '../../server/places/province-catalogue.js';
 import { gravesOfRow } from '../../server/photos/uploads.queries.js';
@@ -211,6 +213,47 @@ describe('robustness: no input reaches a 500', () => {
         await locker.rollback();
         await limited.destroy();
       }
+    });
+  });
+
+  describe('search falls back to PostgreSQL only when Meilisearch cannot answer', () => {
+    it('answers from PostgreSQL, degraded, when Meilisearch accepts the connection but never answers', { timeout: 20_000 }, async () => {
+      const silent = net.createServer(() => {});
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const sockets = new Set<net.Socket>();
+      silent.on('connection', (socket) => sockets.add(socket));
+      try {
+        const port = (silent.address() as net.AddressInfo).port;
+        const slowApp = await testApp(s.t.db, { meili: createMeiliClient(`http://127.0.0.1:${port}`, 'x'.repeat(16), 300), config: testConfig({ MEILI_INDEX: s.indexUid }) });
+        const res = await request(slowApp).get('/api/search?q=dang van duc');
+        expect(res.status).toBe(200);
+        expect(res.body.degraded).toBe(true);
+        expect(res.body.hits.map((h: { id: number }) => h.id)).toContain(s.fx.martyrs.duc);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+      }
+    });
+
+    it('does not hide an error Meilisearch answers for a wrong request (an index that does not exist) behind degraded results', async () => {
+      const wrongApp = await testApp(s.t.db, { config: testConfig({ MEILI_INDEX: 'test_robust_no_such_index' }) });
+      const res = await request(wrongApp).get('/api/search?q=nguyen');
+      expect(res.status).toBe(500);
+      expect(res.body.degraded).toBeUndefined();
+      expect(res.body.error.code).toBe('internal_error');
+    });
+
+    it('counts degraded results only up to the cap, which the answer reports as "at least"', { timeout: 30_000 }, async () => {
+      await s.t.db.raw(
+        `INSERT INTO martyrs (full_name, gender, death_year, hometown_text, hometown_old_province_code, hometown_province_code)
+         SELECT 'Phan Văn Cường', 'male', 1970, 'Hà Tĩnh', '42', '42' FROM generate_series(1, 1200)`,
+      );
+      const down = await testApp(s.t.db, { meili: createMeiliClient('http://127.0.0.1:1', 'x'.repeat(16), 500), config: testConfig({ MEILI_INDEX: s.indexUid }) });
+      const res = await request(down).get('/api/search?q=phan van cuong');
+      expect(res.status).toBe(200);
+      expect(res.body.degraded).toBe(true);
+      expect(res.body.total).toBe(MAX_TOTAL_HITS);
+      expect(res.body.hits.length).toBeGreaterThan(0);
     });
   });
 
