@@ -257,6 +257,69 @@ describe('robustness: no input reaches a 500', () => {
     });
   });
 
+  describe('bounded public lists: page depth, cursors, cached totals', () => {
+    it('refuses a page deeper than 10,000 rows with a 400 that points to the cursor', async () => {
+      const res = await request(app).get('/api/martyrs?page=8000&perPage=100');
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toContain('cursor');
+      expect((await request(app).get('/api/graves?page=101&perPage=100')).status).toBe(400);
+      expect((await request(app).get('/api/martyrs?page=100&perPage=100')).status).toBe(200);
+    });
+
+    it('walks every public martyr once by cursor, in id order, without the confidential one', async () => {
+      const seen: number[] = [];
+      let next: string | null = null;
+      let pages = 0;
+      do {
+        const res = await request(app).get('/api/martyrs').query({ perPage: '100', ...(next ? { cursor: next } : {}) });
+        expect(res.status).toBe(200);
+        seen.push(...res.body.items.map((m: { id: number }) => m.id));
+        next = res.body.next;
+        pages += 1;
+      } while (next && pages < 100);
+      const expected = (await s.t.db('martyrs').where({ is_public: true }).orderBy('id').pluck('id')).map(Number);
+      expect(seen).toEqual(expected);
+      expect(seen).not.toContain(s.fx.martyrs.confidential);
+    });
+
+    it('gives the same graves by cursor as by page, inside one cemetery', async () => {
+      const byPage = [
+        ...(await request(app).get(`/api/graves?cemetery=${s.fx.cemeteries.truongSon}&perPage=5&page=1`)).body.items,
+        ...(await request(app).get(`/api/graves?cemetery=${s.fx.cemeteries.truongSon}&perPage=5&page=2`)).body.items,
+      ].map((g: { id: number }) => g.id);
+      const first = await request(app).get(`/api/graves?cemetery=${s.fx.cemeteries.truongSon}&perPage=5`);
+      const second = await request(app).get(`/api/graves?cemetery=${s.fx.cemeteries.truongSon}&perPage=5&cursor=${first.body.next}`);
+      expect(second.status).toBe(200);
+      expect(second.body.page).toBeNull();
+      expect([...first.body.items, ...second.body.items].map((g: { id: number }) => g.id)).toEqual(byPage);
+    });
+
+    it('pages cemeteries by cursor in their listed order (province, level, name)', async () => {
+      const all = (await request(app).get('/api/cemeteries?perPage=100')).body.items.map((c: { id: number }) => c.id);
+      expect(all.length).toBeGreaterThan(1);
+      const first = await request(app).get('/api/cemeteries?perPage=1');
+      const second = await request(app).get(`/api/cemeteries?perPage=1&cursor=${first.body.next}`);
+      expect([first.body.items[0].id, second.body.items[0].id]).toEqual(all.slice(0, 2));
+    });
+
+    it('refuses a cursor that is not one of its own, and a cursor with a page number', async () => {
+      for (const cursor of ['%00', 'not-a-cursor!', Buffer.from('-5').toString('base64url'), Buffer.from('99999999999999999999').toString('base64url'), 'A'.repeat(41)]) {
+        const res = await request(app).get(`/api/martyrs?cursor=${encodeURIComponent(cursor)}`);
+        expect(res.status, cursor).toBe(400);
+      }
+      expect((await request(app).get(`/api/martyrs?cursor=${Buffer.from('5').toString('base64url')}&page=2`)).status).toBe(400);
+    });
+
+    it('serves /api/stats and list totals from a short-lived cache instead of counting on every request', async () => {
+      const fresh = await testApp(s.t.db, { config: testConfig({ MEILI_INDEX: s.indexUid }) });
+      const stats = (await request(fresh).get('/api/stats')).body.martyrs;
+      const listed = (await request(fresh).get('/api/martyrs?perPage=1')).body.total;
+      await s.t.db('martyrs').insert({ full_name: 'Hồ Văn Mới', gender: 'male', death_year: 1970 });
+      expect((await request(fresh).get('/api/stats')).body.martyrs).toBe(stats);
+      expect((await request(fresh).get('/api/martyrs?perPage=1&page=2')).body.total).toBe(listed);
+    });
+  });
+
   describe('evidence files', () => {
     it('answers a 404 page, and keeps serving, when an evidence file is missing from storage', async () => {
       const jpeg = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#777' } }).jpeg().toBuffer();
