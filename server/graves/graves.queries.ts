@@ -41,7 +41,7 @@ export async function listGraves(db: Db, window: ListWindow & { cemeteryId?: num
   const scopeBindings = window.cemeteryId ? [window.cemeteryId] : [];
   const [{ rows }, total] = await Promise.all([
     db.raw<{ rows: GraveRow[] }>(
-      `${SELECT_GRAVE} WHERE g.id IN (SELECT id FROM graves ${scope ? `${scope} AND` : 'WHERE'} id > ? ORDER BY id LIMIT ? OFFSET ?) ORDER BY g.id`,
+      `${SELECT_GRAVE} WHERE g.id = ANY(ARRAY(SELECT id FROM graves ${scope ? `${scope} AND` : 'WHERE'} id > ? ORDER BY id LIMIT ? OFFSET ?)) ORDER BY g.id`,
       [...scopeBindings, window.afterId ?? 0, window.perPage + 1, window.offset],
     ),
     cachedCount(db, `graves:${window.cemeteryId ?? '*'}`, async () => Number((await db.raw<{ rows: { n: number }[] }>(`SELECT count(*) AS n FROM graves ${scope}`, scopeBindings)).rows[0]!.n)),
