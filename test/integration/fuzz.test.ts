@@ -20,6 +20,7 @@ const SEED = 'liet-si-fuzz-1';
 const GET_REQUESTS = 2_400;
 const DOWN_REQUESTS = 300;
 const POST_REQUESTS = 500;
+const EXTRA_REQUESTS = 400;
 const CONCURRENCY = 6;
 
 type Rng = () => number;
@@ -158,7 +159,7 @@ describe('fuzz: hostile public requests never get a 5xx', () => {
     await setup?.drop();
   });
 
-  it(`answers ${GET_REQUESTS + DOWN_REQUESTS + POST_REQUESTS} seeded hostile requests without one 5xx or dropped connection`, { timeout: 120_000 }, async () => {
+  it(`answers ${GET_REQUESTS + DOWN_REQUESTS + POST_REQUESTS + EXTRA_REQUESTS} seeded hostile requests without one 5xx or dropped connection`, { timeout: 120_000 }, async () => {
     const rng = seedrandom(SEED);
     const ids = { martyr: setup.fx.martyrs.thanh, grave: setup.fx.graves.partial, cemetery: setup.fx.cemeteries.haTinh };
     type Job = { base: string; method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string | Buffer };
@@ -176,6 +177,34 @@ describe('fuzz: hostile public requests never get a 5xx', () => {
         jobs.push({ base: up.base, method: 'POST', path: target, headers: { 'content-type': contentType, 'x-forwarded-for': ip, accept: 'text/html' }, body });
       } else {
         jobs.push({ base: up.base, method: 'POST', path: target, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip, accept: 'text/html' }, body: formBody(rng, ids) });
+      }
+    }
+
+    // Headers and bodies that parsers have tripped on: hostile cookies (a session token with a NUL,
+    // a long one), request ids, charsets, compressed garbage, JSON that is not JSON or nests deeply.
+    for (let i = 0; i < EXTRA_REQUESTS; i++) {
+      const cookie = pick(rng, [`mls_session=${'a'.repeat(30)}%00`, `mls_session=${'z'.repeat(4_000)}`, 'lang=%00', 'lang=en; lang=vi', `mls_session=${hostileValue(rng)}`, '%00=%00', 'a']);
+      const headers: Record<string, string> = { cookie, 'x-request-id': pick(rng, ['x'.repeat(100), '../../etc', 'abcdefgh12', '%00']), 'accept-language': pick(rng, ['vi', '*', 'x'.repeat(300), 'en;q=abc']), accept: pick(rng, ['text/html', 'application/json', '*/*', 'image/png', '']) };
+      const shape = rng();
+      if (shape < 0.4) {
+        jobs.push({ base: up.base, method: 'GET', path: getPath(rng, ids), headers });
+      } else {
+        const bodies: Array<[string, string | Buffer, Record<string, string>?]> = [
+          ['application/json', '{"q":'],
+          ['application/json', `${'['.repeat(5_000)}${']'.repeat(5_000)}`],
+          ['application/json', '{"__proto__":{"x":1},"constructor":{"prototype":{"y":2}},"senderName":"a\\u0000"}'],
+          ['application/json', JSON.stringify({ website: '', senderName: ['a', 'b'], message: { x: 1 }, martyr: -1 })],
+          ['application/x-www-form-urlencoded; charset=utf-16', 'senderName=a'],
+          ['application/x-www-form-urlencoded; charset=latin1', 'senderName=%E9'],
+          ['application/x-www-form-urlencoded', Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x01, 0x02]), { 'content-encoding': 'gzip' }],
+          ['application/x-www-form-urlencoded', 'a=1', { 'content-encoding': 'br, compress' }],
+          ['application/x-www-form-urlencoded', `${'a=1&'.repeat(3_000)}`],
+          ['text/plain', 'hello'],
+          ['multipart/form-data; boundary=', '--\r\n'],
+        ];
+        const [contentType, body, extra] = pick(rng, bodies);
+        const target = pick(rng, ['/gui-thong-tin', '/quan-ly/dang-nhap', `/theo-doi/${hostileValue(rng)}/tra-loi`, '/api/search', '/']);
+        jobs.push({ base: up.base, method: 'POST', path: target, headers: { ...headers, 'content-type': contentType, 'x-forwarded-for': '10.250.0.1', ...(extra ?? {}) }, body });
       }
     }
 
