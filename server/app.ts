@@ -20,6 +20,7 @@ import { healthRoutes } from './health/health.routes.js';
 import { homeRoutes } from './home/home.routes.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { localeMiddleware } from './http/locale.js';
+import { refuseBadText } from './http/text-guard.js';
 import type { Logger } from './logger.js';
 import type { ProvinceCatalogue } from './places/province-catalogue.js';
 import type { Meilisearch } from './search/client.js';
@@ -101,6 +102,7 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(cookieParser());
   app.use(localeMiddleware);
+  app.use(refuseBadText);
   app.use(loadStaff(db, config));
   app.use(requireCsrf);
 

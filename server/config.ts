@@ -46,6 +46,10 @@ const schema = z.object({
   POSTGRES_CLUSTER: z.string().regex(/^\d+\/[A-Za-z0-9_.-]+$/, 'must be <version>/<name>, as pg_lsclusters lists it').optional(),
   /** Largest number of pooled PostgreSQL connections per process. */
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** Longest a request waits for a pooled connection before it is answered 503 (knex's own default is a minute). */
+  DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(3_000),
+  /** PostgreSQL statement_timeout of the server's connections; a query running longer is cancelled and the request answered 503 (0: no limit). */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** An already running Meilisearch; unset means the project starts its own child process. */
   MEILI_URL: url(['http:', 'https:']).optional(),
   /** Master key of MEILI_URL; with a project-started Meilisearch a key is generated and kept in DATA_DIR. */
@@ -83,6 +87,8 @@ export type Config = {
   /** The Debian cluster to use when databaseIsLocalDefault; undefined: found with pg_lsclusters. */
   postgresCluster: string | undefined;
   databasePoolMax: number;
+  databaseAcquireTimeoutMs: number;
+  databaseStatementTimeoutMs: number;
   meiliUrl: string | undefined;
   meiliMasterKey: string | undefined;
   meiliMaxIndexingMemory: string;
@@ -123,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseIsLocalDefault: v.DATABASE_URL === undefined,
     postgresCluster: v.POSTGRES_CLUSTER,
     databasePoolMax: v.DATABASE_POOL_MAX,
+    databaseAcquireTimeoutMs: v.DATABASE_ACQUIRE_TIMEOUT_MS,
+    databaseStatementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_MS,
     meiliUrl: v.MEILI_URL?.replace(/\/+$/, ''),
     meiliMasterKey: v.MEILI_MASTER_KEY,
     meiliMaxIndexingMemory: v.MEILI_MAX_INDEXING_MEMORY.replace(/\s+/g, ''),

@@ -46,7 +46,7 @@ export async function startServices(config: Config, logger: Logger, options: Ser
     cluster: config.postgresCluster,
     logger,
   });
-  const db = createDb(databaseUrl, config.databasePoolMax, logger);
+  const db = createDb(databaseUrl, config.databasePoolMax, logger, { acquireMs: config.databaseAcquireTimeoutMs, statementMs: config.databaseStatementTimeoutMs });
   try {
     const applied = await migrateLatest(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');

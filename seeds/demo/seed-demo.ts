@@ -137,6 +137,8 @@ export async function seedDemo(db: Db, logger: Logger, options: DemoOptions): Pr
     await connection.query(`SET LOCAL mls.skip_search_outbox = 'on'`);
     // Derived columns (each grave's map name) are filled once, set-based, after the martyrs load.
     await connection.query(`SET LOCAL mls.bulk_load = 'on'`);
+    // The server's pool cancels request queries at DATABASE_STATEMENT_TIMEOUT_MS; a bulk load is not one.
+    await connection.query('SET LOCAL statement_timeout = 0');
     // Writers wait until we are done; a second seeder fails the check below instead of doubling the data.
     await connection.query(`LOCK TABLE ${DEMO_TABLES.join(', ')} IN SHARE ROW EXCLUSIVE MODE`);
     if ((await connection.query('SELECT 1 FROM graves LIMIT 1')).rowCount) throw new Error('The database already has graves.');

@@ -1,6 +1,6 @@
 /** Cemeteries with their grave counts by state. */
 import type { Db } from '../db/knex.js';
-import type { Paging } from '../http/paging.schema.js';
+import { cachedCount } from '../db/count-cache.js';
 
 export type CemeteryRow = {
   id: number; name: string; level: string; address: string | null; description: string | null;
@@ -31,16 +31,36 @@ export async function findCemetery(db: Db, id: number): Promise<CemeteryRow | un
   return rows[0];
 }
 
-export async function listCemeteries(db: Db, paging: Paging & { provinceCode?: string }): Promise<{ total: number; rows: CemeteryRow[] }> {
-  const scope = paging.provinceCode ? 'WHERE c.province_code = ?' : '';
-  const bindings = paging.provinceCode ? [paging.provinceCode] : [];
-  const [{ rows }, count] = await Promise.all([
-    db.raw<{ rows: CemeteryRow[] }>(`${SELECT_CEMETERY(false)} ${scope} ORDER BY c.province_code, c.level, c.name, c.id LIMIT ? OFFSET ?`, [
+/**
+ * By province, level and name; a cursor names the last cemetery of the page before, and the next
+ * page starts after it in that same order (a row comparison, so the sort index is still usable).
+ */
+export async function listCemeteries(
+  db: Db,
+  window: { perPage: number; offset?: number; page?: number; afterId?: number; provinceCode?: string },
+): Promise<{ total: number; rows: CemeteryRow[]; next: number | undefined }> {
+  const where: string[] = [];
+  const bindings: (string | number)[] = [];
+  if (window.provinceCode) {
+    where.push('c.province_code = ?');
+    bindings.push(window.provinceCode);
+  }
+  const countWhere = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const countBindings = [...bindings];
+  if (window.afterId !== undefined) {
+    where.push('(c.province_code, c.level, c.name, c.id) > (SELECT province_code, level, name, id FROM cemeteries WHERE id = ?)');
+    bindings.push(window.afterId);
+  }
+  const offset = window.offset ?? ((window.page ?? 1) - 1) * window.perPage;
+  const [{ rows }, total] = await Promise.all([
+    db.raw<{ rows: CemeteryRow[] }>(`${SELECT_CEMETERY(false)} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.province_code, c.level, c.name, c.id LIMIT ? OFFSET ?`, [
       ...bindings,
-      paging.perPage,
-      (paging.page - 1) * paging.perPage,
+      window.perPage + 1,
+      offset,
     ]),
-    db.raw<{ rows: { n: number }[] }>(`SELECT count(*) AS n FROM cemeteries c ${scope}`, bindings),
+    cachedCount(db, `cemeteries:${window.provinceCode ?? '*'}`, async () => Number((await db.raw<{ rows: { n: number }[] }>(`SELECT count(*) AS n FROM cemeteries c ${countWhere}`, countBindings)).rows[0]!.n)),
   ]);
-  return { total: Number(count.rows[0]!.n), rows };
+  const more = rows.length > window.perPage;
+  const page = more ? rows.slice(0, window.perPage) : rows;
+  return { total, rows: page, next: more ? Number(page.at(-1)!.id) : undefined };
 }

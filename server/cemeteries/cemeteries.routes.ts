@@ -2,7 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/knex.js';
 import { BadRequestError, NotFoundError } from '../http/errors.js';
-import { pagingSchema, recordIdParam } from '../http/paging.schema.js';
+import { localeOf } from '../http/locale.js';
+import { listAnswer, listPagingSchema, listWindow, pagingSchema, recordIdParam } from '../http/paging.schema.js';
 import { parseParams } from '../http/params.js';
 import type { ProvinceCatalogue } from '../places/province-catalogue.js';
 import { publicCemetery } from './cemetery.view.js';
@@ -12,15 +13,16 @@ export function cemeteryApiRoutes(db: Db, provinces: ProvinceCatalogue): Router 
   const router = Router();
 
   router.get('/api/cemeteries', async (req, res) => {
-    const params = parseParams(pagingSchema.extend({ province: z.string().trim().min(1).max(60).optional() }).strict(), req.query);
+    const params = parseParams(listPagingSchema.extend({ province: z.string().trim().min(1).max(60).optional() }).strict(), req.query);
+    const window = listWindow(params, localeOf(res));
     let provinceCode: string | undefined;
     if (params.province) {
       const ref = provinces.resolve(params.province);
       if (ref?.scope !== 'current') throw new BadRequestError(`province: unknown current province "${params.province}"`);
       provinceCode = ref.code;
     }
-    const { total, rows } = await listCemeteries(db, { ...params, provinceCode });
-    res.json({ total, page: params.page, perPage: params.perPage, items: rows.map(publicCemetery) });
+    const { total, rows, next } = await listCemeteries(db, { ...window, provinceCode });
+    res.json(listAnswer(total, params, window, rows.map(publicCemetery), next));
   });
 
   router.get('/api/cemeteries/:id', async (req, res) => {

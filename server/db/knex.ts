@@ -12,12 +12,24 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 export type Db = Knex & { postgis: ReturnType<typeof knexPostgis> };
 
-/** A knex instance with knex-postgis attached as `db.postgis`. */
-export function createDb(connectionString: string, poolMax = 10, logger?: Logger): Db {
+export type DbTimeouts = {
+  /** How long a query waits for a pooled connection (knex's default: a minute). */
+  acquireMs?: number;
+  /** PostgreSQL's statement_timeout on every connection of the pool; 0 or unset: none. */
+  statementMs?: number;
+};
+
+/**
+ * A knex instance with knex-postgis attached as `db.postgis`. The server passes both timeouts so a
+ * full pool or a runaway query becomes a quick 503 (http/db-errors.ts) instead of a request that
+ * hangs; scripts (seeding, imports) leave them unset.
+ */
+export function createDb(connectionString: string, poolMax = 10, logger?: Logger, timeouts: DbTimeouts = {}): Db {
   const db = knexFactory({
     client: 'pg',
-    connection: { connectionString, application_name: 'mo-liet-si' },
+    connection: { connectionString, application_name: 'mo-liet-si', ...(timeouts.statementMs ? { statement_timeout: timeouts.statementMs } : {}) },
     pool: { min: 0, max: poolMax },
+    ...(timeouts.acquireMs ? { acquireConnectionTimeout: timeouts.acquireMs } : {}),
     // knex writes its own warnings to the console unless given somewhere else to put them.
     ...(logger ? { log: { warn: (m: unknown) => logger.warn({ knex: m }), error: (m: unknown) => logger.error({ knex: m }), debug: () => {}, deprecate: (m: unknown) => logger.warn({ knex: m }) } } : {}),
   }) as Db;

@@ -5,7 +5,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Knex } from 'knex';
+import knexFactory, { type Knex } from 'knex';
 import { ROOT_DIR } from '../config.js';
 
 const MIGRATIONS_DIR = path.join(ROOT_DIR, 'migrations');
@@ -27,10 +27,22 @@ const source: Knex.MigrationSource<string> = {
 
 const options: Knex.MigratorConfig = { migrationSource: source, tableName: 'knex_migrations' };
 
-/** Applies every pending migration; returns the names applied. */
+/**
+ * Applies every pending migration; returns the names applied. The server's pool cancels queries at
+ * its statement timeout, which a migration rewriting a million rows may outlast: migrations then
+ * run on a connection of their own without one.
+ */
 export async function migrateLatest(db: Knex): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest(options)) as [number, string[]];
-  return applied;
+  const connection = db.client.config.connection as { statement_timeout?: number } | undefined;
+  const unbounded = connection && typeof connection === 'object' && connection.statement_timeout
+    ? knexFactory({ ...db.client.config, connection: { ...connection, statement_timeout: 0 }, pool: { min: 0, max: 1 } })
+    : undefined;
+  try {
+    const [, applied] = (await (unbounded ?? db).migrate.latest(options)) as [number, string[]];
+    return applied;
+  } finally {
+    await unbounded?.destroy();
+  }
 }
 
 /** Rolls back every migration (used by the migration tests). */

@@ -1,6 +1,7 @@
 /** Public grave records with their cemetery, plot and current photo, as the public_graves view gives them. */
 import type { Db } from '../db/knex.js';
-import type { Paging } from '../http/paging.schema.js';
+import { cachedCount } from '../db/count-cache.js';
+import type { ListWindow } from '../http/paging.schema.js';
 
 export type GraveRow = {
   id: number; state: string; is_collective: boolean; inscription: string | null;
@@ -34,15 +35,18 @@ export async function findGrave(db: Db, id: number): Promise<GraveRow | undefine
   return rows[0];
 }
 
-export async function listGraves(db: Db, paging: Paging & { cemeteryId?: number }): Promise<{ total: number; rows: GraveRow[] }> {
-  const scope = paging.cemeteryId ? 'WHERE cemetery_id = ?' : '';
-  const scopeBindings = paging.cemeteryId ? [paging.cemeteryId] : [];
-  const [{ rows }, count] = await Promise.all([
+/** By id, as the martyrs' list: one row more than the page tells whether a next page exists. */
+export async function listGraves(db: Db, window: ListWindow & { cemeteryId?: number }): Promise<{ total: number; rows: GraveRow[]; next: number | undefined }> {
+  const scope = window.cemeteryId ? 'WHERE cemetery_id = ?' : '';
+  const scopeBindings = window.cemeteryId ? [window.cemeteryId] : [];
+  const [{ rows }, total] = await Promise.all([
     db.raw<{ rows: GraveRow[] }>(
-      `${SELECT_GRAVE} WHERE g.id IN (SELECT id FROM public_graves ${scope} ORDER BY id LIMIT ? OFFSET ?) ORDER BY g.id`,
-      [...scopeBindings, paging.perPage, (paging.page - 1) * paging.perPage],
+      `${SELECT_GRAVE} WHERE g.id = ANY(ARRAY(SELECT id FROM public_graves ${scope ? `${scope} AND` : 'WHERE'} id > ? ORDER BY id LIMIT ? OFFSET ?)) ORDER BY g.id`,
+      [...scopeBindings, window.afterId ?? 0, window.perPage + 1, window.offset],
     ),
-    db.raw<{ rows: { n: number }[] }>(`SELECT count(*) AS n FROM public_graves ${scope}`, scopeBindings),
+    cachedCount(db, `graves:${window.cemeteryId ?? '*'}`, async () => Number((await db.raw<{ rows: { n: number }[] }>(`SELECT count(*) AS n FROM public_graves ${scope}`, scopeBindings)).rows[0]!.n)),
   ]);
-  return { total: Number(count.rows[0]!.n), rows };
+  const more = rows.length > window.perPage;
+  const page = more ? rows.slice(0, window.perPage) : rows;
+  return { total, rows: page, next: more ? Number(page.at(-1)!.id) : undefined };
 }

@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import type { Db } from '../db/knex.js';
 import { NotFoundError } from '../http/errors.js';
-import { pagingSchema, recordIdParam } from '../http/paging.schema.js';
+import { localeOf } from '../http/locale.js';
+import { listAnswer, listPagingSchema, listWindow, pagingSchema, recordIdParam } from '../http/paging.schema.js';
 import { parseParams } from '../http/params.js';
 import { publicMartyrsOfGrave } from '../martyrs/martyrs.queries.js';
 import { publicGrave } from './grave.view.js';
@@ -11,9 +12,10 @@ export function graveApiRoutes(db: Db): Router {
   const router = Router();
 
   router.get('/api/graves', async (req, res) => {
-    const paging = parseParams(pagingSchema.extend({ cemetery: recordIdParam.optional() }).strict(), req.query);
-    const { total, rows } = await listGraves(db, { ...paging, cemeteryId: paging.cemetery });
-    res.json({ total, page: paging.page, perPage: paging.perPage, items: rows.map((r) => publicGrave(r)) });
+    const paging = parseParams(listPagingSchema.extend({ cemetery: recordIdParam.optional() }).strict(), req.query);
+    const window = listWindow(paging, localeOf(res));
+    const { total, rows, next } = await listGraves(db, { ...window, cemeteryId: paging.cemetery });
+    res.json(listAnswer(total, paging, window, rows.map((r) => publicGrave(r)), next));
   });
 
   router.get('/api/graves/:id', async (req, res) => {

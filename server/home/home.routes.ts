@@ -10,19 +10,30 @@ const COUNTS_TTL_MS = 60_000;
 
 export function homeRoutes(db: Db, canonicalBase: string | undefined): Router {
   const router = Router();
-  let cached: { at: number; counts: PortalCounts } | undefined;
+  // One count for the home page and /api/stats; requests arriving while it runs wait for it
+  // rather than each starting their own (a failed count is not kept).
+  let cached: { at: number; counts: Promise<PortalCounts> } | undefined;
+  const counts = (): Promise<PortalCounts> => {
+    if (!cached || Date.now() - cached.at > COUNTS_TTL_MS) {
+      const counting = portalCounts(db);
+      cached = { at: Date.now(), counts: counting };
+      counting.catch(() => {
+        if (cached?.counts === counting) cached = undefined;
+      });
+    }
+    return cached.counts;
+  };
 
   router.get('/', async (req, res) => {
-    if (!cached || Date.now() - cached.at > COUNTS_TTL_MS) cached = { at: Date.now(), counts: await portalCounts(db) };
     sendPage(req, res, 'home', {
       title: translate(localeOf(res), 'home.title'),
       canonicalUrl: canonicalBase ? `${canonicalBase}/` : undefined,
-      counts: cached.counts,
+      counts: await counts(),
     });
   });
 
   router.get('/api/stats', async (_req, res) => {
-    res.json(await portalCounts(db));
+    res.json(await counts());
   });
 
   return router;

@@ -5,6 +5,7 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { translate } from '../i18n/messages.js';
+import { BUSY_RETRY_AFTER_SECONDS, isDatabaseBusy } from './db-errors.js';
 import { fromDomainError, retryAfterOf } from './domain-status.js';
 import { AppError, DomainError, NotFoundError } from './errors.js';
 import { localeOf } from './locale.js';
@@ -40,13 +41,18 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
     next(error);
     return;
   }
-  const known = error instanceof AppError ? error : error instanceof DomainError ? fromDomainError(error, localeOf(res)) : fromHttpError(error as HttpishError);
+  const busy = isDatabaseBusy(error);
+  const known =
+    error instanceof AppError ? error
+    : error instanceof DomainError ? fromDomainError(error, localeOf(res))
+    : busy ? new AppError(503, 'busy', translate(localeOf(res), 'error.busy'))
+    : fromHttpError(error as HttpishError);
   const appError = known ?? new AppError(500, 'internal_error', 'An internal error occurred. Please try again later.');
   if (!known) req.log?.error({ err: error }, 'unhandled error');
   else if (appError.status >= 500) req.log?.warn({ err: error }, appError.code);
 
   const requestId = String(req.id ?? '');
-  const retryAfter = retryAfterOf(error);
+  const retryAfter = busy ? BUSY_RETRY_AFTER_SECONDS : retryAfterOf(error);
   if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
   if (wantsJson(req)) {
     res.status(appError.status).json({
@@ -63,7 +69,7 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, next
   const key = [400, 404, 500, 503].includes(appError.status) ? String(appError.status) : 'generic';
   const title = translate(locale, `error.${key}.title`);
   const message =
-    appError.status === 404 ? translate(locale, 'error.404.message')
+    appError.status === 404 && appError.code === 'not_found' ? translate(locale, 'error.404.message')
     : appError.status >= 500 && !known ? translate(locale, 'error.500.message')
     : appError.message;
   sendPage(req, res, 'error', { title, heading: title, message, requestId: appError.status >= 500 ? requestId : undefined }, appError.status);

@@ -1,6 +1,7 @@
 /** Public martyr records: only public rows, only public columns (the public_* views decide which). */
 import type { Db } from '../db/knex.js';
-import type { Paging } from '../http/paging.schema.js';
+import { cachedCount } from '../db/count-cache.js';
+import type { ListWindow } from '../http/paging.schema.js';
 
 export type MartyrRow = {
   id: number; full_name: string; aliases: string[]; gender: string | null;
@@ -48,16 +49,24 @@ export async function findPublicMartyr(db: Db, id: number): Promise<MartyrRow | 
   return rows[0];
 }
 
-/** A stable order (by id) so paging through the whole list sees every record once. */
-export async function listPublicMartyrs(db: Db, paging: Paging): Promise<{ total: number; rows: MartyrRow[] }> {
-  const [{ rows }, count] = await Promise.all([
+/**
+ * A stable order (by id) so paging through the whole list sees every record once. One row more
+ * than the page is read to know whether a next page exists; `next` is the id it starts after. The
+ * page's ids are fixed first (= ANY(ARRAY(...))) so the joins run for those rows only: as an IN
+ * subquery the planner hashed every grave and commune first (117 ms against 3 ms on 20,000).
+ */
+export async function listPublicMartyrs(db: Db, window: ListWindow): Promise<{ total: number; rows: MartyrRow[]; next: number | undefined }> {
+  const after = window.afterId ?? 0;
+  const [{ rows }, total] = await Promise.all([
     db.raw<{ rows: MartyrRow[] }>(
-      `${SELECT_MARTYR} WHERE m.id IN (SELECT id FROM public_martyrs ORDER BY id LIMIT ? OFFSET ?) ORDER BY m.id`,
-      [paging.perPage, (paging.page - 1) * paging.perPage],
+      `${SELECT_MARTYR} WHERE m.id = ANY(ARRAY(SELECT id FROM public_martyrs WHERE id > ? ORDER BY id LIMIT ? OFFSET ?)) ORDER BY m.id`,
+      [after, window.perPage + 1, window.offset],
     ),
-    db('public_martyrs').count<{ n: number }[]>({ n: '*' }),
+    cachedCount(db, 'martyrs', async () => Number((await db('public_martyrs').count<{ n: number }[]>({ n: '*' }))[0]!.n)),
   ]);
-  return { total: Number(count[0]!.n), rows };
+  const more = rows.length > window.perPage;
+  const page = more ? rows.slice(0, window.perPage) : rows;
+  return { total, rows: page, next: more ? Number(page.at(-1)!.id) : undefined };
 }
 
 export async function publicMartyrsOfGrave(db: Db, graveId: number): Promise<Pick<MartyrRow, 'id' | 'full_name' | 'birth_year' | 'death_year'>[]> {

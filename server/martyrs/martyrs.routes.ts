@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import type { Db } from '../db/knex.js';
 import { NotFoundError } from '../http/errors.js';
-import { pagingSchema, recordIdParam } from '../http/paging.schema.js';
+import { localeOf } from '../http/locale.js';
+import { listAnswer, listPagingSchema, listWindow, pagingSchema, recordIdParam } from '../http/paging.schema.js';
 import { parseParams } from '../http/params.js';
 import { publicMartyr } from './martyr.view.js';
 import { findPublicMartyr, listPublicMartyrs } from './martyrs.queries.js';
@@ -10,9 +11,10 @@ export function martyrApiRoutes(db: Db): Router {
   const router = Router();
 
   router.get('/api/martyrs', async (req, res) => {
-    const paging = parseParams(pagingSchema.strict(), req.query);
-    const { total, rows } = await listPublicMartyrs(db, paging);
-    res.json({ total, page: paging.page, perPage: paging.perPage, items: rows.map(publicMartyr) });
+    const paging = parseParams(listPagingSchema.strict(), req.query);
+    const window = listWindow(paging, localeOf(res));
+    const { total, rows, next } = await listPublicMartyrs(db, window);
+    res.json(listAnswer(total, paging, window, rows.map(publicMartyr), next));
   });
 
   router.get('/api/martyrs/:id', async (req, res) => {

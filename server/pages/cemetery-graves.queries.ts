@@ -3,6 +3,7 @@
  * martyrs buried there (or the name a partial headstone carries) and by plot (khu / hàng / mộ số).
  */
 import type { Db } from '../db/knex.js';
+import { naturalOrder } from '../db/natural-order.js';
 import { foldVietnamese } from '../text/vietnamese.js';
 
 export const GRAVES_PER_PAGE = 50;
@@ -93,10 +94,8 @@ export async function listCemeteryGraves(
     bindings.push(pattern, pattern);
   }
   const from = `FROM public_graves g LEFT JOIN cemetery_sections s ON s.id = g.section_id WHERE ${where.join(' AND ')}`;
-  // Natural order: row 2 before row 10. Labels are text ("3", "3A"), so sort by their leading number first.
-  const order = `ORDER BY s.code NULLS LAST,
-    NULLIF(substring(g.row_label FROM '^[0-9]+'), '')::int NULLS LAST, g.row_label,
-    NULLIF(substring(g.plot_number FROM '^[0-9]+'), '')::int NULLS LAST, g.plot_number, g.id`;
+  // Natural order: row 2 before row 10, whatever the length of the number.
+  const order = `ORDER BY ${naturalOrder('s.code')}, ${naturalOrder('g.row_label')}, ${naturalOrder('g.plot_number')}, g.id`;
   const [{ rows }, count] = await Promise.all([
     db.raw<{ rows: CemeteryGraveRow[] }>(
       `SELECT g.id, g.state, s.code AS section_code, s.kind AS section_kind, g.row_label, g.plot_number,

@@ -1,5 +1,6 @@
 /** Geometry the page maps draw: province outlines, a cemetery's ground plan, its graves and cemeteries. */
 import type { Db } from '../db/knex.js';
+import { naturalOrder } from '../db/natural-order.js';
 import { polygonsOf, type Marker, type MultiPolygon, type Polygon } from './map-svg.js';
 
 /** Above this many graves a cemetery's plan shows its sections only: the page must stay light. */
@@ -37,7 +38,7 @@ export type CemeteryPlan = { boundary: MultiPolygon; sections: { code: string; k
 export async function cemeteryPlan(db: Db, cemeteryId: number): Promise<CemeteryPlan> {
   const { rows } = await db.raw<{ rows: { boundary: string | null; sections: { code: string; kind: string; boundary: unknown }[] | null }[] }>(
     `SELECT ST_AsGeoJSON(c.boundary, 7) AS boundary,
-       (SELECT json_agg(json_build_object('code', s.code, 'kind', s.kind, 'boundary', ST_AsGeoJSON(s.boundary, 7)::json) ORDER BY s.code)
+       (SELECT json_agg(json_build_object('code', s.code, 'kind', s.kind, 'boundary', ST_AsGeoJSON(s.boundary, 7)::json) ORDER BY ${naturalOrder('s.code')})
         FROM cemetery_sections s WHERE s.cemetery_id = c.id) AS sections
      FROM cemeteries c WHERE c.id = ?`,
     [cemeteryId],

@@ -9,6 +9,7 @@ import { translate, type Locale } from '../i18n/messages.js';
 import { AppError } from '../http/errors.js';
 import { statusOf } from '../http/domain-status.js';
 import { localeOf } from '../http/locale.js';
+import { invalidMultipartError, refuseNulInFields } from '../http/text-guard.js';
 import { MAX_PHOTO_BYTES, PhotoRejected } from './photo-processing.js';
 
 /** Room for the form's other fields and the multipart boundaries around the file. */
@@ -28,12 +29,13 @@ export const photoUpload: RequestHandler = (req, res, next) => {
     return;
   }
   parser(req, res, (error: unknown) => {
-    if (!error) return next();
+    if (!error) return next(refuseNulInFields(req, res));
     if (error instanceof multer.MulterError) {
       if (error.code === 'LIMIT_FILE_SIZE') return next(tooLarge());
       return next(new AppError(400, 'one_photo_per_request', 'Send one photo per request, in the field "photo".'));
     }
-    next(error);
+    // Anything else the parser reports is the body itself: truncated, no boundary, a broken part.
+    next(invalidMultipartError(res));
   });
 };
 

@@ -3,6 +3,7 @@
  * graves a typed plot or a row points at. Every grave read goes through cemeteryInScope.
  */
 import type { Knex } from '../db/knex.js';
+import { naturalOrder } from '../db/natural-order.js';
 import { cemeteryInScope, type Scope } from '../accounts/scope.js';
 
 /** Graves farther than this from a photo's position (plus its stated accuracy) are not proposed. */
@@ -244,10 +245,9 @@ export async function graveAtPlot(db: Knex, scope: Scope, q: PlotQuery & { numbe
   return rows.length === 0 ? 'none' : rows.length > 1 ? 'ambiguous' : Number(rows[0]!.id);
 }
 
-/** Plot numbers in the order a person walks them: 1, 2, 10, 10a, 11 (numeric part first, then the text); `g` is the grave. */
+/** Plot numbers in the order a person walks them: 1, 2, 10, 10a, 11; `g` is the grave. */
 export function naturalPlotOrder(descending = false, g = 'g'): string {
-  const dir = descending ? ' DESC' : '';
-  return `substring(${g}.plot_number from '^[0-9]{1,9}')::integer${dir} NULLS LAST, ${g}.plot_number${dir}`;
+  return naturalOrder(`${g}.plot_number`, descending);
 }
 
 /** The graves of one row, in walking order, from a starting plot number when given. */

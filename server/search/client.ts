@@ -30,8 +30,15 @@ async function undiciHttpClient(url: RequestInfo | URL, init?: RequestInit): Pro
     dispatcher: agent,
   });
   const text = await response.body.text();
-  const value = text === '' ? undefined : (JSON.parse(text) as { code?: string } | undefined);
-  if (response.statusCode >= 200 && response.statusCode < 300) return value;
+  const ok = response.statusCode >= 200 && response.statusCode < 300;
+  let value: { code?: string } | undefined;
+  try {
+    value = text === '' ? undefined : (JSON.parse(text) as { code?: string } | undefined);
+  } catch (error) {
+    // A proxy's HTML error page in front of Meilisearch is still that status, not a parse bug of ours.
+    if (ok) throw error;
+  }
+  if (ok) return value;
   // The client wraps whatever is thrown here as the `cause` of its request error; callers that
   // tell errors apart (index-writer's "index_not_found") read the engine's code from there.
   throw Object.assign(new MeilisearchApiError(new Response(null, { status: response.statusCode }), value as never), { code: value?.code });

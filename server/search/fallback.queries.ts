@@ -7,6 +7,7 @@ import type { Db, Knex } from '../db/knex.js';
 import type { ProvinceRef } from '../places/province-catalogue.js';
 import { foldVietnamese } from '../text/vietnamese.js';
 import { graveDocuments, martyrDocuments, type SearchDocument } from './documents.js';
+import { MAX_TOTAL_HITS } from './result-count.js';
 import type { SearchRequest } from './search.schema.js';
 
 type Candidate = { kind: 'martyr' | 'grave'; id: number };
@@ -105,10 +106,13 @@ export async function fallbackSearch(
 
   const order = request.near ? 'location <-> ST_SetSRID(ST_MakePoint(?, ?), 4326), kind, id' : 'score DESC, kind DESC, id';
   const orderBindings = request.near ? [request.near.lng, request.near.lat] : [];
+  // Counting stops at the cap, as Meilisearch's does: the total then reads "at least 1,000"
+  // (result-count.ts), and a common name costs a bounded count rather than one over every match.
   const { rows } = await db.raw<{ rows: (Candidate & { total: number })[] }>(
-    `WITH matches AS (${parts.join(' UNION ALL ')})
-     SELECT kind, id, count(*) OVER () AS total FROM matches ORDER BY ${order} LIMIT ? OFFSET ?`,
-    [...bindings, ...orderBindings, request.perPage, offset],
+    `WITH matches AS NOT MATERIALIZED (${parts.join(' UNION ALL ')})
+     SELECT kind, id, (SELECT count(*) FROM (SELECT 1 FROM matches LIMIT ?) capped) AS total
+     FROM matches ORDER BY ${order} LIMIT ? OFFSET ?`,
+    [...bindings, MAX_TOTAL_HITS, ...orderBindings, request.perPage, offset],
   );
   const martyrIds = rows.filter((r) => r.kind === 'martyr').map((r) => Number(r.id));
   const graveIds = rows.filter((r) => r.kind === 'grave').map((r) => Number(r.id));

@@ -1,6 +1,7 @@
 /**
  * Search: a clean request in, hits out. Meilisearch answers normally; when it cannot (down, timing
- * out), PostgreSQL answers with the same shape and `degraded: true`.
+ * out, failing with a 5xx: engine-errors.ts), PostgreSQL answers with the same shape and
+ * `degraded: true`; any other error is a defect and propagates.
  */
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
@@ -10,6 +11,7 @@ import { hasDiacritics, words } from '../text/vietnamese.js';
 import type { SearchParams } from 'meilisearch';
 import type { Meilisearch } from './client.js';
 import type { SearchDocument } from './documents.js';
+import { meilisearchUnavailable } from './engine-errors.js';
 import { fallbackSearch } from './fallback.queries.js';
 import { exactDiacriticMatches, toHit, type SearchHit } from './hits.js';
 import { boxFilter, buildEngineQuery, quote } from './meili-query.js';
@@ -155,7 +157,8 @@ export async function search(deps: SearchDeps, request: SearchRequest): Promise<
       hits: docs.map((doc) => toHit(doc, typed)),
     };
   } catch (error) {
-    if (error instanceof BadRequestError) throw error;
+    // Only an engine that cannot answer is replaced; our own bugs and refused queries surface.
+    if (!meilisearchUnavailable(error)) throw error;
     deps.logger.warn({ err: error }, 'meilisearch did not answer; searching PostgreSQL instead');
     const fallback = await fallbackSearch(deps.db, request, analysed.nameText, analysed.years, province);
     return {
@@ -204,6 +207,7 @@ export async function suggest(deps: SearchDeps, request: SuggestRequest): Promis
     const result = await searchEveryWordFirst(deps, analysed.text, params);
     return { query: request.q, degraded: false, suggestions: (result.hits as EngineDoc[]).map(toSuggestion) };
   } catch (error) {
+    if (!meilisearchUnavailable(error)) throw error;
     deps.logger.warn({ err: error }, 'meilisearch did not answer suggest; using PostgreSQL');
     const fallback = await fallbackSearch(
       deps.db,

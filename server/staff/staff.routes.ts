@@ -9,6 +9,7 @@ import { translate } from '../i18n/messages.js';
 import { AppError, BadRequestError, NotFoundError } from '../http/errors.js';
 import { formBodyOnly } from '../http/form-body.js';
 import { localeOf } from '../http/locale.js';
+import { calendarDateParam } from '../http/date.schema.js';
 import { recordIdParam } from '../http/paging.schema.js';
 import { parseParams } from '../http/params.js';
 import { sendPage } from '../http/render.js';
@@ -144,8 +145,8 @@ export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
         actor: z.string().trim().max(200).optional(),
         entityType: z.enum(ENTITY_TYPES).or(z.literal('')).optional(),
         entityId: z.coerce.number().int().positive().optional().or(z.literal('').transform(() => undefined)),
-        from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().or(z.literal('').transform(() => undefined)),
-        to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().or(z.literal('').transform(() => undefined)),
+        from: calendarDateParam.optional().or(z.literal('').transform(() => undefined)),
+        to: calendarDateParam.optional().or(z.literal('').transform(() => undefined)),
         page: z.coerce.number().int().min(1).max(100_000).default(1),
         lang: z.enum(['vi', 'en']).optional(),
       }).strict(),

@@ -84,6 +84,15 @@ export function martyrColumns(proposal: Proposal): Partial<MartyrColumns> {
   return columns;
 }
 
+/**
+ * Validates a correction against the record it changes: a date it leaves alone still counts, so a
+ * birth year after the recorded death year is refused here, not by the table's CHECK when an
+ * officer accepts it.
+ */
+export function checkCorrection(current: MartyrSnapshot, changed: Proposal): void {
+  martyrColumns({ birthDate: current.birthDate, deathDate: current.deathDate, ...changed });
+}
+
 /** Only what differs from the record: a correction proposes changes, not a copy. */
 export function changedMartyrFields(current: MartyrSnapshot, proposed: Proposal): Proposal {
   const changed: Proposal = {};

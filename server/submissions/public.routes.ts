@@ -12,6 +12,7 @@ import { clientIp } from '../accounts/auth.middleware.js';
 import { translate } from '../i18n/messages.js';
 import { AppError, NotFoundError } from '../http/errors.js';
 import { localeOf } from '../http/locale.js';
+import { invalidMultipartError, refuseNulInFields } from '../http/text-guard.js';
 import { sendPage } from '../http/render.js';
 import type { ProvinceCatalogue } from '../places/province-catalogue.js';
 import type { FileStore } from '../storage/file-store.js';
@@ -89,7 +90,8 @@ export function submissionPublicRoutes(db: Db, config: Config, provinces: Provin
         res.locals.uploadStatus = error.code === 'LIMIT_FILE_SIZE' ? 413 : 400;
         return next();
       }
-      next(error);
+      // Anything else the parser reports is the body itself: truncated, no boundary, a broken part.
+      next(error ? invalidMultipartError(res) : refuseNulInFields(req, res));
     });
   }, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;

@@ -11,6 +11,7 @@ import { localeOf } from '../http/locale.js';
 import { recordIdParam } from '../http/paging.schema.js';
 import { parseParams } from '../http/params.js';
 import { sendPage } from '../http/render.js';
+import { sendStream } from '../http/stream-file.js';
 import type { ProvinceCatalogue } from '../places/province-catalogue.js';
 import { AdjustedValueInvalid, CemeteryNotInScope } from './accept.schema.js';
 import { BURIAL_FIELDS, MARTYR_FIELDS, SUBMISSION_KINDS, type Proposal } from './proposal.js';
@@ -128,14 +129,13 @@ export function submissionReviewRoutes(db: Db, config: Config, provinces: Provin
     // PDFs are only downloaded, never rendered inside the portal; images were re-encoded on arrival
     // and may be shown in the page.
     const inline = found.media_type === 'image/jpeg' && req.query.xem === '1';
-    res.set({
+    await sendStream(req, res, stores.privateStore.read(found.storage_key), {
       'Content-Type': found.media_type,
       'Content-Disposition': `${inline ? 'inline' : 'attachment'}; filename="bang-chung-${id}-${file}.${found.media_type === 'application/pdf' ? 'pdf' : 'jpg'}"`,
       'Content-Security-Policy': "sandbox; default-src 'none'",
       'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'private, no-store',
     });
-    stores.privateStore.read(found.storage_key).pipe(res);
   });
 
   return router;

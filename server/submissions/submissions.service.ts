@@ -10,7 +10,7 @@ import { graveUrl, martyrUrl } from '../records/urls.js';
 import type { FileStore } from '../storage/file-store.js';
 import { peekHits, takeHits, type Limit } from '../limits/rate-limit.queries.js';
 import { storeEvidence, type IncomingFile } from './evidence.js';
-import { changedMartyrFields, martyrColumns, martyrSnapshot, ProposalError, type Proposal, type SubmissionKind } from './proposal.js';
+import { changedMartyrFields, checkCorrection, martyrColumns, martyrSnapshot, ProposalError, type Proposal, type SubmissionKind } from './proposal.js';
 import { newTrackingCode, normalizeTrackingCode } from './tracking-code.js';
 
 /** Per address: a family sending several things is fine, a flood is not. */
@@ -89,7 +89,7 @@ function checkProposal(input: SubmissionInput, target: Target): Proposal {
     case 'martyr_correction': {
       if (!target.martyr) throw new ProposalError('martyr', 'a correction is about a martyr');
       const changed = changedMartyrFields(target.martyr.snapshot, input.proposal);
-      martyrColumns(changed); // validates dates and names
+      checkCorrection(target.martyr.snapshot, changed);
       return changed;
     }
     case 'martyr_grave_info': {

@@ -3,6 +3,7 @@
  * cemeteryInScope: a grave or cemetery outside the scope is not found, as if it did not exist.
  */
 import type { Knex } from '../db/knex.js';
+import { naturalOrder } from '../db/natural-order.js';
 import { cemeteryInScope, martyrInScope, type Scope } from '../accounts/scope.js';
 import { naturalPlotOrder } from '../photos/uploads.queries.js';
 
@@ -94,8 +95,8 @@ export async function cemeterySections(db: Knex, cemeteryId: number): Promise<Se
   return rows.map((r) => ({ ...r, id: Number(r.id) }));
 }
 
-/** Section codes as people count them: A, B, …; 1, 2, 10. */
-const naturalCodeOrder = (col: string) => `substring(${col} from '^[0-9]{1,9}')::integer NULLS FIRST, ${col}`;
+/** Section codes and row labels as people count them: 1, 2, 10, A, B. */
+const naturalCodeOrder = (col: string) => naturalOrder(col);
 
 export type StaffCemetery = {
   id: number; name: string; level: string; address: string | null; description: string | null; province_code: string;
@@ -210,12 +211,12 @@ export async function walkList(db: Knex, cemeteryId: number, f: WalkFilter): Pro
 /** The row labels of a section (or of the whole cemetery), for the walk list's row picker. */
 export async function rowLabels(db: Knex, cemeteryId: number, section: string | null): Promise<string[]> {
   const { rows } = await db.raw<{ rows: { row_label: string }[] }>(
-    `SELECT DISTINCT g.row_label FROM graves g LEFT JOIN cemetery_sections s ON s.id = g.section_id
+    `SELECT DISTINCT g.row_label COLLATE natural_order AS row_label FROM graves g LEFT JOIN cemetery_sections s ON s.id = g.section_id
      WHERE g.cemetery_id = ? AND g.row_label IS NOT NULL ${section === '-' ? 'AND g.section_id IS NULL' : section ? 'AND lower(s.code) = lower(?)' : ''}
      ORDER BY 1`,
     section && section !== '-' ? [cemeteryId, section] : [cemeteryId],
   );
-  return rows.map((r) => r.row_label).sort((a, b) => a.localeCompare(b, 'vi', { numeric: true }));
+  return rows.map((r) => r.row_label);
 }
 
 export type ChangeRow = { id: number; at: Date; action: string; entity_type: string; entity_id: number | null; reason: string | null; actor_name: string | null };
