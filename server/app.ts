@@ -48,7 +48,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 export function createApp({ config, db, meili, provinces, logger }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
 
   app.use(

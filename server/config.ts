@@ -3,6 +3,7 @@
  * default; nothing else in the code reads process.env. A wrong value stops start-up with a
  * message naming the variable (ConfigError).
  */
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -31,6 +32,29 @@ const url = (protocols: string[]) =>
       return false;
     }
   }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+/** Express's named address ranges, usable in TRUST_PROXY beside addresses and CIDRs. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+const isProxyAddress = (entry: string) => {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+};
+
+/** What Express's 'trust proxy' accepts: false, true, a number of hops, or addresses/CIDRs/range names. */
+const trustProxy = z.string().transform((value, ctx): boolean | number | string[] => {
+  const text = value.trim().toLowerCase();
+  if (text === 'false' || text === '0') return false;
+  if (text === 'true') return true;
+  if (/^\d{1,2}$/.test(text)) return Number(text);
+  const entries = text.split(',').map((e) => e.trim()).filter(Boolean);
+  if (entries.length && entries.every(isProxyAddress)) return entries;
+  ctx.addIssue({ code: 'custom', message: 'must be false, true, a number of proxy hops, or comma-separated addresses/CIDRs (loopback, linklocal, uniquelocal allowed)' });
+  return z.NEVER;
+});
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -66,6 +90,12 @@ const schema = z.object({
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
   /** Hours after sign-in at which a staff session ends, however active. */
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  /**
+   * Which proxies in front of the portal are believed about the client's address and scheme
+   * (X-Forwarded-For/-Proto): the submission limit keys on that address, and cookies get Secure
+   * only when the proxy says the request came over https.
+   */
+  TRUST_PROXY: trustProxy.default(['loopback']),
   /** Whether the server may install missing Debian packages (PostGIS) when it runs as root. */
   AUTO_INSTALL: bool.default(true),
 });
@@ -90,6 +120,8 @@ export type Config = {
   autoInstall: boolean;
   session: { idleMinutes: number; absoluteHours: number };
   mapOnlineBasemapUrl: string | undefined;
+  /** Express's 'trust proxy' setting. */
+  trustProxy: boolean | number | string[];
 };
 
 export class ConfigError extends Error {
@@ -129,5 +161,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     autoInstall: v.AUTO_INSTALL,
     session: { idleMinutes: v.SESSION_IDLE_MINUTES, absoluteHours: v.SESSION_ABSOLUTE_HOURS },
     mapOnlineBasemapUrl: v.MAP_ONLINE_BASEMAP_URL,
+    trustProxy: v.TRUST_PROXY,
   };
 }
