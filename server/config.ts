@@ -96,6 +96,8 @@ const schema = z.object({
    * only when the proxy says the request came over https.
    */
   TRUST_PROXY: trustProxy.default(['loopback']),
+  /** Attempts after which a search outbox row that keeps failing on its own is parked for an admin. */
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
   /** Whether the server may install missing Debian packages (PostGIS) when it runs as root. */
   AUTO_INSTALL: bool.default(true),
 });
@@ -122,6 +124,7 @@ export type Config = {
   mapOnlineBasemapUrl: string | undefined;
   /** Express's 'trust proxy' setting. */
   trustProxy: boolean | number | string[];
+  outboxMaxAttempts: number;
 };
 
 export class ConfigError extends Error {
@@ -162,5 +165,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     session: { idleMinutes: v.SESSION_IDLE_MINUTES, absoluteHours: v.SESSION_ABSOLUTE_HOURS },
     mapOnlineBasemapUrl: v.MAP_ONLINE_BASEMAP_URL,
     trustProxy: v.TRUST_PROXY,
+    outboxMaxAttempts: v.OUTBOX_MAX_ATTEMPTS,
   };
 }

@@ -126,7 +126,7 @@ export type RunningPortal = { server: Server; services: Services; url: string; s
  * in the background, and wires graceful shutdown to signals.
  */
 export async function listen(config: Config, logger: Logger, services: Services): Promise<RunningPortal> {
-  const drain: OutboxDrain = startOutboxDrain(services.db, services.meili, config.meiliIndex, logger);
+  const drain: OutboxDrain = startOutboxDrain(services.db, services.meili, config.meiliIndex, logger, { maxAttempts: config.outboxMaxAttempts });
   if (await indexNeedsRebuild(services, config)) {
     logger.info('the search index is empty: rebuilding it from PostgreSQL in the background');
     reindex(services.db, services.meili, config.meiliIndex, logger).catch((error: unknown) => logger.error({ err: error }, 'search index rebuild failed'));
