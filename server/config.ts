@@ -98,6 +98,14 @@ const schema = z.object({
   TRUST_PROXY: trustProxy.default(['loopback']),
   /** Attempts after which a search outbox row that keeps failing on its own is parked for an admin. */
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Days a staff session is kept after it ended (expired, idle or signed out), then deleted. */
+  RETENTION_SESSION_DAYS: z.coerce.number().int().min(0).max(3650).default(7),
+  /** Days a password reset link is kept once used or expired, then deleted. */
+  RETENTION_RESET_TOKEN_DAYS: z.coerce.number().int().min(0).max(3650).default(7),
+  /** Days a submission keeps its sender's address (kept for the hourly submission limit only). */
+  RETENTION_SENDER_IP_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Days the audit log keeps the identifier typed in a failed sign-in (often a mistyped password). */
+  RETENTION_FAILED_SIGN_IN_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Whether the server may install missing Debian packages (PostGIS) when it runs as root. */
   AUTO_INSTALL: bool.default(true),
 });
@@ -125,7 +133,11 @@ export type Config = {
   /** Express's 'trust proxy' setting. */
   trustProxy: boolean | number | string[];
   outboxMaxAttempts: number;
+  retention: RetentionPeriods;
 };
+
+/** How long personal data kept for a purpose is kept, in days (the retention job applies them). */
+export type RetentionPeriods = { sessionDays: number; resetTokenDays: number; senderIpDays: number; failedSignInDays: number };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -166,5 +178,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mapOnlineBasemapUrl: v.MAP_ONLINE_BASEMAP_URL,
     trustProxy: v.TRUST_PROXY,
     outboxMaxAttempts: v.OUTBOX_MAX_ATTEMPTS,
+    retention: {
+      sessionDays: v.RETENTION_SESSION_DAYS,
+      resetTokenDays: v.RETENTION_RESET_TOKEN_DAYS,
+      senderIpDays: v.RETENTION_SENDER_IP_DAYS,
+      failedSignInDays: v.RETENTION_FAILED_SIGN_IN_DAYS,
+    },
   };
 }

@@ -10,6 +10,7 @@ import { loadReferenceData } from '../seeds/reference/load-reference.js';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { createDb, type Db } from './db/knex.js';
+import { startJobs } from './jobs/jobs.js';
 import { migrateLatest } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { loadProvinceCatalogue, type ProvinceCatalogue } from './places/province-catalogue.js';
@@ -122,11 +123,12 @@ export async function indexNeedsRebuild(services: Services, config: Config): Pro
 export type RunningPortal = { server: Server; services: Services; url: string; stop(): Promise<void> };
 
 /**
- * Starts the outbox drain and the HTTP server on the prepared services, rebuilding an empty index
- * in the background, and wires graceful shutdown to signals.
+ * Starts the outbox drain, the job queue and the HTTP server on the prepared services, rebuilding
+ * an empty index in the background, and wires graceful shutdown to signals.
  */
 export async function listen(config: Config, logger: Logger, services: Services): Promise<RunningPortal> {
   const drain: OutboxDrain = startOutboxDrain(services.db, services.meili, config.meiliIndex, logger, { maxAttempts: config.outboxMaxAttempts });
+  const jobs = await startJobs(config, services.db, logger);
   if (await indexNeedsRebuild(services, config)) {
     logger.info('the search index is empty: rebuilding it from PostgreSQL in the background');
     reindex(services.db, services.meili, config.meiliIndex, logger).catch((error: unknown) => logger.error({ err: error }, 'search index rebuild failed'));
@@ -151,6 +153,7 @@ export async function listen(config: Config, logger: Logger, services: Services)
       await closed;
       clearTimeout(force);
       await drain.stop();
+      await jobs.stop();
       await services.close();
       logger.info('stopped');
     })();
