@@ -14,7 +14,8 @@ import { drainOnce } from '../../server/search/outbox-drain.js';
 import { claimOutboxRows } from '../../server/search/outbox.queries.js';
 import { startMeiliProcess } from '../../server/setup/meilisearch-process.js';
 import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
-import { createTestDatabase, silentLogger, testMeili, type TestDatabase } from '../support/services.js';
+import { createTestDatabase, silentLogger, testApp, testMeili, type TestDatabase } from '../support/services.js';
+import { createStaff, signIn } from '../support/staff.js';
 
 /** The largest bigint: as a JavaScript number it rounds up past the largest bigint, so building it fails every time. */
 const POISON_ENTITY_ID = '9223372036854775807';
@@ -120,5 +121,29 @@ describe('the search outbox drain', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     await drainAll();
     expect(await aliasesInIndex(fx.martyrs.duc)).toEqual(['Bảy Đức']);
+  });
+
+  it('shows admins the parked rows with their error, and Retry puts one back in the queue', async () => {
+    const [poison] = await t.db('search_outbox').insert({ entity_type: 'martyr', entity_id: POISON_ENTITY_ID }).returning('id');
+    await drainAll();
+    const app = await testApp(t.db);
+    const admin = await signIn(app, (await createStaff(t.db, [{ role: 'admin', provinceCode: null, cemeteryId: null }])).email);
+    const officer = await signIn(app, (await createStaff(t.db, [{ role: 'province_officer', provinceCode: '42', cemeteryId: null }])).email);
+
+    const home = await admin.agent.get('/quan-ly');
+    expect(home.text).toMatch(/data-count="parked-outbox">1</);
+    const page = await admin.agent.get('/quan-ly/chi-muc-tim-kiem');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(`data-outbox-id="${poison.id}"`);
+    expect(page.text).toMatch(/out of range/);
+    expect((await officer.agent.get('/quan-ly/chi-muc-tim-kiem')).status).toBe(403);
+    expect((await officer.agent.post('/quan-ly/chi-muc-tim-kiem/thu-lai').type('form').send({ _csrf: officer.csrf, id: String(poison.id) })).status).toBe(403);
+
+    const retry = await admin.agent.post('/quan-ly/chi-muc-tim-kiem/thu-lai').type('form').send({ _csrf: admin.csrf, id: String(poison.id) });
+    expect(retry.status).toBe(303);
+    expect(await t.db('search_outbox').where({ id: poison.id }).first()).toMatchObject({ parked_at: null, attempts: 0 });
+    const bad = await admin.agent.post('/quan-ly/chi-muc-tim-kiem/thu-lai').type('form').send({ _csrf: admin.csrf, id: 'everything' });
+    expect(bad.status).toBe(400);
+    await t.db('search_outbox').where({ id: poison.id }).delete();
   });
 });
