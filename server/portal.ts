@@ -15,6 +15,7 @@ import { migrateLatest } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { loadProvinceCatalogue, type ProvinceCatalogue } from './places/province-catalogue.js';
 import { createMeiliClient, type Meilisearch } from './search/client.js';
+import { anyRecords } from './search/index-state.queries.js';
 import { ensureIndex, indexExists } from './search/index-writer.js';
 import { startOutboxDrain, type OutboxDrain } from './search/outbox-drain.js';
 import { reindex } from './search/reindex.js';
@@ -116,8 +117,7 @@ async function builtByOlderVersion(meili: Meilisearch, uid: string): Promise<boo
 export async function indexNeedsRebuild(services: Services, config: Config): Promise<boolean> {
   const stats = await services.meili.index(config.meiliIndex).getStats();
   if (stats.numberOfDocuments > 0) return writtenByOlderVersion(stats);
-  const { rows } = await services.db.raw<{ rows: { any: boolean }[] }>('SELECT EXISTS (SELECT 1 FROM martyrs) OR EXISTS (SELECT 1 FROM graves) AS any');
-  return Boolean(rows[0]?.any);
+  return anyRecords(services.db);
 }
 
 export type RunningPortal = { server: Server; services: Services; url: string; stop(): Promise<void> };
