@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMeiliClient } from '../../server/search/client.js';
+import { martyrDocuments } from '../../server/search/documents.js';
 import { ensureIndex } from '../../server/search/index-writer.js';
 import { drainOnce } from '../../server/search/outbox-drain.js';
 import { claimOutboxRows } from '../../server/search/outbox.queries.js';
@@ -47,7 +48,9 @@ describe('the search outbox drain', () => {
   });
 
   // First, while nothing in this process has cached the province names the document builder reads.
-  it("never runs two queries at once on one connection (pg's deprecation warning, an error in pg 9)", async () => {
+  it("never runs two queries at once on one connection, in the drain or building documents in a transaction (pg's deprecation warning, an error in pg 9)", async () => {
+    const built = await t.db.transaction((trx) => martyrDocuments(trx, [fx.martyrs.duc]));
+    expect(built).toHaveLength(1);
     await drainAll();
     expect(await aliasesInIndex(fx.martyrs.duc)).toBeDefined();
     expect(warnings.filter((w) => /already executing a query/.test(w))).toEqual([]);
