@@ -148,6 +148,16 @@ export async function meiliProcessesOn(dbPath: string): Promise<number[]> {
   return found;
 }
 
+/** Sends a signal; false when it may not (another user's process). A process already gone is fine. */
+function signal(pid: number, name: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 async function gone(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -187,10 +197,10 @@ async function claimDataDir(dir: string, dbPath: string, logger: Logger): Promis
       );
     }
     logger.warn({ pid, dbPath }, 'stopping a Meilisearch left running on this data folder by a portal that is gone');
-    process.kill(pid, 'SIGTERM');
+    const cannotStop = () => new SetupError(`Could not stop the Meilisearch (pid ${pid}) left running on ${dbPath}: stop it yourself.`);
+    if (!signal(pid, 'SIGTERM')) throw cannotStop();
     if (!(await gone(pid, 5_000))) {
-      process.kill(pid, 'SIGKILL');
-      if (!(await gone(pid, 5_000))) throw new SetupError(`Could not stop the Meilisearch (pid ${pid}) left running on ${dbPath}.`);
+      if (!signal(pid, 'SIGKILL') || !(await gone(pid, 5_000))) throw cannotStop();
     }
   }
 }
