@@ -13,6 +13,7 @@ import { accountRoutes } from './accounts/accounts.routes.js';
 import { loadStaff, requireCsrf } from './accounts/auth.middleware.js';
 import { ROOT_DIR, type Config } from './config.js';
 import { staffRoutes } from './staff/staff.routes.js';
+import { outboxAdminRoutes } from './search/outbox-admin.routes.js';
 import { submissionPublicRoutes } from './submissions/public.routes.js';
 import { submissionReviewRoutes } from './submissions/review.routes.js';
 import type { Db } from './db/knex.js';
@@ -50,7 +51,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 export function createApp({ config, db, meili, provinces, logger }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
 
   app.use(
@@ -117,6 +118,7 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(mapRoutes({ search: { db, meili, indexUid: config.meiliIndex, provinces, logger }, publicBaseUrl: config.publicBaseUrl, mapOnlineBasemapUrl: config.mapOnlineBasemapUrl }));
   app.use(accountRoutes(db, config));
   app.use(staffRoutes(db, provinces));
+  app.use(outboxAdminRoutes(db));
   // The file stores and the photo processing queue, built once here and passed to every route that uses them.
   const files = createFileStores(config);
   const photos = createPhotoDeps(files.photos, db, logger);

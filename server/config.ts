@@ -3,6 +3,7 @@
  * default; nothing else in the code reads process.env. A wrong value stops start-up with a
  * message naming the variable (ConfigError).
  */
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -31,6 +32,29 @@ const url = (protocols: string[]) =>
       return false;
     }
   }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+/** Express's named address ranges, usable in TRUST_PROXY beside addresses and CIDRs. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+const isProxyAddress = (entry: string) => {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+};
+
+/** What Express's 'trust proxy' accepts: false, true, a number of hops, or addresses/CIDRs/range names. */
+const trustProxy = z.string().transform((value, ctx): boolean | number | string[] => {
+  const text = value.trim().toLowerCase();
+  if (text === 'false' || text === '0') return false;
+  if (text === 'true') return true;
+  if (/^\d{1,2}$/.test(text)) return Number(text);
+  const entries = text.split(',').map((e) => e.trim()).filter(Boolean);
+  if (entries.length && entries.every(isProxyAddress)) return entries;
+  ctx.addIssue({ code: 'custom', message: 'must be false, true, a number of proxy hops, or comma-separated addresses/CIDRs (loopback, linklocal, uniquelocal allowed)' });
+  return z.NEVER;
+});
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -72,6 +96,22 @@ const schema = z.object({
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
   /** Hours after sign-in at which a staff session ends, however active. */
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  /**
+   * Which proxies in front of the portal are believed about the client's address and scheme
+   * (X-Forwarded-For/-Proto): the submission limit keys on that address, and cookies get Secure
+   * only when the proxy says the request came over https.
+   */
+  TRUST_PROXY: trustProxy.default(['loopback']),
+  /** Attempts after which a search outbox row that keeps failing on its own is parked for an admin. */
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Days a staff session is kept after it ended (expired, idle or signed out), then deleted. */
+  RETENTION_SESSION_DAYS: z.coerce.number().int().min(0).max(3650).default(7),
+  /** Days a password reset link is kept once used or expired, then deleted. */
+  RETENTION_RESET_TOKEN_DAYS: z.coerce.number().int().min(0).max(3650).default(7),
+  /** Days a submission keeps its sender's address (kept for the hourly submission limit only). */
+  RETENTION_SENDER_IP_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Days the audit log keeps the identifier typed in a failed sign-in (often a mistyped password). */
+  RETENTION_FAILED_SIGN_IN_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Whether the server may install missing Debian packages (PostGIS) when it runs as root. */
   AUTO_INSTALL: bool.default(true),
 });
@@ -100,7 +140,14 @@ export type Config = {
   autoInstall: boolean;
   session: { idleMinutes: number; absoluteHours: number };
   mapOnlineBasemapUrl: string | undefined;
+  /** Express's 'trust proxy' setting. */
+  trustProxy: boolean | number | string[];
+  outboxMaxAttempts: number;
+  retention: RetentionPeriods;
 };
+
+/** How long personal data kept for a purpose is kept, in days (the retention job applies them). */
+export type RetentionPeriods = { sessionDays: number; resetTokenDays: number; senderIpDays: number; failedSignInDays: number };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -142,5 +189,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     autoInstall: v.AUTO_INSTALL,
     session: { idleMinutes: v.SESSION_IDLE_MINUTES, absoluteHours: v.SESSION_ABSOLUTE_HOURS },
     mapOnlineBasemapUrl: v.MAP_ONLINE_BASEMAP_URL,
+    trustProxy: v.TRUST_PROXY,
+    outboxMaxAttempts: v.OUTBOX_MAX_ATTEMPTS,
+    retention: {
+      sessionDays: v.RETENTION_SESSION_DAYS,
+      resetTokenDays: v.RETENTION_RESET_TOKEN_DAYS,
+      senderIpDays: v.RETENTION_SENDER_IP_DAYS,
+      failedSignInDays: v.RETENTION_FAILED_SIGN_IN_DAYS,
+    },
   };
 }

@@ -10,10 +10,12 @@ import { loadReferenceData } from '../seeds/reference/load-reference.js';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { createDb, type Db } from './db/knex.js';
+import { startJobs } from './jobs/jobs.js';
 import { migrateLatest } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { loadProvinceCatalogue, type ProvinceCatalogue } from './places/province-catalogue.js';
 import { createMeiliClient, type Meilisearch } from './search/client.js';
+import { anyRecords } from './search/index-state.queries.js';
 import { ensureIndex, indexExists } from './search/index-writer.js';
 import { startOutboxDrain, type OutboxDrain } from './search/outbox-drain.js';
 import { reindex } from './search/reindex.js';
@@ -117,18 +119,18 @@ async function builtByOlderVersion(meili: Meilisearch, uid: string): Promise<boo
 export async function indexNeedsRebuild(services: Services, config: Config): Promise<boolean> {
   const stats = await services.meili.index(config.meiliIndex).getStats();
   if (stats.numberOfDocuments > 0) return writtenByOlderVersion(stats);
-  const { rows } = await services.db.raw<{ rows: { any: boolean }[] }>('SELECT EXISTS (SELECT 1 FROM martyrs) OR EXISTS (SELECT 1 FROM graves) AS any');
-  return Boolean(rows[0]?.any);
+  return anyRecords(services.db);
 }
 
 export type RunningPortal = { server: Server; services: Services; url: string; stop(): Promise<void> };
 
 /**
- * Starts the outbox drain and the HTTP server on the prepared services, rebuilding an empty index
- * in the background, and wires graceful shutdown to signals.
+ * Starts the outbox drain, the job queue and the HTTP server on the prepared services, rebuilding
+ * an empty index in the background, and wires graceful shutdown to signals.
  */
 export async function listen(config: Config, logger: Logger, services: Services): Promise<RunningPortal> {
-  const drain: OutboxDrain = startOutboxDrain(services.db, services.meili, config.meiliIndex, logger);
+  const drain: OutboxDrain = startOutboxDrain(services.db, services.meili, config.meiliIndex, logger, { maxAttempts: config.outboxMaxAttempts });
+  const jobs = await startJobs(config, services.db, logger);
   if (await indexNeedsRebuild(services, config)) {
     logger.info('the search index is empty: rebuilding it from PostgreSQL in the background');
     reindex(services.db, services.meili, config.meiliIndex, logger).catch((error: unknown) => logger.error({ err: error }, 'search index rebuild failed'));
@@ -153,6 +155,7 @@ export async function listen(config: Config, logger: Logger, services: Services)
       await closed;
       clearTimeout(force);
       await drain.stop();
+      await jobs.stop();
       await services.close();
       logger.info('stopped');
     })();

@@ -20,7 +20,10 @@ export type ProvinceCatalogue = {
 };
 
 export async function loadProvinceCatalogue(db: Db): Promise<ProvinceCatalogue> {
-  const [current, old, historical] = await Promise.all([listProvinces(db), listOldProvinces(db), listHistoricalProvinces(db)]);
+  // One after the other: db may be a transaction (the search documents' builder), one connection.
+  const current = await listProvinces(db);
+  const old = await listOldProvinces(db);
+  const historical = await listHistoricalProvinces(db);
   const byCode = new Map(current.map((p) => [p.code, p]));
   const currentBySlug = new Map(current.map((p) => [p.slug, p]));
   const oldBySlug = new Map(old.map((p) => [p.slug, p]));

@@ -173,13 +173,17 @@ function graveDocument(row: Row, provinces: ReadonlySet<string>): SearchDocument
 /** Documents of the given martyrs; ids missing from the result must be deleted from the index. */
 export async function martyrDocuments(db: Knex, ids: number[]): Promise<SearchDocument[]> {
   if (!ids.length) return [];
-  const [{ rows }, provinces] = await Promise.all([db.raw<{ rows: Row[] }>(MARTYR_SQL, [ids]), provinceNames(db)]);
+  // One after the other: db may be a transaction, one connection, which must never run two queries at once.
+  const provinces = await provinceNames(db);
+  const { rows } = await db.raw<{ rows: Row[] }>(MARTYR_SQL, [ids]);
   return rows.map((row) => martyrDocument(row, provinces));
 }
 
 /** Documents of the given graves that carry no or partial information. */
 export async function graveDocuments(db: Knex, ids: number[]): Promise<SearchDocument[]> {
   if (!ids.length) return [];
-  const [{ rows }, provinces] = await Promise.all([db.raw<{ rows: Row[] }>(GRAVE_SQL, [ids]), provinceNames(db)]);
+  // One after the other: db may be a transaction, one connection, which must never run two queries at once.
+  const provinces = await provinceNames(db);
+  const { rows } = await db.raw<{ rows: Row[] }>(GRAVE_SQL, [ids]);
   return rows.map((row) => graveDocument(row, provinces));
 }

@@ -1,13 +1,23 @@
 /**
- * Drains search_outbox into Meilisearch. Rows are claimed with FOR UPDATE SKIP LOCKED (several
- * app servers may drain at once), their records rebuilt from PostgreSQL, sent, and marked done only
- * after Meilisearch reports success; on failure they stay pending and the drain backs off.
+ * Drains search_outbox into Meilisearch, in three short steps so no lock or transaction is held
+ * while Meilisearch works (its tasks may take up to 120 s): claim a batch with a lease (several
+ * app servers may drain at once; SKIP LOCKED keeps them apart), rebuild the records from
+ * PostgreSQL and send them, then mark the rows done. A crash between steps leaves the rows claimed
+ * until the lease ends; they are then sent again, which is harmless: documents are rebuilt from the
+ * current state and re-sending replaces them.
+ *
+ * A batch that fails while both services answer is split in halves until the failing rows stand
+ * alone, so one bad row never holds back the others. A row failing alone is retried later, with a
+ * growing delay, and parked (a dead letter the staff home shows admins) after maxAttempts. When
+ * Meilisearch or PostgreSQL does not answer, the whole batch goes back as it was and the drain
+ * backs off: an outage parks nothing.
  */
 import type { Db, Knex } from '../db/knex.js';
 import type { Logger } from '../logger.js';
 import type { Meilisearch } from './client.js';
 import { graveDocumentId, graveDocuments, martyrDocumentId, martyrDocuments } from './documents.js';
 import { writeDocuments } from './index-writer.js';
+import { claimOutboxRows, deleteProcessedOutboxRows, markOutboxDone, releaseOutboxRows, type OutboxRow } from './outbox.queries.js';
 
 const BATCH = 500;
 
@@ -16,7 +26,17 @@ const MAX_BACKOFF_MS = 30_000;
 /** Processed rows are kept a day: a rebuild replays the recent ones (see reindex.ts). */
 const RETENTION = '1 day';
 
-type OutboxRow = { id: number; entity_type: 'martyr' | 'grave' | 'cemetery'; entity_id: number };
+export type DrainOptions = {
+  /** Attempts after which a row that fails on its own is parked (OUTBOX_MAX_ATTEMPTS). */
+  maxAttempts?: number;
+  /** First delay before a failed row is tried again; doubled at each attempt, up to MAX_RETRY_SECONDS. */
+  retryBaseSeconds?: number;
+  /** How long a claim lasts: longer than a batch takes (each Meilisearch task may take 120 s). */
+  leaseSeconds?: number;
+};
+
+const DEFAULTS: Required<DrainOptions> = { maxAttempts: 10, retryBaseSeconds: 5, leaseSeconds: 600 };
+const MAX_RETRY_SECONDS = 600;
 
 /** Records synced per request to Meilisearch: a cemetery of 10,000 graves goes in several. */
 const CHUNK = 2000;
@@ -25,7 +45,7 @@ const CHUNK = 2000;
  * The martyrs and graves whose documents a batch of changes touches, in chunks of at most CHUNK
  * graves, so a change to a large cemetery never builds all its documents at once.
  */
-async function* affectedRecords(trx: Knex, rows: OutboxRow[]): AsyncGenerator<{ martyrIds: number[]; graveIds: number[] }> {
+async function* affectedRecords(trx: Knex, rows: readonly OutboxRow[]): AsyncGenerator<{ martyrIds: number[]; graveIds: number[] }> {
   const ids = (type: string) => [...new Set(rows.filter((r) => r.entity_type === type).map((r) => Number(r.entity_id)))];
   const martyrsOfGraves = async (graveIds: number[]) =>
     // A grave's position, plot, cemetery or photo is folded into the documents of its martyrs.
@@ -59,45 +79,98 @@ export async function syncRecords(trx: Knex, meili: Meilisearch, indexUid: strin
   return { upserted: docs.length, deleted: deletions.length };
 }
 
-/** One batch: claim, sync, mark done. Returns how many outbox rows it handled. */
-export async function drainOnce(db: Db, meili: Meilisearch, indexUid: string, logger: Logger): Promise<number> {
-  let claimed: OutboxRow[] = [];
+/** Meilisearch or PostgreSQL did not answer: the batch waits for them, no row is blamed. */
+export class OutboxDeliveryUnavailable extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`search outbox delivery paused: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'OutboxDeliveryUnavailable';
+  }
+}
+
+async function bothAnswer(db: Db, meili: Meilisearch): Promise<boolean> {
   try {
-    return await db.transaction(async (trx) => {
-      const { rows } = await trx.raw<{ rows: OutboxRow[] }>(
-        `SELECT id, entity_type, entity_id FROM search_outbox
-         WHERE processed_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`,
-        [BATCH],
-      );
-      claimed = rows;
-      if (!rows.length) return 0;
-      const result = { upserted: 0, deleted: 0 };
-      for await (const chunk of affectedRecords(trx, rows)) {
-        const sent = await syncRecords(trx, meili, indexUid, chunk.martyrIds, chunk.graveIds);
-        result.upserted += sent.upserted;
-        result.deleted += sent.deleted;
-      }
-      await trx.raw('UPDATE search_outbox SET processed_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY(?::bigint[])', [rows.map((r) => r.id)]);
-      logger.debug({ rows: rows.length, ...result }, 'search outbox drained');
-      return rows.length;
-    });
+    await db.raw('SELECT 1');
+    return (await meili.health()).status === 'available';
+  } catch {
+    return false;
+  }
+}
+
+async function sendRows(db: Db, meili: Meilisearch, indexUid: string, rows: OutboxRow[]): Promise<{ upserted: number; deleted: number }> {
+  const result = { upserted: 0, deleted: 0 };
+  for await (const chunk of affectedRecords(db, rows)) {
+    const sent = await syncRecords(db, meili, indexUid, chunk.martyrIds, chunk.graveIds);
+    result.upserted += sent.upserted;
+    result.deleted += sent.deleted;
+  }
+  return result;
+}
+
+type Delivery = { done: OutboxRow[]; failed: Array<{ row: OutboxRow; error: unknown }> };
+
+/** Sends rows, halving a failing set until each failing row stands alone. */
+async function deliver(db: Db, meili: Meilisearch, indexUid: string, rows: OutboxRow[], into: Delivery): Promise<void> {
+  try {
+    await sendRows(db, meili, indexUid, rows);
+    into.done.push(...rows);
   } catch (error) {
-    if (claimed.length) {
-      await db
-        .raw('UPDATE search_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ANY(?::bigint[]) AND processed_at IS NULL', [
-          String((error as Error).message).slice(0, 500),
-          claimed.map((r) => r.id),
-        ])
-        .catch(() => undefined);
+    if (!(await bothAnswer(db, meili))) throw new OutboxDeliveryUnavailable(error);
+    if (rows.length === 1) {
+      into.failed.push({ row: rows[0]!, error });
+      return;
     }
+    const half = Math.ceil(rows.length / 2);
+    await deliver(db, meili, indexUid, rows.slice(0, half), into);
+    await deliver(db, meili, indexUid, rows.slice(half), into);
+  }
+}
+
+/** The error as an admin reads it: knex puts the whole SQL text before a database error's own message. */
+const messageOf = (error: unknown) => {
+  const message = String((error as Error)?.message ?? error);
+  const sqlEnds = message.lastIndexOf(' - ');
+  return error && typeof error === 'object' && 'severity' in error && sqlEnds >= 0 ? message.slice(sqlEnds + 3) : message;
+};
+
+/**
+ * One batch: claim, send, mark done (and put failures back). Returns how many rows it claimed;
+ * throws OutboxDeliveryUnavailable, after putting the batch back, when a service does not answer.
+ */
+export async function drainOnce(db: Db, meili: Meilisearch, indexUid: string, logger: Logger, options: DrainOptions = {}): Promise<number> {
+  const { maxAttempts, retryBaseSeconds, leaseSeconds } = { ...DEFAULTS, ...options };
+  const rows = await claimOutboxRows(db, BATCH, leaseSeconds);
+  if (!rows.length) return 0;
+  const delivery: Delivery = { done: [], failed: [] };
+  try {
+    await deliver(db, meili, indexUid, rows, delivery);
+  } catch (error) {
+    await markOutboxDone(db, delivery.done.map((r) => r.id));
+    const settled = new Set([...delivery.done, ...delivery.failed.map((f) => f.row)]);
+    await releaseOutboxRows(db, rows.filter((r) => !settled.has(r)).map((r) => r.id), messageOf((error as OutboxDeliveryUnavailable).cause ?? error), 0, false);
+    await putBack(db, delivery.failed, maxAttempts, retryBaseSeconds, logger);
     throw error;
+  }
+  await markOutboxDone(db, delivery.done.map((r) => r.id));
+  await putBack(db, delivery.failed, maxAttempts, retryBaseSeconds, logger);
+  logger.debug({ rows: rows.length, failed: delivery.failed.length }, 'search outbox drained');
+  return rows.length;
+}
+
+/** Rows that failed on their own: retried after a growing delay, or parked once out of attempts. */
+async function putBack(db: Db, failed: Delivery['failed'], maxAttempts: number, retryBaseSeconds: number, logger: Logger): Promise<void> {
+  for (const { row, error } of failed) {
+    const park = row.attempts >= maxAttempts;
+    const retryIn = Math.min(MAX_RETRY_SECONDS, retryBaseSeconds * 2 ** (row.attempts - 1));
+    await releaseOutboxRows(db, [row.id], messageOf(error), retryIn, park);
+    if (park) logger.error({ outboxId: row.id, entity: row.entity_type, entityId: row.entity_id, attempts: row.attempts, err: error }, 'search outbox row parked after repeated failures');
+    else logger.warn({ outboxId: row.id, attempts: row.attempts, retryInSeconds: retryIn, err: error }, 'search outbox row failed; will retry');
   }
 }
 
 export type OutboxDrain = { stop(): Promise<void>; /** Drains until nothing is pending (tests, CLI). */ flush(): Promise<void> };
 
 /** Runs the drain in the background until stopped. */
-export function startOutboxDrain(db: Db, meili: Meilisearch, indexUid: string, logger: Logger): OutboxDrain {
+export function startOutboxDrain(db: Db, meili: Meilisearch, indexUid: string, logger: Logger, options: DrainOptions = {}): OutboxDrain {
   let stopped = false;
   let backoff = 0;
   let lastCleanup = 0;
@@ -114,12 +187,12 @@ export function startOutboxDrain(db: Db, meili: Meilisearch, indexUid: string, l
   const loop = (async () => {
     while (!stopped) {
       try {
-        const handled = await drainOnce(db, meili, indexUid, logger);
+        const handled = await drainOnce(db, meili, indexUid, logger, options);
         if (backoff) logger.info('search outbox drain recovered');
         backoff = 0;
         if (Date.now() - lastCleanup > 600_000) {
           lastCleanup = Date.now();
-          await db.raw(`DELETE FROM search_outbox WHERE processed_at < now() - interval '${RETENTION}'`);
+          await deleteProcessedOutboxRows(db, RETENTION);
         }
         if (handled === 0) await sleep(IDLE_POLL_MS);
       } catch (error) {
@@ -137,7 +210,7 @@ export function startOutboxDrain(db: Db, meili: Meilisearch, indexUid: string, l
       await loop;
     },
     async flush() {
-      while ((await drainOnce(db, meili, indexUid, logger)) > 0) {
+      while ((await drainOnce(db, meili, indexUid, logger, options)) > 0) {
         // keep going until the outbox is empty
       }
     },

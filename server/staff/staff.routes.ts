@@ -15,6 +15,7 @@ import { parseParams } from '../http/params.js';
 import { sendPage } from '../http/render.js';
 import type { ProvinceCatalogue } from '../places/province-catalogue.js';
 import { listAudit, recordHistory, recordInScope, staffCounts } from './staff.queries.js';
+import { countParkedOutboxRows } from '../search/outbox.queries.js';
 
 const ENTITY_TYPES = ['martyr', 'grave', 'cemetery', 'photo', 'submission', 'user', 'session'] as const;
 
@@ -51,6 +52,7 @@ export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
       cemeteryIds: scope.cemeteryIds,
       roles: scope.roles.map((r) => t(res, `staff.role.${r}`)),
       isAdmin: hasRole(scope, 'admin'),
+      parkedOutbox: hasRole(scope, 'admin') ? await countParkedOutboxRows(db) : 0,
       seesAudit: scope.national,
       reviews: canReview(scope),
       keepsGraves: scope.national || scope.provinceCodes.length > 0 || scope.cemeteryIds.length > 0,

@@ -1,0 +1,45 @@
+/**
+ * The retention purges' SQL: each statement stands alone and is safe to run again (a second run
+ * finds nothing left to purge).
+ */
+import type { Db } from '../db/knex.js';
+
+/**
+ * Sessions that ended (absolute expiry, idle expiry, or sign-out) more than `days` ago. The idle
+ * expiry is not stored: last_seen_at plus the configured idle minutes.
+ */
+export async function deleteEndedSessions(db: Db, days: number, idleMinutes: number): Promise<number> {
+  const result = await db.raw<{ rowCount: number }>(
+    `DELETE FROM sessions
+     WHERE least(expires_at, last_seen_at + make_interval(mins => ?), coalesce(revoked_at, 'infinity')) < now() - make_interval(days => ?)`,
+    [idleMinutes, days],
+  );
+  return result.rowCount ?? 0;
+}
+
+/** Password reset links used or expired more than `days` ago. */
+export async function deleteSpentResetTokens(db: Db, days: number): Promise<number> {
+  const result = await db.raw<{ rowCount: number }>(
+    `DELETE FROM password_resets WHERE least(expires_at, coalesce(used_at, 'infinity')) < now() - make_interval(days => ?)`,
+    [days],
+  );
+  return result.rowCount ?? 0;
+}
+
+/** Sender addresses of submissions older than `days`: the submission itself stays. */
+export async function clearOldSenderIps(db: Db, days: number): Promise<number> {
+  const result = await db.raw<{ rowCount: number }>(
+    'UPDATE submissions SET sender_ip = NULL WHERE sender_ip IS NOT NULL AND created_at < now() - make_interval(days => ?)',
+    [days],
+  );
+  return result.rowCount ?? 0;
+}
+
+/**
+ * Identifiers of failed sign-ins older than `days` removed from the audit log, through the one
+ * function the append-only trigger lets through; it audits the purge itself.
+ */
+export async function purgeFailedSignInIdentifiers(db: Db, days: number): Promise<number> {
+  const { rows } = await db.raw<{ rows: { purged: number }[] }>('SELECT purge_failed_sign_in_identifiers(make_interval(days => ?)) AS purged', [days]);
+  return Number(rows[0]?.purged ?? 0);
+}

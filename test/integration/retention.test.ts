@@ -1,0 +1,151 @@
+/**
+ * Retention on real PostgreSQL and the real pg-boss: what is kept for a purpose goes once the
+ * purpose is over, the audit log stays append-only but for the one audited purge, and the purge is
+ * a daily job of the queue.
+ */
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startJobs } from '../../server/jobs/jobs.js';
+import { RETENTION_CRON, RETENTION_JOB } from '../../server/retention/retention.job.js';
+import { runRetention } from '../../server/retention/retention.service.js';
+import { createTestDatabase, silentLogger, testApp, testConfig, type TestDatabase } from '../support/services.js';
+import { createStaff, signInForm } from '../support/staff.js';
+
+const hex64 = () => randomBytes(32).toString('hex');
+const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
+
+describe('retention', () => {
+  let t: TestDatabase;
+  let staff: { id: number; email: string };
+  const config = () => testConfig({ DATABASE_URL: t.url });
+
+  beforeAll(async () => {
+    t = await createTestDatabase('retention');
+    staff = await createStaff(t.db, [{ role: 'admin', provinceCode: null, cemeteryId: null }]);
+  });
+  afterAll(async () => {
+    await t.drop();
+  });
+
+  const session = async (fields: { expires_at: Date; last_seen_at: Date; revoked_at?: Date }) => {
+    const id_hash = hex64();
+    await t.db('sessions').insert({ id_hash, user_id: staff.id, csrf_token: 'x', created_at: daysAgo(60), ...fields });
+    return id_hash;
+  };
+  const reset = async (fields: { expires_at: Date; used_at?: Date }) => {
+    const token_hash = hex64();
+    await t.db('password_resets').insert({ token_hash, user_id: staff.id, created_at: daysAgo(60), ...fields });
+    return token_hash;
+  };
+  const submission = async (createdAt: Date, ip: string) =>
+    Number(
+      (
+        await t
+          .db('submissions')
+          .insert({ tracking_code: `T-${randomBytes(4).toString('hex')}`, kind: 'new_person', sender_name: 'Nguyễn Thị Hoa', sender_contact: '0912 345 678', message: 'Gia đình tôi có giấy báo tử.', sender_ip: ip, created_at: createdAt })
+          .returning('id')
+      )[0]!.id,
+    );
+
+  it('deletes sessions and reset links once they ended a week ago, and keeps the rest', async () => {
+    const live = await session({ expires_at: daysAgo(-1), last_seen_at: new Date() });
+    const expiredLongAgo = await session({ expires_at: daysAgo(10), last_seen_at: daysAgo(10) });
+    const idleLongAgo = await session({ expires_at: daysAgo(-1), last_seen_at: daysAgo(9) });
+    const signedOutLongAgo = await session({ expires_at: daysAgo(-1), last_seen_at: daysAgo(8), revoked_at: daysAgo(8) });
+    const endedYesterday = await session({ expires_at: daysAgo(1), last_seen_at: daysAgo(1) });
+    const unused = await reset({ expires_at: daysAgo(-1) });
+    const usedLongAgo = await reset({ expires_at: daysAgo(-1), used_at: daysAgo(8) });
+    const expiredResetLongAgo = await reset({ expires_at: daysAgo(8) });
+
+    const result = await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger);
+
+    const sessions = (await t.db('sessions').pluck('id_hash')) as string[];
+    expect(sessions).toEqual(expect.arrayContaining([live, endedYesterday]));
+    for (const gone of [expiredLongAgo, idleLongAgo, signedOutLongAgo]) expect(sessions).not.toContain(gone);
+    const resets = (await t.db('password_resets').pluck('token_hash')) as string[];
+    expect(resets).toContain(unused);
+    expect(resets).not.toContain(usedLongAgo);
+    expect(resets).not.toContain(expiredResetLongAgo);
+    expect(result.sessions).toBeGreaterThanOrEqual(3);
+    expect(result.resetTokens).toBeGreaterThanOrEqual(2);
+  });
+
+  it('clears the sender address of submissions older than 30 days and keeps the submissions', async () => {
+    const old = await submission(daysAgo(31), '203.0.113.20');
+    const recent = await submission(daysAgo(2), '203.0.113.21');
+    await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger);
+    expect(await t.db('submissions').where({ id: old }).first()).toMatchObject({ sender_ip: null, sender_name: 'Nguyễn Thị Hoa' });
+    expect((await t.db('submissions').where({ id: recent }).first()).sender_ip).toBe('203.0.113.21');
+  });
+
+  it('removes failed sign-in identifiers older than 30 days from the audit log, and audits the purge', async () => {
+    // A real failed sign-in now, and one as the app wrote it 40 days ago.
+    const app = await testApp(t.db);
+    const agent = request.agent(app);
+    const csrf = await signInForm(agent);
+    await agent.post('/quan-ly/dang-nhap').type('form').send({ identifier: staff.email, password: 'mật khẩu gõ nhầm hôm nay', _csrf: csrf });
+    const recent = await t.db('audit_log').where({ action: 'session.sign_in_failed' }).orderBy('id', 'desc').first();
+    expect(recent.after.identifier).toBe(staff.email);
+    const [old] = await t
+      .db('audit_log')
+      .insert({ action: 'session.sign_in_failed', entity_type: 'session', entity_id: staff.id, after: JSON.stringify({ identifier: 'matkhaugonham2024' }), ip: '203.0.113.30', at: daysAgo(40) })
+      .returning('id');
+
+    const result = await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger);
+
+    expect(result.failedSignInIdentifiers).toBe(1);
+    const purged = await t.db('audit_log').where({ id: old.id }).first();
+    expect(purged.after).toEqual({ identifierPurged: true });
+    expect(purged).toMatchObject({ action: 'session.sign_in_failed', ip: '203.0.113.30' });
+    expect(Number(purged.entity_id)).toBe(staff.id);
+    expect((await t.db('audit_log').where({ id: recent.id }).first()).after.identifier).toBe(staff.email);
+    const audited = await t.db('audit_log').where({ action: 'audit.failed_sign_in_identifiers_purged' }).orderBy('id', 'desc').first();
+    expect(audited.after).toMatchObject({ count: 1 });
+    expect(audited.at.getTime()).toBeGreaterThan(Date.now() - 60_000);
+
+    // A second run finds nothing left, and writes no empty audit row.
+    expect((await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger)).failedSignInIdentifiers).toBe(0);
+    expect(Number((await t.db('audit_log').where({ action: 'audit.failed_sign_in_identifiers_purged' }).count({ n: '*' }))[0]!.n)).toBe(1);
+  });
+
+  it('keeps the audit log append-only outside the purge, even with the purge setting turned on by hand', async () => {
+    const row = await t.db('audit_log').where({ action: 'session.sign_in_failed' }).orderBy('id', 'desc').first();
+    await expect(t.db('audit_log').where({ id: row.id }).update({ after: JSON.stringify({ identifierPurged: true }) })).rejects.toThrow(/append-only/);
+    await expect(t.db('audit_log').where({ id: row.id }).delete()).rejects.toThrow(/append-only/);
+    await expect(
+      t.db.transaction(async (trx) => {
+        await trx.raw("SET LOCAL mls.audit_identifier_purge = 'on'");
+        // Only the identifier may go: changing the address too is refused.
+        await trx('audit_log').where({ id: row.id }).update({ after: JSON.stringify({ identifierPurged: true }), ip: null });
+      }),
+    ).rejects.toThrow(/append-only/);
+    await expect(
+      t.db.transaction(async (trx) => {
+        await trx.raw("SET LOCAL mls.audit_identifier_purge = 'on'");
+        await trx('audit_log').where({ action: 'audit.failed_sign_in_identifiers_purged' }).delete();
+      }),
+    ).rejects.toThrow(/append-only/);
+  });
+
+  it('runs daily on the job queue (pg-boss in PostgreSQL), and a queued run does the purge', async () => {
+    const jobs = await startJobs(config(), t.db, silentLogger);
+    try {
+      const schedules = await jobs.boss.getSchedules();
+      expect(schedules.find((s) => s.name === RETENTION_JOB)).toMatchObject({ cron: RETENTION_CRON });
+      const old = await submission(daysAgo(45), '203.0.113.40');
+      const jobId = await jobs.boss.send(RETENTION_JOB, {});
+      expect(jobId).toBeTruthy();
+      const deadline = Date.now() + 30_000;
+      let state: string | undefined;
+      while (Date.now() < deadline && state !== 'completed' && state !== 'failed') {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        state = (await jobs.boss.getJobById(RETENTION_JOB, jobId!))?.state;
+      }
+      expect(state).toBe('completed');
+      expect((await t.db('submissions').where({ id: old }).first()).sender_ip).toBeNull();
+    } finally {
+      await jobs.stop();
+    }
+  });
+});
