@@ -43,3 +43,12 @@ export async function purgeFailedSignInIdentifiers(db: Db, days: number): Promis
   const { rows } = await db.raw<{ rows: { purged: number }[] }>('SELECT purge_failed_sign_in_identifiers(make_interval(days => ?)) AS purged', [days]);
   return Number(rows[0]?.purged ?? 0);
 }
+
+/**
+ * Rate-limit hits past every window. Their keys can hold what was typed as a sign-in identifier
+ * (a name that is no account), so they go as soon as no limit can count them.
+ */
+export async function deleteSpentRateLimitHits(db: Db, olderThanSeconds: number): Promise<number> {
+  const result = await db.raw<{ rowCount: number }>('DELETE FROM rate_limit_hits WHERE at < now() - make_interval(secs => ?)', [olderThanSeconds]);
+  return result.rowCount ?? 0;
+}

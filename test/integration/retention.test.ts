@@ -109,6 +109,21 @@ describe('retention', () => {
     expect(Number((await t.db('audit_log').where({ action: 'audit.failed_sign_in_identifiers_purged' }).count({ n: '*' }))[0]!.n)).toBe(1);
   });
 
+  it('deletes rate-limit hits once past every window, with the identifiers typed into their keys, and keeps current ones', async () => {
+    const typed = 'sign-in:typed:matkhaugonham';
+    const [old] = await t.db('rate_limit_hits').insert({ key: typed, at: daysAgo(2) }).returning('id');
+    const [current] = await t.db('rate_limit_hits').insert({ key: 'submission:address:203.0.113.40', at: new Date() }).returning('id');
+    const result = await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger);
+    expect(result.rateLimitHits).toBeGreaterThanOrEqual(1);
+    const left = (await t.db('rate_limit_hits').pluck('id')).map(Number);
+    expect(left).not.toContain(Number(old.id));
+    expect(left).toContain(Number(current.id));
+  });
+
+  it('keeps no table of failed sign-ins with what was typed (sign_in_failures is gone)', async () => {
+    expect((await t.db.raw("SELECT to_regclass('public.sign_in_failures') AS t")).rows[0].t).toBeNull();
+  });
+
   it('keeps the audit log append-only outside the purge, even with the purge setting turned on by hand', async () => {
     const row = await t.db('audit_log').where({ action: 'session.sign_in_failed' }).orderBy('id', 'desc').first();
     await expect(t.db('audit_log').where({ id: row.id }).update({ after: JSON.stringify({ identifierPurged: true }) })).rejects.toThrow(/append-only/);
