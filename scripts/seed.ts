@@ -11,7 +11,7 @@ import { deletePhotoFiles } from '../seeds/demo/headstone-photos.js';
 import { createDb } from '../server/db/knex.js';
 import { migrateLatest } from '../server/db/migrate.js';
 import { runMain } from '../server/setup/run-main.js';
-import { preparePostgres } from '../server/setup/postgres.js';
+import { preparePostgresFor } from '../server/setup/postgres.js';
 
 const USAGE = 'usage: npm run seed -- [--graves N] [--seed S] [--reset] [--photos N]';
 /** The same ceiling as DEMO_GRAVES in server/config.ts. */
@@ -59,7 +59,7 @@ runMain(async (config, logger) => {
   const started = Date.now();
   const say = (message: string) => console.log(`[seed ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`);
 
-  const databaseUrl = await preparePostgres({ databaseUrl: config.databaseUrl, mayManageLocalServer: config.databaseIsLocalDefault, autoInstall: config.autoInstall, dataDir: config.dataDir, cluster: config.postgresCluster, logger });
+  const databaseUrl = await preparePostgresFor(config, logger);
   const db = createDb(databaseUrl, 2, logger);
   try {
     await migrateLatest(db);

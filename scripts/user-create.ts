@@ -8,7 +8,7 @@ import { createUser, parseRole } from '../server/accounts/users.service.js';
 import { createDb } from '../server/db/knex.js';
 import { migrateLatest } from '../server/db/migrate.js';
 import { runMain } from '../server/setup/run-main.js';
-import { preparePostgres } from '../server/setup/postgres.js';
+import { preparePostgresFor } from '../server/setup/postgres.js';
 import { SetupError } from '../server/setup/setup-error.js';
 import { loadReferenceData } from '../seeds/reference/load-reference.js';
 
@@ -39,7 +39,7 @@ runMain(async (config, logger) => {
     };
   });
 
-  const databaseUrl = await preparePostgres({ databaseUrl: config.databaseUrl, mayManageLocalServer: config.databaseIsLocalDefault, autoInstall: config.autoInstall, dataDir: config.dataDir, cluster: config.postgresCluster, logger });
+  const databaseUrl = await preparePostgresFor(config, logger);
   const db = createDb(databaseUrl, 2, logger);
   try {
     await migrateLatest(db);

@@ -20,10 +20,12 @@ import { ensureIndex, indexExists } from './search/index-writer.js';
 import { startOutboxDrain, type OutboxDrain } from './search/outbox-drain.js';
 import { reindex } from './search/reindex.js';
 import { runningMeiliProcess, startMeiliProcess, waitForHealth, type MeiliProcess } from './setup/meilisearch-process.js';
-import { preparePostgres } from './setup/postgres.js';
+import { preparePostgresFor } from './setup/postgres.js';
 
 export type Services = {
   db: Db;
+  /** The URL set-up settled on (the local cluster's port and the project's password when it manages it). */
+  databaseUrl: string;
   meili: Meilisearch;
   meiliUrl: string;
   /** The key the client uses; other processes of a run (benchmarks) are handed it. */
@@ -40,14 +42,7 @@ type ServiceOptions = {
 
 /** PostgreSQL prepared and migrated with reference data, and a Meilisearch that answers with the index set up. */
 export async function startServices(config: Config, logger: Logger, options: ServiceOptions = {}): Promise<Services> {
-  const databaseUrl = await preparePostgres({
-    databaseUrl: config.databaseUrl,
-    mayManageLocalServer: config.databaseIsLocalDefault,
-    autoInstall: config.autoInstall,
-    dataDir: config.dataDir,
-    cluster: config.postgresCluster,
-    logger,
-  });
+  const databaseUrl = await preparePostgresFor(config, logger);
   const db = createDb(databaseUrl, config.databasePoolMax, logger, { acquireMs: config.databaseAcquireTimeoutMs, statementMs: config.databaseStatementTimeoutMs });
   try {
     const applied = await migrateLatest(db);
@@ -84,6 +79,7 @@ export async function startServices(config: Config, logger: Logger, options: Ser
     const provinces = await loadProvinceCatalogue(db);
     return {
       db,
+      databaseUrl,
       meili,
       meiliUrl,
       meiliKey,

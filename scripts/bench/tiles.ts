@@ -59,9 +59,9 @@ runMain(async (config, logger) => {
   const { values } = parseArgs({ options: { 'min-graves': { type: 'string', default: '1000000' } }, strict: true });
   const minGraves = Number(values['min-graves']);
   const services = await startServices(config, logger, { reuseRunningMeili: true });
-  const client = new pg.Client({ connectionString: config.databaseUrl });
+  const client = new pg.Client({ connectionString: services.databaseUrl });
   await client.connect();
-  const sqlPool = new pg.Pool({ connectionString: config.databaseUrl, max: CONCURRENCY });
+  const sqlPool = new pg.Pool({ connectionString: services.databaseUrl, max: CONCURRENCY });
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   try {
     const graves = Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM graves')).rows[0]!.n);
@@ -75,7 +75,7 @@ runMain(async (config, logger) => {
 
     server = await startServer({
       rootDir: ROOT_DIR,
-      env: { ...process.env, DATABASE_URL: config.databaseUrl, MEILI_URL: services.meiliUrl, MEILI_MASTER_KEY: services.meiliKey ?? '', MEILI_INDEX: config.meiliIndex, LOG_LEVEL: 'warn', NODE_ENV: process.env.NODE_ENV || 'production' },
+      env: { ...process.env, DATABASE_URL: services.databaseUrl, MEILI_URL: services.meiliUrl, MEILI_MASTER_KEY: services.meiliKey ?? '', MEILI_INDEX: config.meiliIndex, LOG_LEVEL: 'warn', NODE_ENV: process.env.NODE_ENV || 'production' },
     });
     const url = (t: Tile) => `${server!.url}/tiles/${t.layer}/${t.z}/${t.x}/${t.y}.mvt`;
 

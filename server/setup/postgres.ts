@@ -7,6 +7,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import pg from 'pg';
+import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { aptInstall, isDebian } from './apt.js';
 import { readClusterPassword, setClusterPassword } from './cluster-password.js';
@@ -216,4 +217,16 @@ export async function preparePostgres(options: Options): Promise<string> {
     throw new SetupError(`Preparing PostgreSQL at ${redact(url)} failed: ${(error as Error).message}.`);
   }
   return url.toString();
+}
+
+/** preparePostgres as the configuration says: what every command that opens the database calls first. */
+export function preparePostgresFor(config: Config, logger: Logger): Promise<string> {
+  return preparePostgres({
+    databaseUrl: config.databaseUrl,
+    mayManageLocalServer: config.databaseIsLocalDefault,
+    autoInstall: config.autoInstall,
+    dataDir: config.dataDir,
+    cluster: config.postgresCluster,
+    logger,
+  });
 }
