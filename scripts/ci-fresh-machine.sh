@@ -11,6 +11,8 @@ set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
 remove_postgis=${FRESH_MACHINE_REMOVE_POSTGIS:-${CI:-false}}
+# CI services set CI=true or CI=1; both mean the real removal.
+case "$remove_postgis" in 1|true|yes) remove_postgis=true ;; *) remove_postgis=false ;; esac
 ready_within=${FRESH_MACHINE_TIMEOUT_SECONDS:-300}
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -39,7 +39,7 @@ export function accountRoutes(db: Db, config: Config): Router {
     showSignIn(req, res);
   });
 
-  router.post('/quan-ly/dang-nhap', async (req, res) => {
+  router.post('/quan-ly/dang-nhap', formBodyOnly, async (req, res) => {
     const parsed = signInForm.safeParse(req.body);
     const locale = localeOf(res);
     if (!parsed.success) return showSignIn(req, res, { error: translate(locale, 'staff.signIn.missing') }, 400);
@@ -101,7 +101,7 @@ export function accountRoutes(db: Db, config: Config): Router {
     resetPage(req, res, { invalid: !valid }, valid ? 200 : 410);
   });
 
-  router.post('/quan-ly/dat-lai-mat-khau/:token', async (req, res) => {
+  router.post('/quan-ly/dat-lai-mat-khau/:token', formBodyOnly, async (req, res) => {
     const body = z.object({ password: z.string().max(1024), confirm: z.string().max(1024) }).safeParse(req.body);
     const locale = localeOf(res);
     if (!body.success || body.data.password !== body.data.confirm) return resetPage(req, res, { error: translate(locale, 'staff.password.mismatch') }, 400);

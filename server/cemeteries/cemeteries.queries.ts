@@ -23,7 +23,7 @@ const SELECT_CEMETERY = (withBoundary: boolean) => `
     SELECT count(*) FILTER (WHERE state = 'identified') AS identified,
            count(*) FILTER (WHERE state = 'partial') AS partial,
            count(*) FILTER (WHERE state = 'unknown') AS unknown
-    FROM graves g WHERE g.cemetery_id = c.id
+    FROM public_graves g WHERE g.cemetery_id = c.id
   ) n ON true`;
 
 export async function findCemetery(db: Db, id: number): Promise<CemeteryRow | undefined> {

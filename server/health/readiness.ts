@@ -7,6 +7,13 @@ export type Readiness = { ready: boolean; checks: { postgres: DependencyStatus; 
 
 const CHECK_TIMEOUT_MS = 2000;
 
+/** A dependency that did not answer in time; its message is ours, so it may be shown. */
+class CheckTimeout extends Error {
+  constructor() {
+    super(`no answer in ${CHECK_TIMEOUT_MS} ms`);
+  }
+}
+
 async function timed(check: () => Promise<unknown>): Promise<DependencyStatus> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
@@ -14,13 +21,13 @@ async function timed(check: () => Promise<unknown>): Promise<DependencyStatus> {
     await Promise.race([
       check(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer in ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+        timer = setTimeout(() => reject(new CheckTimeout()), CHECK_TIMEOUT_MS);
       }),
     ]);
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
     // Only the kind of failure is reported: the message of a driver error can name hosts and users.
-    const message = error instanceof Error && /no answer/.test(error.message) ? error.message : 'unreachable';
+    const message = error instanceof CheckTimeout ? error.message : 'unreachable';
     return { ok: false, latencyMs: Math.round(performance.now() - started), error: message };
   } finally {
     clearTimeout(timer);

@@ -16,8 +16,8 @@ export async function portalCounts(db: Db): Promise<PortalCounts> {
     SELECT
       (SELECT count(*) FROM public_martyrs)                                           AS "martyrs",
       (SELECT count(*) FROM public_martyrs WHERE grave_id IS NULL)                    AS "martyrsWithoutGrave",
-      (SELECT count(*) FROM graves)                                                   AS "graves",
-      (SELECT count(*) FROM graves WHERE state <> 'identified')                       AS "gravesWithoutName",
+      (SELECT count(*) FROM public_graves)                                            AS "graves",
+      (SELECT count(*) FROM public_graves WHERE state <> 'identified')                AS "gravesWithoutName",
       (SELECT count(*) FROM cemeteries)                                               AS "cemeteries",
       (SELECT count(DISTINCT province_code) FROM cemeteries)                          AS "provinces",
       (SELECT count(*) FROM public_photos WHERE is_current)                           AS "photos"

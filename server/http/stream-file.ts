@@ -20,7 +20,7 @@ export async function sendStream(req: Request, res: Response, stream: Readable, 
   } catch (error) {
     stream.destroy();
     req.log?.warn({ err: error }, 'stored file could not be read');
-    throw new AppError(404, 'file_missing', translate(localeOf(res), 'error.evidenceMissing'));
+    throw new AppError(404, 'file_missing', translate(localeOf(res), 'error.fileMissing'));
   }
   res.set(headers);
   try {

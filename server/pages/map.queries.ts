@@ -53,7 +53,7 @@ export async function cemeteryPlan(db: Db, cemeteryId: number): Promise<Cemetery
 /** Positions and states of a cemetery's graves; call it only for cemeteries of MAX_GRAVE_DOTS graves or fewer. */
 export async function gravePoints(db: Db, cemeteryId: number): Promise<(Marker & { state: string })[]> {
   const { rows } = await db.raw<{ rows: { lng: number; lat: number; state: string }[] }>(
-    `SELECT ST_X(position) AS lng, ST_Y(position) AS lat, state FROM graves
+    `SELECT ST_X(position) AS lng, ST_Y(position) AS lat, state FROM public_graves
      WHERE cemetery_id = ? AND position IS NOT NULL ORDER BY id LIMIT ?`,
     [cemeteryId, MAX_GRAVE_DOTS],
   );

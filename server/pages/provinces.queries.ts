@@ -15,7 +15,7 @@ export async function provinceSummaries(db: Db): Promise<ProvinceSummary[]> {
                 WHERE m.new_province_code = p.code), '{}') AS old_names
     FROM provinces p
     LEFT JOIN (SELECT province_code, count(*) AS n FROM cemeteries GROUP BY province_code) c ON c.province_code = p.code
-    LEFT JOIN (SELECT c.province_code, count(*) AS n FROM graves g JOIN cemeteries c ON c.id = g.cemetery_id GROUP BY c.province_code) g
+    LEFT JOIN (SELECT c.province_code, count(*) AS n FROM public_graves g JOIN cemeteries c ON c.id = g.cemetery_id GROUP BY c.province_code) g
       ON g.province_code = p.code`);
   return rows;
 }

@@ -21,7 +21,7 @@ const SOURCES: Record<SitemapKind, Source> = {
 /** The highest id of each kind: sitemap files cover fixed id ranges, so this is all the index needs. */
 export async function maxIds(db: Db): Promise<Record<SitemapKind, number>> {
   const { rows } = await db.raw<{ rows: Record<SitemapKind, number | null>[] }>(
-    'SELECT (SELECT max(id) FROM public_martyrs) AS martyrs, (SELECT max(id) FROM graves) AS graves, (SELECT max(id) FROM cemeteries) AS cemeteries',
+    'SELECT (SELECT max(id) FROM public_martyrs) AS martyrs, (SELECT max(id) FROM public_graves) AS graves, (SELECT max(id) FROM cemeteries) AS cemeteries',
   );
   const row = rows[0]!;
   return { martyrs: Number(row.martyrs ?? 0), graves: Number(row.graves ?? 0), cemeteries: Number(row.cemeteries ?? 0) };

@@ -16,6 +16,8 @@ import { translate } from '../i18n/messages.js';
 import { NotFoundError } from '../http/errors.js';
 import { localeOf } from '../http/locale.js';
 import { recordIdParam } from '../http/paging.schema.js';
+import { sendStream } from '../http/stream-file.js';
+import { formBodyOnly } from '../http/form-body.js';
 import { parseParams } from '../http/params.js';
 import { sendPage, wantsJson } from '../http/render.js';
 import { recordInScope } from '../staff/staff.queries.js';
@@ -115,7 +117,7 @@ export function photoRoutes(deps: PhotoDeps): Router {
 
   router.get('/quan-ly/anh/duyet', requireStaff(), (req, res) => reviewPage(req, res));
 
-  router.post('/quan-ly/anh/duyet', requireStaff(), async (req, res) => {
+  router.post('/quan-ly/anh/duyet', requireStaff(), formBodyOnly, async (req, res) => {
     const actor = actorOf(req);
     const body = req.body as Record<string, unknown>;
     const { rows: pending } = await pendingUploads(db, actor.userId, 1000);
@@ -183,8 +185,7 @@ export function photoRoutes(deps: PhotoDeps): Router {
       }
       throw new NotFoundError();
     }
-    res.set({ 'Content-Type': 'image/jpeg', 'Cache-Control': 'private, max-age=3600', 'X-Content-Type-Options': 'nosniff' });
-    store.read(key).on('error', () => res.destroy()).pipe(res);
+    await sendStream(req, res, store.read(key), { 'Content-Type': 'image/jpeg', 'Cache-Control': 'private, max-age=3600', 'X-Content-Type-Options': 'nosniff' });
   });
 
   router.get('/quan-ly/anh/:id/goc', requireStaff(), async (req, res) => {
@@ -193,14 +194,13 @@ export function photoRoutes(deps: PhotoDeps): Router {
     const originalKey = await photoOriginalKey(db, id);
     if (!originalKey || !(await store.exists(originalKey))) throw new NotFoundError();
     const extension = originalKey.split('.').pop() ?? '';
-    res.set({
+    await sendStream(req, res, store.read(originalKey), {
       'Content-Type': MEDIA_TYPES[extension] ?? 'application/octet-stream',
       // The original still carries its metadata (GPS, device): staff download it, browsers do not render it inline.
       'Content-Disposition': `attachment; filename="photo-${id}.${extension}"`,
       'Cache-Control': 'private, no-store',
       'X-Content-Type-Options': 'nosniff',
     });
-    store.read(originalKey).on('error', () => res.destroy()).pipe(res);
   });
 
   // /photos serves only public_photos. A photo of a grave where a confidential martyr lies still
@@ -211,8 +211,7 @@ export function photoRoutes(deps: PhotoDeps): Router {
     const graveId = Number(/^graves\/(\d+)\//.exec(key)?.[1]);
     const photoId = req.staff ? await photoOfFile(db, graveId, key) : undefined;
     if (photoId === undefined || !(await recordInScope(db, req.staff!.scope, 'photo', photoId)) || !(await store.exists(key))) return next();
-    res.set({ 'Content-Type': 'image/jpeg', 'Cache-Control': 'private, no-store', 'X-Content-Type-Options': 'nosniff' });
-    store.read(key).on('error', () => res.destroy()).pipe(res);
+    await sendStream(req, res, store.read(key), { 'Content-Type': 'image/jpeg', 'Cache-Control': 'private, no-store', 'X-Content-Type-Options': 'nosniff' });
   });
 
   return router;

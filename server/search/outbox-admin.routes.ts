@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { requireStaff } from '../accounts/auth.middleware.js';
 import type { Db } from '../db/knex.js';
 import { recordIdParam } from '../http/paging.schema.js';
+import { formBodyOnly } from '../http/form-body.js';
 import { parseParams } from '../http/params.js';
 import { localeOf } from '../http/locale.js';
 import { sendPage } from '../http/render.js';
@@ -33,7 +34,7 @@ export function outboxAdminRoutes(db: Db): Router {
     });
   });
 
-  router.post(`${PARKED_OUTBOX_PATH}/thu-lai`, requireStaff('admin'), async (req, res) => {
+  router.post(`${PARKED_OUTBOX_PATH}/thu-lai`, requireStaff('admin'), formBodyOnly, async (req, res) => {
     const { id } = parseParams(retryBody, req.body ?? {});
     const retried = await retryParkedOutboxRows(db, id === undefined ? undefined : [id]);
     res.redirect(303, `${PARKED_OUTBOX_PATH}?retried=${retried}`);

@@ -11,6 +11,7 @@ import type { Db } from '../db/knex.js';
 import { clientIp } from '../accounts/auth.middleware.js';
 import { translate } from '../i18n/messages.js';
 import { AppError, NotFoundError } from '../http/errors.js';
+import { formBodyOnly } from '../http/form-body.js';
 import { localeOf } from '../http/locale.js';
 import { invalidMultipartError, refuseNulInFields } from '../http/text-guard.js';
 import { sendPage } from '../http/render.js';
@@ -162,7 +163,7 @@ export function submissionPublicRoutes(db: Db, config: Config, provinces: Provin
     });
   });
 
-  router.post('/theo-doi/:code/tra-loi', async (req, res) => {
+  router.post('/theo-doi/:code/tra-loi', formBodyOnly, async (req, res) => {
     const answer = typeof req.body?.answer === 'string' ? req.body.answer.normalize('NFC').trim() : '';
     const view = await trackingView(db, String(req.params.code));
     if (!view) throw new NotFoundError(t(res, 'track.notFound'));

@@ -20,6 +20,7 @@ import { statusOf } from '../http/domain-status.js';
 import { AppError, NotFoundError } from '../http/errors.js';
 import { localeOf } from '../http/locale.js';
 import { recordIdParam } from '../http/paging.schema.js';
+import { formBodyOnly } from '../http/form-body.js';
 import { parseParams } from '../http/params.js';
 import { sendPage, wantsJson } from '../http/render.js';
 import { cemeteryUrl, graveUrl, martyrUrl, photoUrl, plotLabel } from '../records/urls.js';
@@ -110,7 +111,7 @@ export function upkeepRoutes(deps: PhotoDeps): Router {
     await gravePage(req, res, id);
   });
 
-  router.post('/quan-ly/mo/:id', requireStaff(), async (req, res) => {
+  router.post('/quan-ly/mo/:id', requireStaff(), formBodyOnly, async (req, res) => {
     const { id } = parseParams(idParams, req.params);
     const parsed = graveEditSchema.safeParse(req.body);
     if (!parsed.success) {
@@ -128,7 +129,7 @@ export function upkeepRoutes(deps: PhotoDeps): Router {
     }
   });
 
-  router.post('/quan-ly/mo/:id/liet-si', requireStaff(), async (req, res) => {
+  router.post('/quan-ly/mo/:id/liet-si', requireStaff(), formBodyOnly, async (req, res) => {
     const { id } = parseParams(idParams, req.params);
     const parsed = martyrLinkSchema.safeParse(req.body);
     if (!parsed.success) return gravePage(req, res, id, { martyrError: t(res, 'upkeep.martyr.invalid') }, 400);
@@ -169,7 +170,7 @@ export function upkeepRoutes(deps: PhotoDeps): Router {
     }
   });
 
-  router.post('/quan-ly/mo/:id/anh/:photoId/hien-tai', requireStaff(), async (req, res) => {
+  router.post('/quan-ly/mo/:id/anh/:photoId/hien-tai', requireStaff(), formBodyOnly, async (req, res) => {
     const { id, photoId } = parseParams(z.object({ id: recordIdParam, photoId: recordIdParam }), req.params);
     const { reason } = parseParams(makeCurrentSchema, req.body);
     await setCurrentPhoto(deps, actorOf(req), id, photoId, reason);
@@ -292,7 +293,7 @@ export function upkeepRoutes(deps: PhotoDeps): Router {
     await cemeteryEditPage(req, res, id);
   });
 
-  router.post('/quan-ly/nghia-trang/:id/sua', requireStaff(), async (req, res) => {
+  router.post('/quan-ly/nghia-trang/:id/sua', requireStaff(), formBodyOnly, async (req, res) => {
     const { id } = parseParams(idParams, req.params);
     const parsed = cemeteryEditSchema.safeParse(req.body);
     if (!parsed.success) return cemeteryEditPage(req, res, id, { values: req.body, error: t(res, 'upkeep.form.invalid') }, 400);
@@ -325,8 +326,8 @@ export function upkeepRoutes(deps: PhotoDeps): Router {
     res.redirect(303, `${cemeteryStaffPath(id)}/sua?luu=1`);
   };
 
-  router.post('/quan-ly/nghia-trang/:id/khu', requireStaff(), sectionPost('add'));
-  router.post('/quan-ly/nghia-trang/:id/khu/:sectionId', requireStaff(), sectionPost('update'));
+  router.post('/quan-ly/nghia-trang/:id/khu', requireStaff(), formBodyOnly, sectionPost('add'));
+  router.post('/quan-ly/nghia-trang/:id/khu/:sectionId', requireStaff(), formBodyOnly, sectionPost('update'));
 
   return router;
 }
