@@ -8,6 +8,7 @@ import { LngLatBounds, Map as MapLibreMap, NavigationControl, Popup, ScaleContro
 import type { SearchHit } from './api.js';
 import { h } from './dom.js';
 import { formatNumber, t } from './i18n.js';
+import type { Bubble } from './clusters.js';
 import { mapLabels } from './labels.js';
 import { graveOf } from './results.js';
 import type { MapView } from './state.js';
@@ -89,26 +90,42 @@ export function createMap({ container, styleUrl, view, oldProvinces, handlers }:
       map.on('mouseenter', layer, () => (map.getCanvas().style.cursor = 'pointer'));
       map.on('mouseleave', layer, () => (map.getCanvas().style.cursor = ''));
     };
-    ['graves', 'grave-counts', 'cemetery-points', 'results'].forEach(pointer);
+    ['graves', 'cemetery-points', 'results'].forEach(pointer);
+    // The count bubbles are drawn over the canvas by labels.ts (merged so they never overlap):
+    // they are hit-tested there, in screen pixels, not through the style's (invisible) layer.
+    map.on('mousemove', (event) => {
+      void labels.then((l) => {
+        if (l.bubbleAt(event.point.x, event.point.y)) map.getCanvas().style.cursor = 'pointer';
+        else if (!map.queryRenderedFeatures(event.point, { layers: ['graves', 'cemetery-points', 'results'] }).length) map.getCanvas().style.cursor = '';
+      });
+    });
 
     map.on('click', (event) => {
       // The most specific thing under the pointer wins: a grave, a result, a cemetery, a count.
-      const [feature] = map.queryRenderedFeatures(event.point, { layers: ['graves', 'results', 'cemetery-points', 'grave-counts'] });
-      if (!feature) return;
-      const layer = feature.layer.id;
-      if (layer === 'graves' && typeof feature.id === 'number') handlers.onGrave(feature.id);
-      else if (layer === 'results') handlers.onResult(Number(feature.properties.index));
-      else if (layer === 'cemetery-points') showCemetery(feature.id as number, feature.properties, event.lngLat);
-      else if (layer === 'grave-counts' && feature.properties.level === 'cemetery') {
-        // A cemetery's bubble is the cemetery: the same card as its point.
-        const total = Number(feature.properties.total);
-        const unidentified = Number(feature.properties.unidentified);
-        showCemetery(Number(feature.properties.key), { name: feature.properties.name, identified: total - unidentified, unidentified }, event.lngLat);
-      } else if (layer === 'grave-counts') {
-        map.flyTo({ center: event.lngLat, zoom: feature.properties.level === 'province' ? 9 : 16 });
-      }
+      const [feature] = map.queryRenderedFeatures(event.point, { layers: ['graves', 'results', 'cemetery-points'] });
+      const layer = feature?.layer.id;
+      if (feature && layer === 'graves' && typeof feature.id === 'number') handlers.onGrave(feature.id);
+      else if (feature && layer === 'results') handlers.onResult(Number(feature.properties.index));
+      else if (feature && layer === 'cemetery-points') showCemetery(feature.id as number, feature.properties, event.lngLat);
+      else void labels.then((l) => {
+        const bubble = l.bubbleAt(event.point.x, event.point.y);
+        if (bubble) openBubble(bubble, event.lngLat);
+      });
     });
   });
+
+  function openBubble(bubble: Bubble, at: LngLat) {
+    const [only] = bubble.members;
+    if (bubble.members.length === 1 && only?.level === 'cemetery') {
+      // A cemetery's bubble is the cemetery: the same card as its point.
+      showCemetery(Number(only.key.replace(/^cemetery:/, '')), { name: only.name, identified: only.total - only.unidentified, unidentified: only.unidentified }, at);
+    } else if (bubble.members.length === 1 && only?.level === 'province') {
+      map.flyTo({ center: bubble.lngLat, zoom: 9 });
+    } else {
+      // Several places in one bubble, or a grid cell: closer, where they come apart.
+      map.flyTo({ center: bubble.lngLat, zoom: Math.min(map.getZoom() + 2, 16) });
+    }
+  }
 
   function showCemetery(id: number, properties: Record<string, unknown>, at: LngLat) {
     const name = String(properties.name ?? '');
@@ -182,8 +199,13 @@ export function createMap({ container, styleUrl, view, oldProvinces, handlers }:
      * middle of the map, the place is put in the middle of the largest part left uncovered.
      */
     flyTo(location: { lat: number; lng: number }, zoom = GRAVE_ZOOM, covered?: DOMRect | null) {
+      // The page may have just resized the map (a phone's card or sheet): measure it before aiming.
+      map.resize();
       // Not `essential`: with prefers-reduced-motion the map jumps instead of flying.
       map.flyTo({ center: [location.lng, location.lat], zoom: Math.max(zoom, map.getZoom()), offset: covered ? offsetBeside(container.getBoundingClientRect(), covered) : [0, 0] });
+    },
+    resize() {
+      map.resize();
     },
     jumpTo(view: MapView) {
       map.jumpTo({ center: [view.lng, view.lat], zoom: view.zoom });
