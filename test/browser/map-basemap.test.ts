@@ -177,6 +177,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the basemap and the phone map in Chromiu
     const english = await overlayBoxes(en.page);
     expect(english.map((b) => b.text)).toEqual(expect.arrayContaining(['Hoàng Sa Archipelago', 'Trường Sa Archipelago', 'Laos', 'Cambodia', 'East Sea']));
     for (const b of english.filter((b) => b.kind.includes('map-cluster'))) expect(b.text).toMatch(/^\d{1,3}(,\d{3})*$/);
+    await en.page.screenshot({ path: path.join(ARTIFACTS, 'basemap-desktop-english.png') });
     await en.page.close();
   });
 

@@ -56,7 +56,13 @@ function styleRadius(map: MapLibreMap): (total: number) => number {
 
 const overlaps = (a: Box, b: Box) => a.left < b.right + PAD && a.right + PAD > b.left && a.top < b.bottom + PAD && a.bottom + PAD > b.top;
 
-export function mapLabels(map: MapLibreMap, options: { oldProvinces: () => boolean }) {
+export type LabelOptions = {
+  oldProvinces: () => boolean;
+  /** Elements over the map (its controls, a phone's sheet): no name goes under them. */
+  covers: () => Element[];
+};
+
+export function mapLabels(map: MapLibreMap, options: LabelOptions) {
   const layer = h('div', { class: 'map-labels', 'aria-hidden': 'true' });
   map.getContainer().append(layer);
   let placed: Placed[] = [];
@@ -153,6 +159,11 @@ export function mapLabels(map: MapLibreMap, options: { oldProvinces: () => boole
     bubbles = mergeBubbles(countPoints(), radius);
     const next: Placed[] = bubbles.map((b) => ({ el: bubbleElement(b), lngLat: b.lngLat, dx: -Math.round(b.r), dy: -Math.round(b.r) }));
     const taken: Box[] = bubbles.map((b) => ({ left: b.x - b.r, top: b.y - b.r, right: b.x + b.r, bottom: b.y + b.r }));
+    const frame = map.getContainer().getBoundingClientRect();
+    for (const el of options.covers()) {
+      const r = el.getBoundingClientRect();
+      if (r.width && r.height) taken.push({ left: r.left - frame.left, top: r.top - frame.top, right: r.right - frame.left, bottom: r.bottom - frame.top });
+    }
     const candidates = names().map((n) => ({ name: n, el: h('span', { class: n.className }, n.text) }));
     layer.replaceChildren(...next.map((p) => p.el), ...candidates.map((c) => c.el));
     // One layout for all the sizes: every element is in the page before any is measured.

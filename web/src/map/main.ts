@@ -309,6 +309,8 @@ function start(config: ClientConfig) {
       styleUrl: config.styleUrl,
       view: state.map,
       oldProvinces: state.oldProvinces,
+      // The selected grave's card is left out: it comes and goes without the map moving.
+      covers: () => Array.from(document.querySelectorAll('.map-options, .map-legend, #map-panel')),
       handlers: {
         onMove: (view) => {
           state = { ...state, map: view };

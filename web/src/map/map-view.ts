@@ -13,8 +13,9 @@ import { mapLabels } from './labels.js';
 import { graveOf } from './results.js';
 import type { MapView } from './state.js';
 
-/** Mainland Vietnam with a margin: the first view when the URL has none. */
-const VIETNAM: LngLatBoundsLike = [[102.1, 8.4], [109.6, 23.4]];
+/** Vietnam whole, Hoàng Sa and Trường Sa included: the first view when the URL has none. */
+const VIETNAM: LngLatBoundsLike = [[102.1, 7.4], [116.2, 23.4]];
+const BASEMAP_REGION: LngLatBoundsLike = [[86, -6], [130, 32]];
 /** The zoom a selected grave is shown at: single graves are drawn from 15. */
 export const GRAVE_ZOOM = 17;
 
@@ -29,14 +30,25 @@ export type MapHandlers = {
   onOnlyCemetery(cemetery: { id: number; name: string }): void;
 };
 
-type Options = { container: HTMLElement; styleUrl: string; view: MapView | null; oldProvinces: boolean; handlers: MapHandlers };
+type Options = {
+  container: HTMLElement;
+  styleUrl: string;
+  view: MapView | null;
+  oldProvinces: boolean;
+  handlers: MapHandlers;
+  /** The page's own elements that may lie over the map (options, legend, a phone's sheet). */
+  covers?: () => Element[];
+};
 
 /** Starts the map; throws when the browser cannot (no WebGL 2), which the page reports. */
-export function createMap({ container, styleUrl, view, oldProvinces, handlers }: Options) {
+export function createMap({ container, styleUrl, view, oldProvinces, handlers, covers }: Options) {
   const map = new MapLibreMap({
     container,
     style: styleUrl,
     ...(view ? { center: [view.lng, view.lat], zoom: view.zoom } : { bounds: VIETNAM, fitBoundsOptions: { padding: 10 } }),
+    // The offline basemap covers this much (BASEMAP_BOUNDS in server/tiles/tile-layers.ts): beyond
+    // it the neighbours end in straight cuts, so the view stays inside.
+    maxBounds: BASEMAP_REGION,
     minZoom: 3,
     maxZoom: 20,
     dragRotate: false,
@@ -62,7 +74,12 @@ export function createMap({ container, styleUrl, view, oldProvinces, handlers }:
   let popup: Popup | null = null;
 
   const ready = new Promise<void>((resolve) => map.once('load', () => resolve()));
-  const labels = ready.then(() => mapLabels(map, { oldProvinces: () => old }));
+  const labels = ready.then(() =>
+    mapLabels(map, {
+      oldProvinces: () => old,
+      covers: () => [...container.querySelectorAll('.maplibregl-ctrl'), ...(covers?.() ?? [])],
+    }),
+  );
 
   function applyProvinces() {
     map.setLayoutProperty('province-lines', 'visibility', old ? 'none' : 'visible');
