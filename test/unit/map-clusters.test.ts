@@ -47,3 +47,12 @@ describe('mergeBubbles', () => {
     expect(bubbleAt(bubbles, 100 + radius(64) + 1, 100)).toBeUndefined();
   });
 });
+
+describe('mergeBubbles on a crowded view', () => {
+  it('settles 2,000 grid cells spread over a screen with none touching and every grave counted', () => {
+    const points = Array.from({ length: 2000 }, (_, i) => at(`c${i}`, (i * 37) % 1280, (i * 53) % 800, 1 + (i % 90)));
+    const bubbles = mergeBubbles(points, radius);
+    expect(touching(bubbles)).toEqual([]);
+    expect(bubbles.reduce((sum, b) => sum + b.total, 0)).toBe(points.reduce((sum, p) => sum + p.total, 0));
+  });
+});
