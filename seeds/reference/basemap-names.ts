@@ -1,7 +1,8 @@
 /**
  * The names the offline basemap writes around Vietnam: the neighbours (keyed by their Natural
  * Earth name), the seas and the two archipelagos, in Vietnamese and English, at hand-picked points
- * inside each (a neighbour's own centre is often off screen; these sit near Vietnam).
+ * inside each (a neighbour's own centre is often off screen; these sit near Vietnam). Countries
+ * are spelt as Vietnam's foreign ministry writes them ("Mi-an-ma", "Phi-líp-pin").
  */
 
 import { BASEMAP_BOUNDS } from '../../server/tiles/tile-layers.js';
@@ -16,15 +17,15 @@ export const NEIGHBOURS: Record<string, Neighbour> = {
   Cambodia: { code: 'KH', vi: 'Campuchia', en: 'Cambodia', label: [104.9, 12.7] },
   China: { code: 'CN', vi: 'Trung Quốc', en: 'China', label: [109.8, 23.3] },
   Thailand: { code: 'TH', vi: 'Thái Lan', en: 'Thailand', label: [101.0, 15.8] },
-  Myanmar: { code: 'MM', vi: 'Mianma', en: 'Myanmar', label: [96.5, 21.5] },
-  Malaysia: { code: 'MY', vi: 'Malaixia', en: 'Malaysia', label: [102.2, 4.3] },
-  Indonesia: { code: 'ID', vi: 'Inđônêxia', en: 'Indonesia', label: [113.5, 0.2] },
-  Philippines: { code: 'PH', vi: 'Philippin', en: 'Philippines', label: [121.0, 16.2] },
-  Brunei: { code: 'BN', vi: 'Brunây', en: 'Brunei' },
-  Singapore: { code: 'SG', vi: 'Xingapo', en: 'Singapore' },
+  Myanmar: { code: 'MM', vi: 'Mi-an-ma', en: 'Myanmar', label: [96.5, 21.5] },
+  Malaysia: { code: 'MY', vi: 'Ma-lai-xi-a', en: 'Malaysia', label: [102.2, 4.3] },
+  Indonesia: { code: 'ID', vi: 'In-đô-nê-xi-a', en: 'Indonesia', label: [113.5, 0.2] },
+  Philippines: { code: 'PH', vi: 'Phi-líp-pin', en: 'Philippines', label: [121.0, 16.2] },
+  Brunei: { code: 'BN', vi: 'Bru-nây', en: 'Brunei' },
+  Singapore: { code: 'SG', vi: 'Xin-ga-po', en: 'Singapore' },
   India: { code: 'IN', vi: 'Ấn Độ', en: 'India', label: [93.6, 25.6] },
-  Bangladesh: { code: 'BD', vi: 'Bănglađét', en: 'Bangladesh', label: [90.3, 23.9] },
-  Bhutan: { code: 'BT', vi: 'Butan', en: 'Bhutan' },
+  Bangladesh: { code: 'BD', vi: 'Băng-la-đét', en: 'Bangladesh', label: [90.3, 23.9] },
+  Bhutan: { code: 'BT', vi: 'Bu-tan', en: 'Bhutan' },
   Taiwan: { code: 'TW', vi: 'Đài Loan', en: 'Taiwan' },
   'Hong Kong': { code: 'HK', vi: 'Hồng Kông', en: 'Hong Kong' },
   Macao: { code: 'MO', vi: 'Ma Cao', en: 'Macao' },

@@ -21,10 +21,19 @@ function read(name: string): Feature[] {
 
 const count = async (db: Db, table: string) => Number((await db(table).count<{ count: number }[]>({ count: '*' }).first())?.count);
 
+/** Whether the database holds the shipped rows: the same counts, and the same names (names get corrected). */
 export async function basemapIsLoaded(db: Db): Promise<boolean> {
-  return (await count(db, 'basemap_countries')) === read('countries.geojson').length
-    && (await count(db, 'basemap_rivers')) === read('rivers.geojson').length
-    && (await count(db, 'basemap_named_points')) === NAMED_POINTS.length;
+  const countries = read('countries.geojson');
+  const names = (rows: { key: string; vi: string; en: string }[]) => JSON.stringify([...rows].sort((a, b) => a.key.localeCompare(b.key)));
+  const stored = [
+    ...(await db('basemap_countries').select({ key: 'code', vi: 'name_vi', en: 'name_en' })),
+    ...(await db('basemap_named_points').select('key', { vi: 'name_vi', en: 'name_en' })),
+  ];
+  const shipped = [
+    ...countries.map((f) => ({ key: String(f.properties.code), vi: String(f.properties.name_vi), en: String(f.properties.name_en) })),
+    ...NAMED_POINTS.map((p) => ({ key: p.key, vi: p.vi, en: p.en })),
+  ];
+  return names(stored) === names(shipped) && (await count(db, 'basemap_rivers')) === read('rivers.geojson').length;
 }
 
 export async function loadBasemap(db: Db): Promise<{ loaded: boolean }> {

@@ -172,12 +172,25 @@ describe.skipIf(!existsSync(CHROMIUM))('the basemap and the phone map in Chromiu
     await page.screenshot({ path: path.join(ARTIFACTS, 'basemap-desktop-vietnam.png') });
     await page.close();
 
+    // Farther out the northern provinces share a bubble of thousands: written "1.234", in full.
+    const far = await open(DESKTOP, 'map=4.00/16.00000/106.00000');
+    await settled(far.page);
+    const counts = (await overlayBoxes(far.page)).filter((b) => b.kind.includes('map-cluster')).map((b) => b.text);
+    expect(counts.some((c) => /^\d{1,3}(\.\d{3})+$/.test(c)), counts.join(' ')).toBe(true);
+    expect(intersecting(await overlayBoxes(far.page))).toEqual([]);
+    await far.page.screenshot({ path: path.join(ARTIFACTS, 'basemap-desktop-z4.png') });
+    await far.page.close();
+
     const en = await open(DESKTOP, 'map=5.00/15.80000/108.50000&lang=en', 'en-GB');
     await settled(en.page);
     const english = await overlayBoxes(en.page);
     expect(english.map((b) => b.text)).toEqual(expect.arrayContaining(['Hoàng Sa Archipelago', 'Trường Sa Archipelago', 'Laos', 'Cambodia', 'East Sea']));
     for (const b of english.filter((b) => b.kind.includes('map-cluster'))) expect(b.text).toMatch(/^\d{1,3}(,\d{3})*$/);
     await en.page.screenshot({ path: path.join(ARTIFACTS, 'basemap-desktop-english.png') });
+    await en.page.goto(`${base}/ban-do?map=4.00/16.00000/106.00000&lang=en`);
+    await settled(en.page);
+    const englishCounts = (await overlayBoxes(en.page)).filter((b) => b.kind.includes('map-cluster')).map((b) => b.text);
+    expect(englishCounts.some((c) => /^\d{1,3}(,\d{3})+$/.test(c)), englishCounts.join(' ')).toBe(true);
     await en.page.close();
   });
 

@@ -85,12 +85,16 @@ describe('the offline basemap around Vietnam', () => {
     expect(res.body.vector_layers.map((l: { id: string }) => l.id)).toEqual(expect.arrayContaining(['countries', 'rivers', 'land', 'labels']));
   });
 
-  it('loads the shipped files once: a second load changes nothing', async () => {
+  it('loads the shipped files once: a second load changes nothing, a missing or changed row loads them again', async () => {
     const before = await t.db('basemap_countries').count<{ count: string }[]>({ count: '*' });
     expect(await loadBasemap(t.db)).toEqual({ loaded: false });
     expect(await t.db('basemap_countries').count<{ count: string }[]>({ count: '*' })).toEqual(before);
     await t.db('basemap_named_points').where({ key: 'islands:hoang-sa' }).delete();
     expect(await loadBasemap(t.db)).toEqual({ loaded: true });
     expect(await t.db('basemap_named_points').where({ key: 'islands:hoang-sa' }).first('name_vi')).toEqual({ name_vi: 'Quần đảo Hoàng Sa' });
+    // A name corrected in the shipped data reaches a database loaded before.
+    await t.db('basemap_countries').where({ code: 'MM' }).update({ name_vi: 'Mianma' });
+    expect(await loadBasemap(t.db)).toEqual({ loaded: true });
+    expect(await t.db('basemap_countries').where({ code: 'MM' }).first('name_vi')).toEqual({ name_vi: 'Mi-an-ma' });
   });
 });
