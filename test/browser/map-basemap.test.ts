@@ -194,6 +194,17 @@ describe.skipIf(!existsSync(CHROMIUM))('the basemap and the phone map in Chromiu
     await en.page.close();
   });
 
+  it('zooms in on a count bubble clicked, where its places come apart', async () => {
+    const { page, problems } = await open(DESKTOP, 'map=5.00/15.80000/106.50000');
+    await settled(page);
+    const bubble = page.locator('.map-cluster').first();
+    const box = (await bubble.boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForURL((url) => Number((url.searchParams.get('map') ?? '0').split('/')[0]) >= 7);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('on a phone, picking a result closes the list and shows the grave card with its button in view', async () => {
     const { page, problems } = await open(PHONE, `q=${encodeURIComponent(someone.name)}`);
     await page.getByRole('button', { name: 'Xem danh sách kết quả' }).click();
