@@ -15,7 +15,8 @@ import { formatNumber, pageLocale, t } from './i18n.js';
 
 type Box = { left: number; top: number; right: number; bottom: number };
 
-type Name = { key: string; text: string; lngLat: [number, number]; className: string };
+/** A name at a point: centred on it, or (`above`) standing on it, as over a cemetery's ground. */
+type Name = { key: string; text: string; lngLat: [number, number]; className: string; above?: boolean };
 
 /** Something placed: its element's top left is the projected point moved by (dx, dy). */
 type Placed = { el: HTMLElement; lngLat: [number, number]; dx: number; dy: number };
@@ -131,6 +132,18 @@ export function mapLabels(map: MapLibreMap, options: LabelOptions) {
         if (at && typeof f.properties.name === 'string') add({ key: `cemetery:${String(f.id ?? f.properties.name)}`, text: f.properties.name, lngLat: at, className: 'map-label map-label-cemetery' });
       }
     }
+    if (zoom >= 15) {
+      // Cemetery points stop at 15, where the grounds are drawn: the name goes over the ground's
+      // top edge, clear of the graves.
+      for (const f of map.queryRenderedFeatures({ layers: ['cemetery-areas'] })) {
+        const name = f.properties.name;
+        const ring = f.geometry.type === 'Polygon' ? f.geometry.coordinates[0] : f.geometry.type === 'MultiPolygon' ? f.geometry.coordinates[0]?.[0] : undefined;
+        if (typeof name !== 'string' || !ring?.length) continue;
+        const lngs = ring.map((c) => c[0]!);
+        const north = Math.max(...ring.map((c) => c[1]!));
+        add({ key: `cemetery:${String(f.id ?? name)}`, text: name, lngLat: [(Math.min(...lngs) + Math.max(...lngs)) / 2, north], className: 'map-label map-label-cemetery', above: true });
+      }
+    }
     if (zoom >= DISTRICT_NAMES_FROM) {
       for (const f of basemap('district')) {
         const at = point(f);
@@ -173,7 +186,7 @@ export function mapLabels(map: MapLibreMap, options: LabelOptions) {
       const { w, h: height } = sizes[i]!;
       const p = map.project(c.name.lngLat);
       // Centred on its point; else just under, or just over, the bubble that covers the point.
-      const spots = [{ dx: -w / 2, dy: -height / 2 }];
+      const spots = [{ dx: -w / 2, dy: c.name.above ? -height - PAD : -height / 2 }];
       const over = bubbles.find((b) => Math.abs(b.x - p.x) < b.r + w / 2 && Math.abs(b.y - p.y) < b.r + height / 2);
       if (over) spots.push({ dx: over.x - p.x - w / 2, dy: over.y + over.r + PAD - p.y }, { dx: over.x - p.x - w / 2, dy: over.y - over.r - PAD - height - p.y });
       const free = spots.find((s) => {
