@@ -207,6 +207,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the basemap and the phone map in Chromiu
 
   it('on a phone, picking a result closes the list and shows the grave card with its button in view', async () => {
     const { page, problems } = await open(PHONE, `q=${encodeURIComponent(someone.name)}`);
+    // The results, blue dots on the canvas, show through the count bubbles, which fade.
+    await page.locator('.map-labels.is-dimmed').waitFor({ state: 'attached' });
+    await settled(page);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'phone-map-results.png') });
     await page.getByRole('button', { name: 'Xem danh sách kết quả' }).click();
     const result = page.locator(`#results li[data-grave="${someone.grave}"] button.result-main`).first();
     await result.waitFor();

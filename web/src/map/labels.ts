@@ -239,6 +239,13 @@ export function mapLabels(map: MapLibreMap, options: LabelOptions) {
       dirty = true;
       map.triggerRepaint();
     },
+    /**
+     * Search results are drawn on the canvas, under the bubbles: while there are some, the bubbles
+     * fade so the results show through (what the person looks for comes first).
+     */
+    dim(dimmed: boolean) {
+      layer.classList.toggle('is-dimmed', dimmed);
+    },
     /** The count bubble at a point of the map (pixels from its top left), for clicks. */
     bubbleAt(x: number, y: number): Bubble | undefined {
       return bubbleAt(bubbles, x, y);

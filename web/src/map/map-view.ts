@@ -186,6 +186,7 @@ export function createMap({ container, styleUrl, view, oldProvinces, handlers, c
     },
     async setResults(hits: SearchHit[]) {
       await ready;
+      void labels.then((l) => l.dim(hits.some((hit) => hit.location)));
       (map.getSource('results') as GeoJSONSource).setData({
         type: 'FeatureCollection',
         features: hits.flatMap((hit, index) =>
