@@ -12,6 +12,7 @@ import type { Topology, GeometryCollection } from 'topojson-specification';
 import { ROOT_DIR } from '../../server/config.js';
 import type { Db, Knex } from '../../server/db/knex.js';
 import type { Logger } from '../../server/logger.js';
+import { loadBasemap } from './load-basemap.js';
 
 export const DATA_DIR = path.join(ROOT_DIR, 'seeds', 'data');
 
@@ -81,7 +82,10 @@ export async function referenceDataIsLoaded(db: Db): Promise<boolean> {
 }
 
 export async function loadReferenceData(db: Db, logger: Logger): Promise<{ loaded: boolean }> {
-  if (await referenceDataIsLoaded(db)) return { loaded: false };
+  // The basemap's surroundings have their own check: a database loaded before they existed gets them.
+  const basemap = await loadBasemap(db);
+  if (basemap.loaded) logger.info('basemap surroundings loaded');
+  if (await referenceDataIsLoaded(db)) return { loaded: basemap.loaded };
   const started = Date.now();
   const oldTypes = unitTypes('admin-pre2025/administrative_units.csv');
   const newTypes = unitTypes('admin-2025/administrative_units.csv');
@@ -137,6 +141,7 @@ export async function loadReferenceData(db: Db, logger: Logger): Promise<{ loade
   // The basemap's land outline and label points derive from the boundaries just loaded.
   await db.raw('REFRESH MATERIALIZED VIEW basemap_land');
   await db.raw('REFRESH MATERIALIZED VIEW basemap_province_points');
+  await db.raw('REFRESH MATERIALIZED VIEW basemap_district_points');
   logger.info({ ms: Date.now() - started }, 'reference data loaded');
   return { loaded: true };
 }

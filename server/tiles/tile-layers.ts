@@ -18,6 +18,8 @@ export type TileLayer = {
   /** Whether tiles may be kept in the process: only for layers built from reference data, which never changes at run time. */
   cacheable: boolean;
   vectorLayers: VectorLayer[];
+  /** West, south, east, north: MapLibre asks for no tile outside them. */
+  bounds: [number, number, number, number];
   /**
    * The SQL for each band of zooms. A layer whose content changes with the zoom has one query per
    * band, so PostgreSQL plans and runs only what a tile at that zoom needs.
@@ -28,6 +30,11 @@ export type TileLayer = {
 const sql = (name: string) => readFileSync(path.join(ROOT_DIR, 'tiles', 'layers', `${name}.sql`), 'utf8');
 
 export const MAX_ZOOM = 22;
+
+/** Vietnam, its islands included: where graves and cemeteries can be. */
+export const DATA_BOUNDS: [number, number, number, number] = [102.1, 6.0, 117.9, 23.5];
+/** What the basemap covers: Vietnam and enough of its neighbours and seas that no edge shows. */
+export const BASEMAP_BOUNDS: [number, number, number, number] = [86, -6, 130, 32];
 
 export const TILE_LAYERS: Record<string, TileLayer> = {
   graves: {
@@ -41,6 +48,7 @@ export const TILE_LAYERS: Record<string, TileLayer> = {
       { id: 'grave-counts', description: 'Grave counts', minzoom: 0, maxzoom: 14, fields: { level: 'String', key: 'String', name: 'String', total: 'Number', unidentified: 'Number' } },
       { id: 'graves', description: 'Graves', minzoom: 15, maxzoom: MAX_ZOOM, fields: { state: 'String', collective: 'Boolean', cemetery: 'Number', photo: 'Boolean', name: 'String', plot: 'String' } },
     ],
+    bounds: DATA_BOUNDS,
     bands: [
       { minzoom: 0, maxzoom: 7, sql: sql('graves-z0-7') },
       { minzoom: 8, maxzoom: 12, sql: sql('graves-z8-12') },
@@ -60,28 +68,30 @@ export const TILE_LAYERS: Record<string, TileLayer> = {
       { id: 'cemetery-areas', description: 'Cemetery boundaries', minzoom: 13, maxzoom: MAX_ZOOM, fields: { name: 'String' } },
       { id: 'cemetery-sections', description: 'Sections (khu / lô)', minzoom: 15, maxzoom: MAX_ZOOM, fields: { cemetery: 'Number', code: 'String', kind: 'String' } },
     ],
+    bounds: DATA_BOUNDS,
     bands: [{ minzoom: 0, maxzoom: MAX_ZOOM, sql: sql('cemeteries') }],
   },
   basemap: {
     name: 'basemap',
-    description: 'Offline basemap: land, provinces since July 2025 and before, districts before 2025, labels.',
+    description: 'Offline basemap: land, neighbouring countries, rivers, provinces since July 2025 and before, districts before 2025, labels.',
     minzoom: 0,
     maxzoom: 16,
     maxAge: 86_400,
     cacheable: true,
     vectorLayers: [
+      { id: 'countries', description: 'Neighbouring countries', minzoom: 0, maxzoom: 16, fields: { code: 'String' } },
       { id: 'land', description: 'Land', minzoom: 0, maxzoom: 16, fields: {} },
+      { id: 'rivers', description: 'Rivers (WDBII levels 1-2 from z6, 3 from z8, 4 from z10, 5 from z11)', minzoom: 6, maxzoom: 16, fields: { level: 'Number' } },
       { id: 'provinces', description: 'Provinces since 1 July 2025', minzoom: 0, maxzoom: 16, fields: { code: 'String', name: 'String' } },
       { id: 'provinces-2024', description: 'Provinces before 1 July 2025', minzoom: 0, maxzoom: 16, fields: { code: 'String', name: 'String' } },
       { id: 'districts-2024', description: 'Districts before 1 July 2025', minzoom: 8, maxzoom: 16, fields: { code: 'String', name: 'String' } },
-      { id: 'labels', description: 'Place labels', minzoom: 0, maxzoom: 16, fields: { kind: 'String', name: 'String' } },
+      { id: 'labels', description: 'Place labels: province, province-2024, district (z8+), country, sea, islands', minzoom: 0, maxzoom: 16, fields: { kind: 'String', name: 'String', name_en: 'String' } },
     ],
+    bounds: BASEMAP_BOUNDS,
     bands: [{ minzoom: 0, maxzoom: 16, sql: sql('basemap') }],
   },
 };
 
-/** Vietnam, its islands included: the bounds advertised in TileJSON. */
-export const DATA_BOUNDS: [number, number, number, number] = [102.1, 6.0, 117.9, 23.5];
 
 /** The query that makes a layer's tile at zoom z. */
 export function tileSql(layer: TileLayer, z: number): string {

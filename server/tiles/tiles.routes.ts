@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { Router, type Request } from 'express';
 import type { Db } from '../db/knex.js';
 import { BadRequestError, NotFoundError } from '../http/errors.js';
-import { DATA_BOUNDS, MAX_ZOOM, TILE_LAYERS, type TileLayer } from './tile-layers.js';
+import { MAX_ZOOM, TILE_LAYERS, type TileLayer } from './tile-layers.js';
 import { renderTile } from './tiles.queries.js';
 
 export const MVT_TYPE = 'application/vnd.mapbox-vector-tile';
@@ -43,7 +43,7 @@ export function tileRoutes(db: Db, publicBaseUrl: string | undefined): Router {
       tiles: [`${baseUrl(req, publicBaseUrl)}/tiles/${layer.name}/{z}/{x}/{y}.mvt`],
       minzoom: layer.minzoom,
       maxzoom: layer.maxzoom,
-      bounds: DATA_BOUNDS,
+      bounds: layer.bounds,
       center: [106.0, 16.5, 5],
       vector_layers: layer.vectorLayers,
     });

@@ -116,7 +116,7 @@ describe.skipIf(skipWithoutChromium())('the map page in Chromium', { timeout: 60
   it('finds a name typed without diacritics, shows the grave on the map, opens his page, in English, and prints it', async () => {
     const { page, problems } = await newPage();
     await page.goto(`${base}/ban-do`);
-    await page.locator('.map-label-count').first().waitFor();
+    await page.locator('.map-cluster').first().waitFor();
     await shot(page, '01-map-vietnam');
 
     // Type the name as many do: no diacritics.

@@ -168,7 +168,7 @@ describe('vector tiles', () => {
     expect(json.body).toMatchObject({ tilejson: '3.0.0', tiles: [expect.stringMatching(/\/tiles\/graves\/\{z\}\/\{x\}\/\{y\}\.mvt$/)], minzoom: 0, maxzoom: 22 });
     expect(json.body.vector_layers.map((l: { id: string }) => l.id)).toEqual(['grave-counts', 'graves']);
     const base = await fetchTile('basemap', 5, 25, 14);
-    expect(Object.keys(base.tile!.layers).sort()).toEqual(['labels', 'land', 'provinces', 'provinces-2024']);
+    expect(Object.keys(base.tile!.layers).sort()).toEqual(['countries', 'labels', 'land', 'provinces', 'provinces-2024']);
     expect(base.res.headers['cache-control']).toBe('public, max-age=86400');
     const cem = tileOf(106.95, 16.95, 15);
     const cemeteries = await fetchTile('cemeteries', cem.z, cem.x, cem.y);

@@ -18,14 +18,14 @@ export function t(key: string, params: Record<string, string | number> = {}): st
   return template.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
 }
 
-/** "1.234" in Vietnamese, "1,234" in English. */
+/** "1.234" in Vietnamese, "1,234" in English: also in the count bubbles, where "1,2 N" puzzled people. */
 export function formatNumber(value: number): string {
   return value.toLocaleString(locale === 'vi' ? 'vi-VN' : 'en-GB');
 }
 
-/** "1,2 N" / "1.2K": for count bubbles, where room is short. */
-export function formatCompact(value: number): string {
-  return value < 1000 ? String(value) : new Intl.NumberFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { notation: 'compact', maximumFractionDigits: 1 }).format(value);
+/** The page's language, "vi" or "en". */
+export function pageLocale(): string {
+  return locale;
 }
 
 /** The count of results, said the way the page says it ("1 result", "12 results for “x”"). */

@@ -197,6 +197,9 @@ function start(config: ClientConfig) {
   async function selectHit(hit: SearchHit, options: { fly: boolean }) {
     const grave = graveOf(hit);
     if (!grave) return;
+    // On a phone the list covers most of the map: picking from it means "show me", so it folds
+    // away first and the map flies beside the card at its full height.
+    setSheet(false);
     selectedNow = selectedFromHit(hit, grave);
     state = { ...state, grave };
     writeUrl('push');
@@ -277,13 +280,16 @@ function start(config: ClientConfig) {
   oldProvinces.checked = state.oldProvinces;
   oldProvinces.addEventListener('change', () => update({ oldProvinces: oldProvinces.checked }, 'push'));
 
-  sheetToggle.hidden = false;
-  sheetToggle.addEventListener('click', () => {
-    const open = !app.classList.contains('sheet-open');
+  /** Opens or folds the list over the map (a phone's layout; on a desktop the class changes nothing). */
+  function setSheet(open: boolean) {
     app.classList.toggle('sheet-open', open);
     sheetToggle.setAttribute('aria-expanded', String(open));
     sheetToggle.textContent = t(open ? 'map.sheet.close' : 'map.sheet.open');
-  });
+    // Now, not at the next resize observation: a flight that follows must know the map's new size.
+    map?.resize();
+  }
+  sheetToggle.hidden = false;
+  sheetToggle.addEventListener('click', () => setSheet(!app.classList.contains('sheet-open')));
 
   window.addEventListener('popstate', () => {
     const next = parseState(location.search);
@@ -303,6 +309,8 @@ function start(config: ClientConfig) {
       styleUrl: config.styleUrl,
       view: state.map,
       oldProvinces: state.oldProvinces,
+      // The selected grave's card is left out: it comes and goes without the map moving.
+      covers: () => Array.from(document.querySelectorAll('.map-options, .map-legend, #map-panel')),
       handlers: {
         onMove: (view) => {
           state = { ...state, map: view };

@@ -8,12 +8,14 @@ import { LngLatBounds, Map as MapLibreMap, NavigationControl, Popup, ScaleContro
 import type { SearchHit } from './api.js';
 import { h } from './dom.js';
 import { formatNumber, t } from './i18n.js';
+import type { Bubble } from './clusters.js';
 import { mapLabels } from './labels.js';
 import { graveOf } from './results.js';
 import type { MapView } from './state.js';
 
-/** Mainland Vietnam with a margin: the first view when the URL has none. */
-const VIETNAM: LngLatBoundsLike = [[102.1, 8.4], [109.6, 23.4]];
+/** Vietnam whole, Hoàng Sa and Trường Sa included: the first view when the URL has none. */
+const VIETNAM: LngLatBoundsLike = [[102.1, 7.4], [116.2, 23.4]];
+const BASEMAP_REGION: LngLatBoundsLike = [[86, -6], [130, 32]];
 /** The zoom a selected grave is shown at: single graves are drawn from 15. */
 export const GRAVE_ZOOM = 17;
 
@@ -28,14 +30,25 @@ export type MapHandlers = {
   onOnlyCemetery(cemetery: { id: number; name: string }): void;
 };
 
-type Options = { container: HTMLElement; styleUrl: string; view: MapView | null; oldProvinces: boolean; handlers: MapHandlers };
+type Options = {
+  container: HTMLElement;
+  styleUrl: string;
+  view: MapView | null;
+  oldProvinces: boolean;
+  handlers: MapHandlers;
+  /** The page's own elements that may lie over the map (options, legend, a phone's sheet). */
+  covers?: () => Element[];
+};
 
 /** Starts the map; throws when the browser cannot (no WebGL 2), which the page reports. */
-export function createMap({ container, styleUrl, view, oldProvinces, handlers }: Options) {
+export function createMap({ container, styleUrl, view, oldProvinces, handlers, covers }: Options) {
   const map = new MapLibreMap({
     container,
     style: styleUrl,
     ...(view ? { center: [view.lng, view.lat], zoom: view.zoom } : { bounds: VIETNAM, fitBoundsOptions: { padding: 10 } }),
+    // The offline basemap covers this much (BASEMAP_BOUNDS in server/tiles/tile-layers.ts): beyond
+    // it the neighbours end in straight cuts, so the view stays inside.
+    maxBounds: BASEMAP_REGION,
     minZoom: 3,
     maxZoom: 20,
     dragRotate: false,
@@ -61,7 +74,12 @@ export function createMap({ container, styleUrl, view, oldProvinces, handlers }:
   let popup: Popup | null = null;
 
   const ready = new Promise<void>((resolve) => map.once('load', () => resolve()));
-  const labels = ready.then(() => mapLabels(map, { oldProvinces: () => old }));
+  const labels = ready.then(() =>
+    mapLabels(map, {
+      oldProvinces: () => old,
+      covers: () => [...container.querySelectorAll('.maplibregl-ctrl'), ...(covers?.() ?? [])],
+    }),
+  );
 
   function applyProvinces() {
     map.setLayoutProperty('province-lines', 'visibility', old ? 'none' : 'visible');
@@ -89,26 +107,42 @@ export function createMap({ container, styleUrl, view, oldProvinces, handlers }:
       map.on('mouseenter', layer, () => (map.getCanvas().style.cursor = 'pointer'));
       map.on('mouseleave', layer, () => (map.getCanvas().style.cursor = ''));
     };
-    ['graves', 'grave-counts', 'cemetery-points', 'results'].forEach(pointer);
+    ['graves', 'cemetery-points', 'results'].forEach(pointer);
+    // The count bubbles are drawn over the canvas by labels.ts (merged so they never overlap):
+    // they are hit-tested there, in screen pixels, not through the style's (invisible) layer.
+    map.on('mousemove', (event) => {
+      void labels.then((l) => {
+        if (l.bubbleAt(event.point.x, event.point.y)) map.getCanvas().style.cursor = 'pointer';
+        else if (!map.queryRenderedFeatures(event.point, { layers: ['graves', 'cemetery-points', 'results'] }).length) map.getCanvas().style.cursor = '';
+      });
+    });
 
     map.on('click', (event) => {
       // The most specific thing under the pointer wins: a grave, a result, a cemetery, a count.
-      const [feature] = map.queryRenderedFeatures(event.point, { layers: ['graves', 'results', 'cemetery-points', 'grave-counts'] });
-      if (!feature) return;
-      const layer = feature.layer.id;
-      if (layer === 'graves' && typeof feature.id === 'number') handlers.onGrave(feature.id);
-      else if (layer === 'results') handlers.onResult(Number(feature.properties.index));
-      else if (layer === 'cemetery-points') showCemetery(feature.id as number, feature.properties, event.lngLat);
-      else if (layer === 'grave-counts' && feature.properties.level === 'cemetery') {
-        // A cemetery's bubble is the cemetery: the same card as its point.
-        const total = Number(feature.properties.total);
-        const unidentified = Number(feature.properties.unidentified);
-        showCemetery(Number(feature.properties.key), { name: feature.properties.name, identified: total - unidentified, unidentified }, event.lngLat);
-      } else if (layer === 'grave-counts') {
-        map.flyTo({ center: event.lngLat, zoom: feature.properties.level === 'province' ? 9 : 16 });
-      }
+      const [feature] = map.queryRenderedFeatures(event.point, { layers: ['graves', 'results', 'cemetery-points'] });
+      const layer = feature?.layer.id;
+      if (feature && layer === 'graves' && typeof feature.id === 'number') handlers.onGrave(feature.id);
+      else if (feature && layer === 'results') handlers.onResult(Number(feature.properties.index));
+      else if (feature && layer === 'cemetery-points') showCemetery(feature.id as number, feature.properties, event.lngLat);
+      else void labels.then((l) => {
+        const bubble = l.bubbleAt(event.point.x, event.point.y);
+        if (bubble) openBubble(bubble, event.lngLat);
+      });
     });
   });
+
+  function openBubble(bubble: Bubble, at: LngLat) {
+    const [only] = bubble.members;
+    if (bubble.members.length === 1 && only?.level === 'cemetery') {
+      // A cemetery's bubble is the cemetery: the same card as its point.
+      showCemetery(Number(only.key.replace(/^cemetery:/, '')), { name: only.name, identified: only.total - only.unidentified, unidentified: only.unidentified }, at);
+    } else if (bubble.members.length === 1 && only?.level === 'province') {
+      map.flyTo({ center: bubble.lngLat, zoom: 9 });
+    } else {
+      // Several places in one bubble, or a grid cell: closer, where they come apart.
+      map.flyTo({ center: bubble.lngLat, zoom: Math.min(map.getZoom() + 2, 16) });
+    }
+  }
 
   function showCemetery(id: number, properties: Record<string, unknown>, at: LngLat) {
     const name = String(properties.name ?? '');
@@ -152,6 +186,7 @@ export function createMap({ container, styleUrl, view, oldProvinces, handlers }:
     },
     async setResults(hits: SearchHit[]) {
       await ready;
+      void labels.then((l) => l.dim(hits.some((hit) => hit.location)));
       (map.getSource('results') as GeoJSONSource).setData({
         type: 'FeatureCollection',
         features: hits.flatMap((hit, index) =>
@@ -182,8 +217,13 @@ export function createMap({ container, styleUrl, view, oldProvinces, handlers }:
      * middle of the map, the place is put in the middle of the largest part left uncovered.
      */
     flyTo(location: { lat: number; lng: number }, zoom = GRAVE_ZOOM, covered?: DOMRect | null) {
+      // The page may have just resized the map (a phone's card or sheet): measure it before aiming.
+      map.resize();
       // Not `essential`: with prefers-reduced-motion the map jumps instead of flying.
       map.flyTo({ center: [location.lng, location.lat], zoom: Math.max(zoom, map.getZoom()), offset: covered ? offsetBeside(container.getBoundingClientRect(), covered) : [0, 0] });
+    },
+    resize() {
+      map.resize();
     },
     jumpTo(view: MapView) {
       map.jumpTo({ center: [view.lng, view.lat], zoom: view.zoom });

@@ -106,10 +106,11 @@ export function selectionPanel(panel: HTMLElement, handlers: SelectionHandlers) 
         h(
           'dl',
           { class: 'selected-facts' },
-          fact(t('search.hometown'), selected.hometown),
-          fact(t('search.unitLabel'), selected.unit),
+          // Where the grave is comes first: on a phone the card shows its top and its button only.
           fact(t('search.buried'), selected.cemetery ? h('a', { href: selected.cemetery.url }, selected.cemetery.name) : null),
           fact(t('search.plot'), selected.plot),
+          fact(t('search.hometown'), selected.hometown),
+          fact(t('search.unitLabel'), selected.unit),
         ),
         selected.location ? null : h('p', { class: 'muted' }, t('map.noLocation')),
         selected.others.length
