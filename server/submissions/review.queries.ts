@@ -113,12 +113,16 @@ export function graveForReview(db: Knex, graveId: number) {
   return db('graves as g').join('cemeteries as c', 'c.id', 'g.cemetery_id').where('g.id', graveId).first('g.id', 'g.state', 'g.row_label', 'g.plot_number', 'c.name as cemetery_name', 'g.known_name', 'g.known_unit');
 }
 
-/** Moves an open submission on if its version is still this one; false when someone else acted first. */
-export async function advanceSubmission(trx: Knex, id: number, version: number, changes: Record<string, unknown>): Promise<boolean> {
+/**
+ * Moves an open submission on if its version is still this one; false when someone else acted
+ * first. A decision (decidedBy given) is stamped with who made it and when.
+ */
+export async function advanceSubmission(trx: Knex, id: number, version: number, changes: Record<string, unknown>, decidedBy?: number): Promise<boolean> {
+  const decision = decidedBy === undefined ? {} : { decided_by: decidedBy, decided_at: trx.fn.now() };
   const updated = await trx('submissions')
     .where({ id, version })
     .whereIn('status', [...OPEN_STATUSES])
-    .update({ ...changes, version: trx.raw('version + 1'), updated_at: trx.fn.now() });
+    .update({ ...changes, ...decision, version: trx.raw('version + 1'), updated_at: trx.fn.now() });
   return updated > 0;
 }
 

@@ -74,8 +74,8 @@ export async function reviewView(db: Db, scope: Scope, id: number) {
 }
 
 /** Moves an open submission on, or fails with a conflict if someone else got there first. */
-async function advance(trx: Knex, s: SubmissionRow, version: number, changes: Record<string, unknown>): Promise<void> {
-  if (!(await advanceSubmission(trx, s.id, version, changes))) throw new ActedMeanwhile('Another officer has acted on this submission in the meantime. Reload it to see what changed.');
+async function advance(trx: Knex, s: SubmissionRow, version: number, changes: Record<string, unknown>, decidedBy?: number): Promise<void> {
+  if (!(await advanceSubmission(trx, s.id, version, changes, decidedBy))) throw new ActedMeanwhile('Another officer has acted on this submission in the meantime. Reload it to see what changed.');
 }
 
 /** An officer takes a received submission up: it is in review from now on, which the sender sees. */
@@ -93,7 +93,7 @@ export async function rejectSubmission(db: Db, scope: Scope, actor: Actor, id: n
   if (!reason.trim()) throw refused('reason: a reason is needed to reject');
   await db.transaction(async (trx) => {
     const s = await loadInScope(trx, scope, id, true);
-    await advance(trx, s, version, { status: 'rejected', decision_reason: reason.trim(), decided_by: actor.userId, decided_at: trx.fn.now() });
+    await advance(trx, s, version, { status: 'rejected', decision_reason: reason.trim() }, actor.userId);
     await insertEvent(trx, { submissionId: id, kind: 'rejected', publicMessage: reason.trim(), actorUserId: actor.userId });
     await writeAudit(trx, { actorUserId: actor.userId, action: 'submission.reject', entityType: 'submission', entityId: id, submissionId: id, before: { status: s.status }, after: { status: 'rejected' }, reason: reason.trim(), ip: actor.ip });
   });
@@ -122,7 +122,7 @@ export async function acceptSubmission(db: Db, stores: ReviewStores, scope: Scop
   await db.transaction(async (trx) => {
     const s = await loadInScope(trx, scope, id, true);
     const adjusted = parseAdjusted(s.kind, given);
-    await advance(trx, s, version, { status: 'accepted', decision_reason: note, decided_by: actor.userId, decided_at: trx.fn.now() });
+    await advance(trx, s, version, { status: 'accepted', decision_reason: note }, actor.userId);
     const audit = (entry: Omit<Parameters<typeof writeAudit>[1], 'actorUserId' | 'submissionId' | 'ip'>) => writeAudit(trx, { ...entry, actorUserId: actor.userId, submissionId: id, ip: actor.ip });
     try {
       await applyProposal(trx, photo, scope, s, adjusted, audit);
