@@ -9,6 +9,7 @@ import { createDb } from '../server/db/knex.js';
 import { migrateLatest } from '../server/db/migrate.js';
 import { runMain } from '../server/setup/run-main.js';
 import { preparePostgresFor } from '../server/setup/postgres.js';
+import { DomainError } from '../server/http/errors.js';
 import { SetupError } from '../server/setup/setup-error.js';
 import { loadReferenceData } from '../seeds/reference/load-reference.js';
 
@@ -54,7 +55,8 @@ runMain(async (config, logger) => {
     console.log(`created account #${user.id} ${user.email} (${grants.map((g) => g.role).join(', ')})`);
     console.log(`set its password within 24 hours at: ${base}/quan-ly/dat-lai-mat-khau/${resetToken}`);
   } catch (error) {
-    if (error instanceof Error && 'status' in error && Number((error as { status: number }).status) < 500) throw new SetupError(error.message);
+    // A refusal (an account that exists, a grant without its province) is one line, not a stack.
+    if (error instanceof DomainError || (error instanceof Error && 'status' in error && Number((error as { status: number }).status) < 500)) throw new SetupError(error.message);
     throw error;
   } finally {
     await db.destroy();

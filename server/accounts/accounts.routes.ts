@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Db } from '../db/knex.js';
 import { translate } from '../i18n/messages.js';
-import { AppError } from '../http/errors.js';
 import { formBodyOnly } from '../http/form-body.js';
 import { localeOf } from '../http/locale.js';
 import { sendPage } from '../http/render.js';
@@ -13,7 +12,7 @@ import { MIN_PASSWORD_LENGTH } from './passwords.js';
 import { revokeAllSessions, revokeSession } from './sessions.queries.js';
 import { beginSignIn, signInSucceeded } from './throttle.js';
 import { newToken, sameToken } from './tokens.js';
-import { changePassword, PasswordRejected, resetLinkIsValid, resetPassword, signIn } from './users.service.js';
+import { changePassword, PasswordRejected, ResetLinkInvalid, resetLinkIsValid, resetPassword, signIn, WrongPassword } from './users.service.js';
 
 /** Before sign-in there is no session: the sign-in form is protected by a double-submit cookie. */
 const SIGN_IN_CSRF_COOKIE = 'mls_signin_csrf';
@@ -85,7 +84,7 @@ export function accountRoutes(db: Db, config: Config): Router {
       await changePassword(db, { userId: req.staff!.session.userId, ip: clientIp(req) }, body.data.current, body.data.password);
     } catch (error) {
       if (error instanceof PasswordRejected) return passwordPage(req, res, { error: translate(locale, `staff.password.${error.problem}`, { min: MIN_PASSWORD_LENGTH }) }, 400);
-      if (error instanceof AppError && error.code === 'wrong_password') return passwordPage(req, res, { error: translate(locale, 'staff.password.wrong') }, 400);
+      if (error instanceof WrongPassword) return passwordPage(req, res, { error: translate(locale, 'staff.password.wrong') }, 400);
       throw error;
     }
     // The change ended every session, this one included: sign in again with the new password.
@@ -109,7 +108,7 @@ export function accountRoutes(db: Db, config: Config): Router {
       await resetPassword(db, String(req.params.token), body.data.password, clientIp(req));
     } catch (error) {
       if (error instanceof PasswordRejected) return resetPage(req, res, { error: translate(locale, `staff.password.${error.problem}`, { min: MIN_PASSWORD_LENGTH }) }, 400);
-      if (error instanceof AppError && error.code === 'reset_link_invalid') return resetPage(req, res, { invalid: true }, 410);
+      if (error instanceof ResetLinkInvalid) return resetPage(req, res, { invalid: true }, 410);
       throw error;
     }
     res.redirect(303, '/quan-ly/dang-nhap?changed=1');

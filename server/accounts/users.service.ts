@@ -5,21 +5,42 @@
  */
 import type { Db, Knex } from '../db/knex.js';
 import { writeAudit } from '../audit/audit.js';
-import { AppError, BadRequestError, NotFoundError } from '../http/errors.js';
+import { Conflict, InvalidInput, NotFound } from '../http/errors.js';
 import { checkPassword, hashPassword, verifyNothing, verifyPassword, type PasswordProblem } from './passwords.js';
 import { ROLES, type Role, type RoleGrant } from './scope.js';
 import { createSession, revokeAllSessions, rolesOf, type SessionTimes } from './sessions.queries.js';
 import { newToken, tokenHash } from './tokens.js';
+import {
+  accountTaken, allGrants, allUsers, cemeteryExists, insertGrants, insertReset as insertResetRow, insertUser, liveReset, markResetUsed, provinceExists,
+  replaceGrants, setPasswordHash, setUserDisabled, userById, userByIdentifier, type GrantRow, type UserRow,
+} from './users.queries.js';
 
 export const RESET_LINK_HOURS = 24;
 
 export type Actor = { userId: number | null; ip: string | null };
 
-export class PasswordRejected extends AppError {
+export class PasswordRejected extends InvalidInput {
   constructor(readonly problem: PasswordProblem) {
-    super(400, `password_${problem}`, `The password is ${problem.replace('_', ' ')}.`);
+    super(`The password is ${problem.replace('_', ' ')}.`, undefined, `password_${problem}`);
   }
 }
+
+/** The current password typed to change it is not the account's. */
+export class WrongPassword extends InvalidInput {
+  constructor() {
+    super('The current password is not right.', undefined, 'wrong_password');
+  }
+}
+
+/** A reset link that has expired, has been used, or never was. */
+export class ResetLinkInvalid extends InvalidInput {
+  constructor() {
+    super('This link has expired or has already been used.', undefined, 'reset_link_invalid');
+  }
+}
+
+/** A request the account rules refuse (an unknown role, a grant without its place, disabling oneself). */
+const refused = (message: string) => new InvalidInput(message, undefined, 'bad_request');
 
 export type PublicUser = {
   id: number;
@@ -34,40 +55,32 @@ export type PublicUser = {
 
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
-type UserRow = { id: number | string; email: string; username: string | null; display_name: string; locale: string; disabled_at: Date | null; created_at: Date };
-
 function publicUser(row: UserRow, roles: RoleGrant[]): PublicUser {
   return { id: Number(row.id), email: row.email, username: row.username, displayName: row.display_name, locale: row.locale, disabledAt: row.disabled_at, createdAt: row.created_at, roles };
 }
 
 export async function findUser(db: Knex, id: number): Promise<PublicUser | undefined> {
-  const row = await db('users').where({ id }).first();
+  const row = await userById(db, id);
   return row ? publicUser(row, await rolesOf(db, Number(row.id))) : undefined;
 }
 
 export async function listUsers(db: Db): Promise<PublicUser[]> {
-  const rows: UserRow[] = await db('users').orderBy('id');
-  const grants = await db('user_roles').select('user_id', 'role', { provinceCode: 'province_code' }, { cemeteryId: 'cemetery_id' }).orderBy('id');
-  return rows.map((row) =>
-    publicUser(
-      row,
-      grants.filter((g) => Number(g.user_id) === Number(row.id)).map((g) => ({ role: g.role, provinceCode: g.provinceCode, cemeteryId: g.cemeteryId === null ? null : Number(g.cemeteryId) })),
-    ),
-  );
+  const [rows, grants] = [await allUsers(db), await allGrants(db)];
+  return rows.map((row) => publicUser(row, grants.filter((g) => g.userId === Number(row.id)).map(({ role, provinceCode, cemeteryId }) => ({ role, provinceCode, cemeteryId }))));
 }
 
 async function validateGrants(trx: Knex, grants: RoleGrant[]): Promise<void> {
   for (const g of grants) {
-    if (!(ROLES as readonly string[]).includes(g.role)) throw new BadRequestError(`unknown role ${g.role}`);
+    if (!(ROLES as readonly string[]).includes(g.role)) throw refused(`unknown role ${g.role}`);
     if (g.role === 'province_officer') {
-      if (!g.provinceCode || !(await trx('provinces').where({ code: g.provinceCode }).first())) throw new BadRequestError('a province officer needs a current province');
+      if (!g.provinceCode || !(await provinceExists(trx, g.provinceCode))) throw refused('a province officer needs a current province');
     } else if (g.role === 'cemetery_staff') {
-      if (!g.cemeteryId || !(await trx('cemeteries').where({ id: g.cemeteryId }).first())) throw new BadRequestError('cemetery staff need a cemetery');
+      if (!g.cemeteryId || !(await cemeteryExists(trx, g.cemeteryId))) throw refused('cemetery staff need a cemetery');
     }
   }
 }
 
-const grantRows = (userId: number, grants: RoleGrant[]) =>
+const grantRows = (userId: number, grants: RoleGrant[]): GrantRow[] =>
   grants.map((g) => ({
     user_id: userId,
     role: g.role,
@@ -91,17 +104,12 @@ export async function createUser(
     if (problem) throw new PasswordRejected(problem);
   }
   return db.transaction(async (trx) => {
-    if (await trx('users').where({ email }).orWhere(username ? { username } : { email }).first()) {
-      throw new AppError(409, 'account_exists', 'An account with this email or username already exists.');
-    }
+    if (await accountTaken(trx, email, username)) throw new Conflict('account_exists', 'An account with this email or username already exists.');
     await validateGrants(trx, input.grants);
     // An unusable hash: nobody can sign in before setting a password through the link.
     const passwordHash = input.password !== undefined ? await hashPassword(input.password) : `!unset:${newToken(16)}`;
-    const [row] = await trx('users')
-      .insert({ email, username, display_name: input.displayName.trim(), locale: input.locale ?? 'vi', password_hash: passwordHash })
-      .returning('id');
-    const userId = Number(row!.id);
-    if (input.grants.length) await trx('user_roles').insert(grantRows(userId, input.grants));
+    const userId = await insertUser(trx, { email, username, display_name: input.displayName.trim(), locale: input.locale ?? 'vi', password_hash: passwordHash });
+    await insertGrants(trx, grantRows(userId, input.grants));
     await writeAudit(trx, {
       actorUserId: actor.userId,
       action: 'user.create',
@@ -117,22 +125,16 @@ export async function createUser(
 
 async function insertReset(trx: Knex, userId: number, createdBy: number | null): Promise<string> {
   const token = newToken();
-  await trx('password_resets').insert({
-    token_hash: tokenHash(token),
-    user_id: userId,
-    created_by: createdBy,
-    expires_at: trx.raw(`now() + make_interval(hours => ?)`, [RESET_LINK_HOURS]),
-  });
+  await insertResetRow(trx, { tokenHash: tokenHash(token), userId, createdBy, hours: RESET_LINK_HOURS });
   return token;
 }
 
 export async function setRoles(db: Db, actor: Actor, userId: number, grants: RoleGrant[], reason: string | null): Promise<void> {
   await db.transaction(async (trx) => {
     const before = await rolesOf(trx, userId);
-    if (!(await trx('users').where({ id: userId }).first())) throw new NotFoundError();
+    if (!(await userById(trx, userId))) throw new NotFound();
     await validateGrants(trx, grants);
-    await trx('user_roles').where({ user_id: userId }).del();
-    if (grants.length) await trx('user_roles').insert(grantRows(userId, grants));
+    await replaceGrants(trx, userId, grantRows(userId, grants));
     await writeAudit(trx, { actorUserId: actor.userId, action: 'user.roles', entityType: 'user', entityId: userId, before: { roles: before }, after: { roles: grants }, reason, ip: actor.ip });
   });
 }
@@ -140,10 +142,10 @@ export async function setRoles(db: Db, actor: Actor, userId: number, grants: Rol
 /** A disabled account cannot act, even with a session that is still open. */
 export async function setDisabled(db: Db, actor: Actor, userId: number, disabled: boolean, reason: string | null): Promise<void> {
   await db.transaction(async (trx) => {
-    const user = await trx('users').where({ id: userId }).forUpdate().first();
-    if (!user) throw new NotFoundError();
-    if (disabled && userId === actor.userId) throw new BadRequestError('You cannot disable your own account.');
-    await trx('users').where({ id: userId }).update({ disabled_at: disabled ? trx.raw('now()') : null, updated_at: trx.raw('now()') });
+    const user = await userById(trx, userId, true);
+    if (!user) throw new NotFound();
+    if (disabled && userId === actor.userId) throw refused('You cannot disable your own account.');
+    await setUserDisabled(trx, userId, disabled);
     if (disabled) await revokeAllSessions(trx, userId);
     await writeAudit(trx, {
       actorUserId: actor.userId,
@@ -160,7 +162,7 @@ export async function setDisabled(db: Db, actor: Actor, userId: number, disabled
 
 export async function issueResetLink(db: Db, actor: Actor, userId: number): Promise<string> {
   return db.transaction(async (trx) => {
-    if (!(await trx('users').where({ id: userId }).first())) throw new NotFoundError();
+    if (!(await userById(trx, userId))) throw new NotFound();
     const token = await insertReset(trx, userId, actor.userId);
     await writeAudit(trx, { actorUserId: actor.userId, action: 'user.reset_link', entityType: 'user', entityId: userId, ip: actor.ip });
     return token;
@@ -168,18 +170,18 @@ export async function issueResetLink(db: Db, actor: Actor, userId: number): Prom
 }
 
 async function storePassword(trx: Knex, userId: number, password: string): Promise<void> {
-  const user = await trx('users').where({ id: userId }).first();
+  const user = (await userById(trx, userId))!;
   const problem = checkPassword(password, [user.email, user.username ?? '', user.display_name]);
   if (problem) throw new PasswordRejected(problem);
-  await trx('users').where({ id: userId }).update({ password_hash: await hashPassword(password), password_changed_at: trx.raw('now()'), updated_at: trx.raw('now()') });
+  await setPasswordHash(trx, userId, await hashPassword(password));
   // Every other session ends with the old password.
   await revokeAllSessions(trx, userId);
 }
 
 export async function changePassword(db: Db, actor: Actor & { userId: number }, current: string, next: string): Promise<void> {
   await db.transaction(async (trx) => {
-    const user = await trx('users').where({ id: actor.userId }).first();
-    if (!user || !(await verifyPassword(user.password_hash, current))) throw new AppError(400, 'wrong_password', 'The current password is not right.');
+    const user = await userById(trx, actor.userId);
+    if (!user || !(await verifyPassword(user.password_hash, current))) throw new WrongPassword();
     await storePassword(trx, actor.userId, next);
     await writeAudit(trx, { actorUserId: actor.userId, action: 'user.password_change', entityType: 'user', entityId: actor.userId, ip: actor.ip });
   });
@@ -188,18 +190,18 @@ export async function changePassword(db: Db, actor: Actor & { userId: number }, 
 /** Sets a password through a one-time link; the link then no longer works. */
 export async function resetPassword(db: Db, token: string, next: string, ip: string | null): Promise<number> {
   return db.transaction(async (trx) => {
-    const reset = await trx('password_resets').where({ token_hash: tokenHash(token) }).whereNull('used_at').where('expires_at', '>', trx.raw('now()')).forUpdate().first();
-    if (!reset) throw new AppError(400, 'reset_link_invalid', 'This link has expired or has already been used.');
+    const reset = await liveReset(trx, tokenHash(token), true);
+    if (!reset) throw new ResetLinkInvalid();
     const userId = Number(reset.user_id);
     await storePassword(trx, userId, next);
-    await trx('password_resets').where({ token_hash: reset.token_hash }).update({ used_at: trx.raw('now()') });
+    await markResetUsed(trx, reset.token_hash);
     await writeAudit(trx, { actorUserId: userId, action: 'user.password_reset', entityType: 'user', entityId: userId, ip });
     return userId;
   });
 }
 
 export async function resetLinkIsValid(db: Db, token: string): Promise<boolean> {
-  return Boolean(await db('password_resets').where({ token_hash: tokenHash(token) }).whereNull('used_at').where('expires_at', '>', db.raw('now()')).first());
+  return Boolean(await liveReset(db, tokenHash(token)));
 }
 
 export type SignInResult = { ok: true; token: string; csrfToken: string; userId: number } | { ok: false };
@@ -207,9 +209,9 @@ export type SignInResult = { ok: true; token: string; csrfToken: string; userId:
 /** Checks the password and opens a new session; failures are audited but never say which part was wrong. */
 export async function signIn(db: Db, identifier: string, password: string, times: SessionTimes, ip: string | null, userAgent: string | null): Promise<SignInResult> {
   const key = identifier.trim().toLowerCase();
-  const user = await db('users').where({ email: key }).orWhere({ username: key }).first();
+  const user = await userByIdentifier(db, key);
   const ok = user && !user.disabled_at ? await verifyPassword(user.password_hash, password) : await verifyNothing(password);
-  if (!ok) {
+  if (!ok || !user) {
     // What was typed is kept only when it names an account: a password typed into the identifier
     // box by mistake must not end up in the audit log, which is never erased.
     await db.transaction((trx) =>
@@ -225,6 +227,6 @@ export async function signIn(db: Db, identifier: string, password: string, times
 }
 
 export function parseRole(value: string): Role {
-  if (!(ROLES as readonly string[]).includes(value)) throw new BadRequestError(`unknown role ${value}`);
+  if (!(ROLES as readonly string[]).includes(value)) throw refused(`unknown role ${value}`);
   return value as Role;
 }

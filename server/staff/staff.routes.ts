@@ -6,7 +6,8 @@ import { clientIp, requireStaff } from '../accounts/auth.middleware.js';
 import { canReview, hasRole, ROLES, type RoleGrant } from '../accounts/scope.js';
 import { createUser, findUser, issueResetLink, listUsers, setDisabled, setRoles } from '../accounts/users.service.js';
 import { translate } from '../i18n/messages.js';
-import { AppError, BadRequestError, NotFoundError } from '../http/errors.js';
+import { statusOf } from '../http/domain-status.js';
+import { AppError, BadRequestError, DomainError, InvalidInput, NotFoundError } from '../http/errors.js';
 import { formBodyOnly } from '../http/form-body.js';
 import { localeOf } from '../http/locale.js';
 import { calendarDateParam } from '../http/date.schema.js';
@@ -84,6 +85,7 @@ export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
       sendPage(req, res, 'staff/reset-link', { title: t(res, 'staff.users.created'), user, link: `${req.protocol}://${req.get('host')}/quan-ly/dat-lai-mat-khau/${resetToken}` }, 201);
     } catch (error) {
       if (error instanceof AppError && error.status < 500) return newUserPage(req, res, { error: error.message, values: req.body }, error.status);
+      if (error instanceof DomainError) return newUserPage(req, res, { error: error.message, values: req.body }, statusOf(error));
       throw error;
     }
   });
@@ -116,7 +118,7 @@ export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
     try {
       await setRoles(db, actor(req), id, grantsFromForm(req.body), typeof req.body.reason === 'string' ? req.body.reason.slice(0, 500) : null);
     } catch (error) {
-      if (error instanceof BadRequestError) return userPage(req, res, id, { error: error.message }, 400);
+      if (error instanceof BadRequestError || error instanceof InvalidInput) return userPage(req, res, id, { error: error.message }, 400);
       throw error;
     }
     res.redirect(303, `/quan-ly/nguoi-dung/${id}`);
@@ -128,7 +130,7 @@ export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
     try {
       await setDisabled(db, actor(req), id, disable, typeof req.body.reason === 'string' ? req.body.reason.slice(0, 500) : null);
     } catch (error) {
-      if (error instanceof BadRequestError) return userPage(req, res, id, { error: error.message }, 400);
+      if (error instanceof BadRequestError || error instanceof InvalidInput) return userPage(req, res, id, { error: error.message }, 400);
       throw error;
     }
     res.redirect(303, `/quan-ly/nguoi-dung/${id}`);

@@ -5,7 +5,7 @@
  * area). Only the parsed output reaches the step that writes the records.
  */
 import { z } from 'zod';
-import { AppError } from '../http/errors.js';
+import { InvalidInput, NotFound } from '../http/errors.js';
 import { FIELD_LIMITS, MARTYR_FIELDS, type Proposal, type SubmissionKind } from './proposal.js';
 
 /** The land and islands the portal's graves lie in: Vietnam with Hoàng Sa and Trường Sa, and the
@@ -19,18 +19,16 @@ const PLOT_MAX = 20;
 export type AdjustedProblem = 'too_long' | 'not_a_number' | 'not_a_cemetery' | 'outside_area' | 'both_or_neither';
 
 /** An adjusted value the records cannot take; nothing has been written. */
-export class AdjustedValueInvalid extends AppError {
+export class AdjustedValueInvalid extends InvalidInput {
   constructor(readonly field: string, readonly problem: AdjustedProblem) {
-    super(400, 'invalid_value', `${field}: ${problem.replace(/_/g, ' ')}`, { field, problem });
-    this.name = 'AdjustedValueInvalid';
+    super(`${field}: ${problem.replace(/_/g, ' ')}`, { field, problem }, 'invalid_value');
   }
 }
 
 /** The cemetery named on accepting does not exist or lies outside the officer's jurisdiction (alike, as for reads). */
-export class CemeteryNotInScope extends AppError {
+export class CemeteryNotInScope extends NotFound {
   constructor() {
-    super(404, 'cemetery_not_found', 'No cemetery with this number in your jurisdiction.');
-    this.name = 'CemeteryNotInScope';
+    super('No cemetery with this number in your jurisdiction.', 'cemetery_not_found');
   }
 }
 

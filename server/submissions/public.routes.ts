@@ -20,7 +20,7 @@ import type { FileStore } from '../storage/file-store.js';
 import { UploadRejected } from '../uploads/image-checks.js';
 import { MAX_EVIDENCE_BYTES, MAX_EVIDENCE_FILES } from './evidence.js';
 import { BURIAL_FIELDS, FIELD_LIMITS, MARTYR_FIELDS, ProposalError, SUBMISSION_KINDS, type Proposal, type SubmissionKind } from './proposal.js';
-import { answerSubmission, createSubmission, findTarget, RateLimited, trackingView, type Target } from './submissions.service.js';
+import { answerSubmission, createSubmission, findTarget, TooManySubmissions, trackingView, type Target } from './submissions.service.js';
 
 const LIMITS = { senderName: 200, senderContact: 200, senderRelation: 200, message: 5000 } as const;
 /** Left empty by people; bots that fill every field (or post without the form) are refused. */
@@ -132,7 +132,7 @@ export function submissionPublicRoutes(db: Db, config: Config, provinces: Provin
       });
       res.redirect(303, `/theo-doi/${trackingCode}?moi=1`);
     } catch (error) {
-      if (error instanceof RateLimited) {
+      if (error instanceof TooManySubmissions) {
         res.set('Retry-After', String(error.retryAfterSeconds));
         return again('submit.error.rateLimited', 429, { minutes: Math.ceil(error.retryAfterSeconds / 60) });
       }

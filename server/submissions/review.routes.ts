@@ -5,7 +5,8 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/knex.js';
 import { clientIp, requireReviewer, requireStaff } from '../accounts/auth.middleware.js';
 import { translate } from '../i18n/messages.js';
-import { AppError } from '../http/errors.js';
+import { statusOf } from '../http/domain-status.js';
+import { AppError, InvalidInput } from '../http/errors.js';
 import { formBodyOnly } from '../http/form-body.js';
 import { localeOf } from '../http/locale.js';
 import { recordIdParam } from '../http/paging.schema.js';
@@ -15,7 +16,7 @@ import { sendStream } from '../http/stream-file.js';
 import type { ProvinceCatalogue } from '../places/province-catalogue.js';
 import { AdjustedValueInvalid, CemeteryNotInScope } from './accept.schema.js';
 import { BURIAL_FIELDS, MARTYR_FIELDS, SUBMISSION_KINDS, type Proposal } from './proposal.js';
-import { acceptSubmission, askForInformation, evidenceFile, rejectSubmission, reviewQueue, reviewView, startReview, type ReviewStores } from './review.service.js';
+import { acceptSubmission, ActedMeanwhile, askForInformation, evidenceFile, rejectSubmission, reviewQueue, reviewView, startReview, type ReviewStores } from './review.service.js';
 
 const STATUSES = ['open', 'received', 'in_review', 'needs_info', 'accepted', 'rejected'] as const;
 const PER_PAGE = 50;
@@ -25,8 +26,8 @@ export function submissionReviewRoutes(db: Db, config: Config, provinces: Provin
   const t = (res: Response, key: string, params?: Record<string, unknown>) => translate(localeOf(res), key, params);
   const actor = (req: Request) => ({ userId: req.staff!.session.userId, ip: clientIp(req) });
   /** What the officer reads above the form they get back; nothing was written. */
-  const decisionError = (res: Response, error: AppError) =>
-    error.status === 409 ? t(res, 'review.conflict')
+  const decisionError = (res: Response, error: AppError | ActedMeanwhile | InvalidInput | CemeteryNotInScope) =>
+    error instanceof ActedMeanwhile ? t(res, 'review.conflict')
     : error instanceof CemeteryNotInScope ? t(res, 'review.cemeteryNotInScope')
     : error instanceof AdjustedValueInvalid ? t(res, 'review.invalidValue', { field: t(res, `submit.field.${error.field}`), problem: t(res, `review.problem.${error.problem}`) })
     : error.message;
@@ -89,7 +90,7 @@ export function submissionReviewRoutes(db: Db, config: Config, provinces: Provin
     try {
       await startReview(db, req.staff!.scope, actor(req), id, version);
     } catch (error) {
-      if (error instanceof AppError && error.status === 409 && req.accepts(['html', 'json']) !== 'json') return showSubmission(req, res, id, t(res, 'review.conflict'), 409);
+      if (error instanceof ActedMeanwhile && req.accepts(['html', 'json']) !== 'json') return showSubmission(req, res, id, t(res, 'review.conflict'), 409);
       throw error;
     }
     res.redirect(303, `/quan-ly/thong-tin/${id}`);
@@ -114,9 +115,12 @@ export function submissionReviewRoutes(db: Db, config: Config, provinces: Provin
         throw new AppError(400, 'bad_request', 'decision: accept, reject or ask');
       }
     } catch (error) {
-      if (error instanceof AppError && (error.status === 400 || error.status === 409 || error instanceof CemeteryNotInScope)) {
+      // A refused decision (someone else first, a value the records cannot take, a cemetery out of
+      // reach, a malformed form) brings the form back; a submission not there stays a 404 page.
+      const refused = error instanceof ActedMeanwhile || error instanceof InvalidInput || error instanceof CemeteryNotInScope || (error instanceof AppError && error.status === 400);
+      if (refused) {
         if (req.accepts(['html', 'json']) === 'json') throw error;
-        return showSubmission(req, res, id, decisionError(res, error), error.status);
+        return showSubmission(req, res, id, decisionError(res, error), error instanceof AppError ? error.status : statusOf(error));
       }
       throw error;
     }

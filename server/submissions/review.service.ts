@@ -6,91 +6,45 @@
  */
 import { changedFields, writeAudit } from '../audit/audit.js';
 import type { Scope } from '../accounts/scope.js';
-import { submissionInScope } from '../accounts/scope.js';
 import type { Db, Knex } from '../db/knex.js';
-import { AppError, BadRequestError, Conflict, NotFoundError } from '../http/errors.js';
+import { Conflict, InvalidInput, NotFound } from '../http/errors.js';
 import { placeOnGrave, storeGravePhoto } from '../photos/grave-photo.js';
 import type { ProcessingQueue } from '../photos/photo-processing.js';
 import type { NewPhoto } from '../photos/photos.queries.js';
 import type { FileStore } from '../storage/file-store.js';
 import { CemeteryNotInScope, parseAdjusted } from './accept.schema.js';
-import { cemeteryReachable } from './review.queries.js';
-import { MARTYR_FIELDS, martyrColumns, martyrSnapshot, ProposalError, type MartyrSnapshot, type Proposal, type SubmissionKind } from './proposal.js';
+import {
+  advanceSubmission, cemeteryReachable, firstImage, graveAtPlotForUpdate, graveForReview, graveStateForUpdate, insertEvent, insertIdentifiedGrave,
+  insertMartyrFromSubmission, markGraveIdentified, martyrById, OPEN_STATUSES, otherMartyrInGrave, queueFigures, sectionIdByCode, staffEvents,
+  submissionFile, submissionFiles, submissionInScopeById, updateMartyrFromSubmission, type QueueFilter, type SubmissionRow,
+} from './review.queries.js';
+import { MARTYR_FIELDS, martyrColumns, martyrSnapshot, ProposalError, type MartyrSnapshot, type Proposal } from './proposal.js';
 
-export const OPEN_STATUSES = ['received', 'in_review', 'needs_info'] as const;
-
-export type QueueFilter = { status?: string; kind?: string; province?: string; olderThanDays?: number; page: number; perPage: number };
+export { OPEN_STATUSES, type QueueFilter };
 
 export type Actor = { userId: number; ip: string | null };
 
-type SubmissionRow = {
-  id: number; tracking_code: string; kind: SubmissionKind; status: string; martyr_id: number | null; grave_id: number | null; cemetery_id: number | null;
-  province_code: string | null; sender_name: string; sender_contact: string; sender_relation: string | null; message: string;
-  proposed: Proposal; record_snapshot: MartyrSnapshot | null; decision_reason: string | null; info_request: string | null; answer: string | null;
-  version: number; created_at: Date; decided_at: Date | null;
-};
+/** Someone else acted on the submission first (or it is past this step): reload and see. */
+export class ActedMeanwhile extends Conflict {
+  constructor(message: string) {
+    super('conflict', message);
+  }
+}
+
+/** A decision the rules refuse as asked (no reason, no question, a value the records cannot take): the form comes back. */
+const refused = (message: string) => new InvalidInput(message, undefined, 'bad_request');
 
 /** The queue, oldest first, with counts by status and the figures officers watch, all within scope. */
 export async function reviewQueue(db: Db, scope: Scope, filter: QueueFilter) {
-  const inScope = submissionInScope(scope);
-  const where: string[] = [inScope.sql];
-  const bindings: Knex.Value[] = [...inScope.bindings];
-  if (filter.status) {
-    if (filter.status === 'open') where.push(`s.status IN ('received', 'in_review', 'needs_info')`);
-    else {
-      where.push('s.status = ?');
-      bindings.push(filter.status);
-    }
-  }
-  if (filter.kind) {
-    where.push('s.kind = ?');
-    bindings.push(filter.kind);
-  }
-  if (filter.province) {
-    where.push('s.province_code = ?');
-    bindings.push(filter.province);
-  }
-  if (filter.olderThanDays) {
-    where.push(`s.created_at < now() - make_interval(days => ?)`);
-    bindings.push(filter.olderThanDays);
-  }
-  const clause = where.join(' AND ');
-  const [items, total, byStatus, byProvince, median] = await Promise.all([
-    db.raw(
-      `SELECT s.id, s.tracking_code, s.kind, s.status, s.created_at, s.province_code, p.name AS province_name,
-              m.full_name AS martyr_name, s.grave_id, extract(day FROM now() - s.created_at)::int AS age_days
-       FROM submissions s LEFT JOIN provinces p ON p.code = s.province_code LEFT JOIN martyrs m ON m.id = s.martyr_id
-       WHERE ${clause} ORDER BY s.created_at, s.id LIMIT ? OFFSET ?`,
-      [...bindings, filter.perPage, (filter.page - 1) * filter.perPage],
-    ),
-    db.raw(`SELECT count(*) AS n FROM submissions s WHERE ${clause}`, bindings),
-    db.raw(`SELECT s.status, count(*) AS n FROM submissions s WHERE ${inScope.sql} GROUP BY s.status`, inScope.bindings),
-    db.raw(
-      `SELECT s.province_code AS code, p.name, count(*) AS n FROM submissions s LEFT JOIN provinces p ON p.code = s.province_code
-       WHERE ${inScope.sql} AND s.status IN ('received', 'in_review', 'needs_info') GROUP BY s.province_code, p.name ORDER BY n DESC`,
-      inScope.bindings,
-    ),
-    db.raw(
-      `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM s.decided_at - s.created_at) / 86400) AS days
-       FROM submissions s WHERE ${inScope.sql} AND s.decided_at IS NOT NULL`,
-      inScope.bindings,
-    ),
-  ]);
-  return {
-    items: items.rows,
-    total: Number(total.rows[0].n),
-    byStatus: Object.fromEntries(byStatus.rows.map((r: { status: string; n: number }) => [r.status, Number(r.n)])) as Record<string, number>,
-    openByProvince: byProvince.rows.map((r: { code: string | null; name: string | null; n: number }) => ({ code: r.code, name: r.name, count: Number(r.n) })),
-    medianDaysToDecision: median.rows[0].days === null ? null : Math.round(Number(median.rows[0].days) * 10) / 10,
-  };
+  const { medianDays, ...figures } = await queueFigures(db, scope, filter);
+  return { ...figures, medianDaysToDecision: medianDays === null ? null : Math.round(medianDays * 10) / 10 };
 }
 
 async function loadInScope(db: Knex, scope: Scope, id: number, forUpdate = false): Promise<SubmissionRow> {
-  const inScope = submissionInScope(scope);
-  const { rows } = await db.raw<{ rows: SubmissionRow[] }>(`SELECT s.* FROM submissions s WHERE s.id = ? AND ${inScope.sql}${forUpdate ? ' FOR UPDATE' : ''}`, [id, ...inScope.bindings]);
+  const s = await submissionInScopeById(db, scope, id, forUpdate);
   // Out of scope and unknown look alike.
-  if (!rows[0]) throw new NotFoundError();
-  return rows[0];
+  if (!s) throw new NotFound();
+  return s;
 }
 
 export type FieldRow = { field: string; current: string; proposed: string; changed: boolean; changedSinceSent: boolean; sentAs: string };
@@ -101,11 +55,11 @@ export type FieldRow = { field: string; current: string; proposed: string; chang
  */
 export async function reviewView(db: Db, scope: Scope, id: number) {
   const s = await loadInScope(db, scope, id);
-  const files = await db('submission_files').where({ submission_id: id }).orderBy('id').select('id', 'media_type', 'bytes', 'width', 'height');
-  const events = await db('submission_events as e').leftJoin('users as u', 'u.id', 'e.actor_user_id').where({ submission_id: id }).orderBy('e.id').select('e.kind', 'e.at', 'e.public_message', 'u.display_name');
+  const files = await submissionFiles(db, id);
+  const events = await staffEvents(db, id);
   let current: MartyrSnapshot | null = null;
   if (s.martyr_id) {
-    const m = await db('martyrs').where({ id: s.martyr_id }).first();
+    const m = await martyrById(db, s.martyr_id);
     if (m) current = martyrSnapshot(m);
   }
   const proposed = s.proposed ?? {};
@@ -115,46 +69,42 @@ export async function reviewView(db: Db, scope: Scope, id: number) {
     const prop = (proposed as Record<string, string>)[field];
     return { field, current: cur, proposed: prop ?? cur, changed: prop !== undefined && prop !== cur, changedSinceSent: Boolean(s.record_snapshot) && sentAs !== cur, sentAs };
   });
-  const grave = s.grave_id ? await db('graves as g').join('cemeteries as c', 'c.id', 'g.cemetery_id').where('g.id', s.grave_id).first('g.id', 'g.state', 'g.row_label', 'g.plot_number', 'c.name as cemetery_name', 'g.known_name', 'g.known_unit') : null;
+  const grave = s.grave_id ? await graveForReview(db, s.grave_id) : null;
   return { submission: s, files, events, fields, recordChangedSinceSent: fields.some((f) => f.changedSinceSent), grave, open: (OPEN_STATUSES as readonly string[]).includes(s.status) };
 }
 
 /** Moves an open submission on, or fails with a conflict if someone else got there first. */
-async function advance(trx: Knex, s: SubmissionRow, version: number, changes: Record<string, unknown>): Promise<void> {
-  const updated = await trx('submissions')
-    .where({ id: s.id, version })
-    .whereIn('status', [...OPEN_STATUSES])
-    .update({ ...changes, version: trx.raw('version + 1'), updated_at: trx.raw('now()') });
-  if (!updated) throw new AppError(409, 'conflict', 'Another officer has acted on this submission in the meantime. Reload it to see what changed.');
+async function advance(trx: Knex, s: SubmissionRow, version: number, changes: Record<string, unknown>, decidedBy?: number): Promise<void> {
+  if (!(await advanceSubmission(trx, s.id, version, changes, decidedBy))) throw new ActedMeanwhile('Another officer has acted on this submission in the meantime. Reload it to see what changed.');
 }
 
 /** An officer takes a received submission up: it is in review from now on, which the sender sees. */
 export async function startReview(db: Db, scope: Scope, actor: Actor, id: number, version: number): Promise<void> {
   await db.transaction(async (trx) => {
     const s = await loadInScope(trx, scope, id, true);
-    if (s.status !== 'received') throw new AppError(409, 'conflict', 'This submission is already being reviewed or has been decided.');
+    if (s.status !== 'received') throw new ActedMeanwhile('This submission is already being reviewed or has been decided.');
     await advance(trx, s, version, { status: 'in_review' });
-    await trx('submission_events').insert({ submission_id: id, kind: 'in_review', actor_user_id: actor.userId });
+    await insertEvent(trx, { submissionId: id, kind: 'in_review', actorUserId: actor.userId });
     await writeAudit(trx, { actorUserId: actor.userId, action: 'submission.in_review', entityType: 'submission', entityId: id, submissionId: id, before: { status: 'received' }, after: { status: 'in_review' }, ip: actor.ip });
   });
 }
 
 export async function rejectSubmission(db: Db, scope: Scope, actor: Actor, id: number, version: number, reason: string): Promise<void> {
-  if (!reason.trim()) throw new BadRequestError('reason: a reason is needed to reject');
+  if (!reason.trim()) throw refused('reason: a reason is needed to reject');
   await db.transaction(async (trx) => {
     const s = await loadInScope(trx, scope, id, true);
-    await advance(trx, s, version, { status: 'rejected', decision_reason: reason.trim(), decided_by: actor.userId, decided_at: trx.raw('now()') });
-    await trx('submission_events').insert({ submission_id: id, kind: 'rejected', public_message: reason.trim(), actor_user_id: actor.userId });
+    await advance(trx, s, version, { status: 'rejected', decision_reason: reason.trim() }, actor.userId);
+    await insertEvent(trx, { submissionId: id, kind: 'rejected', publicMessage: reason.trim(), actorUserId: actor.userId });
     await writeAudit(trx, { actorUserId: actor.userId, action: 'submission.reject', entityType: 'submission', entityId: id, submissionId: id, before: { status: s.status }, after: { status: 'rejected' }, reason: reason.trim(), ip: actor.ip });
   });
 }
 
 export async function askForInformation(db: Db, scope: Scope, actor: Actor, id: number, version: number, question: string): Promise<void> {
-  if (!question.trim()) throw new BadRequestError('question: write what is needed');
+  if (!question.trim()) throw refused('question: write what is needed');
   await db.transaction(async (trx) => {
     const s = await loadInScope(trx, scope, id, true);
     await advance(trx, s, version, { status: 'needs_info', info_request: question.trim(), answer: null, answered_at: null });
-    await trx('submission_events').insert({ submission_id: id, kind: 'needs_info', public_message: question.trim(), actor_user_id: actor.userId });
+    await insertEvent(trx, { submissionId: id, kind: 'needs_info', publicMessage: question.trim(), actorUserId: actor.userId });
     await writeAudit(trx, { actorUserId: actor.userId, action: 'submission.needs_info', entityType: 'submission', entityId: id, submissionId: id, before: { status: s.status }, after: { status: 'needs_info' }, reason: question.trim(), ip: actor.ip });
   });
 }
@@ -172,16 +122,16 @@ export async function acceptSubmission(db: Db, stores: ReviewStores, scope: Scop
   await db.transaction(async (trx) => {
     const s = await loadInScope(trx, scope, id, true);
     const adjusted = parseAdjusted(s.kind, given);
-    await advance(trx, s, version, { status: 'accepted', decision_reason: note, decided_by: actor.userId, decided_at: trx.raw('now()') });
+    await advance(trx, s, version, { status: 'accepted', decision_reason: note }, actor.userId);
     const audit = (entry: Omit<Parameters<typeof writeAudit>[1], 'actorUserId' | 'submissionId' | 'ip'>) => writeAudit(trx, { ...entry, actorUserId: actor.userId, submissionId: id, ip: actor.ip });
     try {
       await applyProposal(trx, photo, scope, s, adjusted, audit);
     } catch (error) {
-      if (error instanceof ProposalError) throw new BadRequestError(error.message);
-      if ((error as { code?: string }).code === '23505') throw new BadRequestError('That plot already has a grave; choose another or link to it.');
+      if (error instanceof ProposalError) throw refused(error.message);
+      if ((error as { code?: string }).code === '23505') throw refused('That plot already has a grave; choose another or link to it.');
       throw error;
     }
-    await trx('submission_events').insert({ submission_id: id, kind: 'accepted', public_message: note, actor_user_id: actor.userId });
+    await insertEvent(trx, { submissionId: id, kind: 'accepted', publicMessage: note, actorUserId: actor.userId });
     await audit({ action: 'submission.accept', entityType: 'submission', entityId: id, before: { status: s.status }, after: { status: 'accepted', applied: adjusted }, reason: note });
   });
 }
@@ -191,12 +141,12 @@ type AuditFn = (entry: { action: string; entityType: 'martyr' | 'grave' | 'photo
 async function applyProposal(trx: Knex, photo: NewPhoto | null, scope: Scope, s: SubmissionRow, adjusted: Proposal, audit: AuditFn): Promise<void> {
   switch (s.kind) {
     case 'martyr_correction': {
-      const before = await trx('martyrs').where({ id: s.martyr_id }).forUpdate().first();
-      if (!before) throw new NotFoundError();
+      const before = await martyrById(trx, Number(s.martyr_id), true);
+      if (!before) throw new NotFound();
       const columns = martyrColumns(adjusted);
       const diff = changedFields(before, columns as Record<string, unknown>);
       if (!Object.keys(diff.after).length) return;
-      await trx('martyrs').where({ id: s.martyr_id }).update({ ...columns, source: 'submission', updated_at: trx.raw('now()') });
+      await updateMartyrFromSubmission(trx, Number(s.martyr_id), columns);
       await audit({ action: 'martyr.update', entityType: 'martyr', entityId: Number(s.martyr_id), ...diff });
       return;
     }
@@ -204,14 +154,12 @@ async function applyProposal(trx: Knex, photo: NewPhoto | null, scope: Scope, s:
     case 'grave_identity': {
       const columns = martyrColumns(adjusted);
       if (!columns.full_name) throw new ProposalError('fullName', 'fullName: a name is needed');
-      const [row] = await trx('martyrs')
-        .insert({ ...columns, hometown_province_code: s.kind === 'new_person' ? s.province_code : null, grave_id: s.kind === 'grave_identity' ? s.grave_id : null, source: 'submission' })
-        .returning('id');
-      await audit({ action: 'martyr.create', entityType: 'martyr', entityId: Number(row!.id), after: columns });
+      const martyrId = await insertMartyrFromSubmission(trx, { ...columns, hometown_province_code: s.kind === 'new_person' ? s.province_code : null, grave_id: s.kind === 'grave_identity' ? s.grave_id : null });
+      await audit({ action: 'martyr.create', entityType: 'martyr', entityId: martyrId, after: columns });
       if (s.kind === 'grave_identity') {
-        const grave = await trx('graves').where({ id: s.grave_id }).forUpdate().first('state');
-        await trx('graves').where({ id: s.grave_id }).update({ state: 'identified', updated_at: trx.raw('now()') });
-        await audit({ action: 'grave.update', entityType: 'grave', entityId: Number(s.grave_id), before: { state: grave.state }, after: { state: 'identified' } });
+        const grave = await graveStateForUpdate(trx, Number(s.grave_id));
+        await markGraveIdentified(trx, Number(s.grave_id));
+        await audit({ action: 'grave.update', entityType: 'grave', entityId: Number(s.grave_id), before: { state: grave!.state }, after: { state: 'identified' } });
       }
       return;
     }
@@ -228,33 +176,29 @@ async function applyProposal(trx: Knex, photo: NewPhoto | null, scope: Scope, s:
  * does not let its officer write graves into another's.
  */
 async function linkBurial(trx: Knex, scope: Scope, s: SubmissionRow, p: Proposal, audit: AuditFn): Promise<void> {
-  const martyr = await trx('martyrs').where({ id: s.martyr_id }).forUpdate().first('id', 'grave_id');
-  if (!martyr) throw new NotFoundError();
+  const martyr = await martyrById(trx, Number(s.martyr_id), true);
+  if (!martyr) throw new NotFound();
   const cemeteryId = p.cemeteryId ? Number(p.cemeteryId) : null;
   if (!cemeteryId) throw new ProposalError('cemeteryId', 'cemeteryId: choose the cemetery the grave is in');
   if (!(await cemeteryReachable(trx, scope, cemeteryId))) throw new CemeteryNotInScope();
-  const section = p.section ? await trx('cemetery_sections').where({ cemetery_id: cemeteryId, code: p.section }).first('id') : null;
+  const section = p.section ? await sectionIdByCode(trx, cemeteryId, p.section) : null;
   if (p.section && !section) throw new ProposalError('section', `section: this cemetery has no section ${p.section}`);
-  const position = p.lat && p.lng ? trx.raw('ST_SetSRID(ST_MakePoint(?, ?), 4326)', [Number(p.lng), Number(p.lat)]) : null;
-  let grave = p.number
-    ? await trx('graves').where({ cemetery_id: cemeteryId, section_id: section?.id ?? null, row_label: p.row || null, plot_number: p.number }).forUpdate().first('id', 'state', 'is_collective')
-    : undefined;
+  const position = p.lat && p.lng ? { lat: Number(p.lat), lng: Number(p.lng) } : null;
+  const plot = { cemeteryId, sectionId: section?.id ?? null, row: p.row || null, number: p.number || null };
+  let grave: { id: number; state: string; is_collective?: boolean } | undefined = p.number ? await graveAtPlotForUpdate(trx, plot) : undefined;
   if (grave && grave.state === 'identified' && !grave.is_collective) {
-    const other = await trx('martyrs').where({ grave_id: grave.id }).whereNot({ id: martyr.id }).first('id');
+    const other = await otherMartyrInGrave(trx, grave.id, martyr.id);
     if (other) throw new ProposalError('number', `number: that grave already holds martyr #${other.id}; check the plot`);
   }
   if (!grave) {
-    const [created] = await trx('graves')
-      .insert({ cemetery_id: cemeteryId, section_id: section?.id ?? null, row_label: p.row || null, plot_number: p.number || null, position, state: 'identified' })
-      .returning(['id', 'state']);
-    grave = created;
-    await audit({ action: 'grave.create', entityType: 'grave', entityId: Number(grave!.id), after: { cemeteryId, section: p.section, row: p.row, number: p.number, lat: p.lat, lng: p.lng } });
+    grave = await insertIdentifiedGrave(trx, plot, position);
+    await audit({ action: 'grave.create', entityType: 'grave', entityId: Number(grave.id), after: { cemeteryId, section: p.section, row: p.row, number: p.number, lat: p.lat, lng: p.lng } });
   } else if (grave.state !== 'identified' || position) {
-    await trx('graves').where({ id: grave.id }).update({ state: 'identified', ...(position ? { position } : {}), updated_at: trx.raw('now()') });
+    await markGraveIdentified(trx, grave.id, position);
     await audit({ action: 'grave.update', entityType: 'grave', entityId: Number(grave.id), before: { state: grave.state }, after: { state: 'identified', ...(position ? { lat: p.lat, lng: p.lng } : {}) } });
   }
-  await trx('martyrs').where({ id: martyr.id }).update({ grave_id: grave!.id, source: 'submission', updated_at: trx.raw('now()') });
-  await audit({ action: 'martyr.update', entityType: 'martyr', entityId: Number(martyr.id), before: { graveId: martyr.grave_id }, after: { graveId: Number(grave!.id) } });
+  await updateMartyrFromSubmission(trx, Number(martyr.id), { grave_id: grave.id });
+  await audit({ action: 'martyr.update', entityType: 'martyr', entityId: Number(martyr.id), before: { graveId: martyr.grave_id }, after: { graveId: Number(grave.id) } });
 }
 
 /**
@@ -264,8 +208,8 @@ async function linkBurial(trx: Knex, scope: Scope, s: SubmissionRow, p: Proposal
 async function prepareHeadstonePhoto(db: Db, stores: ReviewStores, scope: Scope, id: number): Promise<NewPhoto | null> {
   const s = await loadInScope(db, scope, id);
   if (s.kind !== 'headstone_photo' || !(OPEN_STATUSES as readonly string[]).includes(s.status)) return null;
-  const file = await db('submission_files').where({ submission_id: s.id, media_type: 'image/jpeg' }).orderBy('id').first('storage_key');
-  if (!file) throw new BadRequestError('files: no photo was sent');
+  const file = await firstImage(db, s.id);
+  if (!file) throw refused('files: no photo was sent');
   if (!(await stores.privateStore.exists(file.storage_key))) throw new Conflict('evidence_missing', 'The photo sent with this submission is no longer stored; ask the sender to send it again.');
   const chunks: Buffer[] = [];
   for await (const chunk of stores.privateStore.read(file.storage_key)) chunks.push(chunk as Buffer);
@@ -282,7 +226,7 @@ async function addHeadstonePhoto(trx: Knex, photo: NewPhoto | null, s: Submissio
 /** An evidence file, for officers only. */
 export async function evidenceFile(db: Db, scope: Scope, submissionId: number, fileId: number) {
   await loadInScope(db, scope, submissionId);
-  const file = await db('submission_files').where({ id: fileId, submission_id: submissionId }).first();
-  if (!file) throw new NotFoundError();
-  return file as { storage_key: string; media_type: string; bytes: number };
+  const file = await submissionFile(db, submissionId, fileId);
+  if (!file) throw new NotFound();
+  return file;
 }

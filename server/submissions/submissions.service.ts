@@ -5,12 +5,15 @@
  */
 import type { Db, Knex } from '../db/knex.js';
 import { writeAudit } from '../audit/audit.js';
-import { AppError, NotFoundError } from '../http/errors.js';
+import { Conflict, NotFound, RateLimited } from '../http/errors.js';
 import { graveUrl, martyrUrl } from '../records/urls.js';
 import type { FileStore } from '../storage/file-store.js';
 import { peekHits, takeHits, type Limit } from '../limits/rate-limit.queries.js';
 import { storeEvidence, type IncomingFile } from './evidence.js';
 import { changedMartyrFields, checkCorrection, martyrColumns, martyrSnapshot, ProposalError, type Proposal, type SubmissionKind } from './proposal.js';
+import {
+  cemeteryById, graveWithCemetery, insertSubmission, lockByTrackingCode, provinceExists, publicEvents, publicMartyrWithCemetery, storeAnswer, submissionByTrackingCode,
+} from './submissions.queries.js';
 import { newTrackingCode, normalizeTrackingCode } from './tracking-code.js';
 
 /** Per address: a family sending several things is fine, a flood is not. */
@@ -37,28 +40,22 @@ export type Target = {
   cemetery?: { id: number; name: string; provinceCode: string };
 };
 
-const MARTYR_SQL = `
-  SELECT m.*, c.province_code AS cemetery_province_code
-  FROM martyrs m LEFT JOIN graves g ON g.id = m.grave_id LEFT JOIN cemeteries c ON c.id = g.cemetery_id
-  WHERE m.id = ? AND m.is_public`;
-
 /** What a submission is about, public records only (a confidential martyr is not found). */
 export async function findTarget(db: Knex, ids: { martyrId?: number; graveId?: number; cemeteryId?: number }): Promise<Target> {
   const target: Target = {};
   if (ids.martyrId) {
-    const { rows } = await db.raw(MARTYR_SQL, [ids.martyrId]);
-    const m = rows[0];
-    if (!m) throw new NotFoundError('Không tìm thấy liệt sĩ này. / No such martyr record.');
+    const m = await publicMartyrWithCemetery(db, ids.martyrId);
+    if (!m) throw new NotFound('No such martyr record.');
     target.martyr = { id: Number(m.id), fullName: m.full_name, snapshot: martyrSnapshot(m), provinceCode: m.cemetery_province_code ?? m.hometown_province_code, hasGrave: m.grave_id !== null };
   }
   if (ids.graveId) {
-    const g = await db('graves as g').join('cemeteries as c', 'c.id', 'g.cemetery_id').where('g.id', ids.graveId).first('g.id', 'g.state', 'g.cemetery_id', 'c.name', 'c.province_code');
-    if (!g) throw new NotFoundError('Không tìm thấy phần mộ này. / No such grave.');
+    const g = await graveWithCemetery(db, ids.graveId);
+    if (!g) throw new NotFound('No such grave.');
     target.grave = { id: Number(g.id), state: g.state, cemeteryId: Number(g.cemetery_id), cemeteryName: g.name, provinceCode: g.province_code };
   }
   if (ids.cemeteryId) {
-    const c = await db('cemeteries').where({ id: ids.cemeteryId }).first('id', 'name', 'province_code');
-    if (!c) throw new NotFoundError('Không tìm thấy nghĩa trang này. / No such cemetery.');
+    const c = await cemeteryById(db, ids.cemeteryId);
+    if (!c) throw new NotFound('No such cemetery.');
     target.cemetery = { id: Number(c.id), name: c.name, provinceCode: c.province_code };
   }
   return target;
@@ -69,9 +66,9 @@ export function routeTo(target: Target, statedProvinceCode?: string): string | n
   return target.grave?.provinceCode ?? target.martyr?.provinceCode ?? target.cemetery?.provinceCode ?? statedProvinceCode ?? null;
 }
 
-export class RateLimited extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
-    super(429, 'too_many_submissions', 'Too many submissions from this address; please try again later.');
+export class TooManySubmissions extends RateLimited {
+  constructor(retryAfterSeconds: number) {
+    super(retryAfterSeconds, 'too_many_submissions', 'Too many submissions from this address; please try again later.');
   }
 }
 
@@ -120,11 +117,11 @@ function checkProposal(input: SubmissionInput, target: Target): Proposal {
 /** Sends a submission: checked, evidence stored, routed, and given its tracking code. */
 export async function createSubmission(db: Db, privateStore: FileStore, input: SubmissionInput): Promise<{ id: number; trackingCode: string }> {
   const wait = await submissionWait(db, input.ip);
-  if (wait > 0) throw new RateLimited(wait);
+  if (wait > 0) throw new TooManySubmissions(wait);
   const target = await findTarget(db, input);
   const proposal = checkProposal(input, target);
   const provinceCode = routeTo(target, input.statedProvinceCode);
-  if (input.statedProvinceCode && !(await db('provinces').where({ code: input.statedProvinceCode }).first())) throw new ProposalError('province', 'province: unknown');
+  if (input.statedProvinceCode && !(await provinceExists(db, input.statedProvinceCode))) throw new ProposalError('province', 'province: unknown');
 
   for (let attempt = 0; ; attempt++) {
     const trackingCode = newTrackingCode();
@@ -135,10 +132,11 @@ export async function createSubmission(db: Db, privateStore: FileStore, input: S
         // sends cannot all pass; a send that fails later rolls its hit back with everything else.
         if (input.ip) {
           const room = await takeHits(trx, submissionLimits(input.ip));
-          if (!room.ok) throw new RateLimited(room.retryAfterSeconds);
+          if (!room.ok) throw new TooManySubmissions(room.retryAfterSeconds);
         }
-        const [row] = await trx('submissions')
-          .insert({
+        const submissionId = await insertSubmission(
+          trx,
+          {
             tracking_code: trackingCode,
             kind: input.kind,
             status: 'received',
@@ -154,15 +152,9 @@ export async function createSubmission(db: Db, privateStore: FileStore, input: S
             message: input.message,
             proposed: JSON.stringify(proposal),
             record_snapshot: target.martyr ? JSON.stringify(target.martyr.snapshot) : null,
-          })
-          .returning('id');
-        const submissionId = Number(row!.id);
-        if (evidence.length) {
-          await trx('submission_files').insert(
-            evidence.map((e) => ({ submission_id: submissionId, storage_key: e.storageKey, media_type: e.mediaType, bytes: e.bytes, content_hash: e.contentHash, width: e.width, height: e.height })),
-          );
-        }
-        await trx('submission_events').insert({ submission_id: submissionId, kind: 'received' });
+          },
+          evidence,
+        );
         // The audit keeps what was proposed, not who sent it: contact details stay in one place.
         await writeAudit(trx, { actorUserId: null, action: 'submission.create', entityType: 'submission', entityId: submissionId, after: { kind: input.kind, martyrId: target.martyr?.id, graveId: target.grave?.id, provinceCode, proposal }, submissionId, ip: null });
         return submissionId;
@@ -191,20 +183,15 @@ export type TrackingView = {
 export async function trackingView(db: Db, code: string): Promise<TrackingView | undefined> {
   const normalized = normalizeTrackingCode(code);
   if (!normalized) return undefined;
-  const s = await db('submissions as s')
-    .leftJoin('martyrs as m', function () {
-      this.on('m.id', 's.martyr_id').andOn('m.is_public', db.raw('true'));
-    })
-    .where('s.tracking_code', normalized)
-    .first('s.id', 's.tracking_code', 's.kind', 's.status', 's.created_at', 's.grave_id', 's.info_request', 's.answered_at', 'm.id as martyr_id', 'm.full_name');
+  const s = await submissionByTrackingCode(db, normalized);
   if (!s) return undefined;
-  const events = await db('submission_events').where({ submission_id: s.id }).orderBy('id').select('kind', 'at', { message: 'public_message' });
+  const events = await publicEvents(db, s.id);
   return {
     trackingCode: s.tracking_code,
     kind: s.kind,
     status: s.status,
     createdAt: s.created_at,
-    subject: s.martyr_id ? { label: s.full_name, url: martyrUrl(s.martyr_id, s.full_name) } : s.grave_id ? { label: `#${s.grave_id}`, url: graveUrl(s.grave_id) } : null,
+    subject: s.martyr_id ? { label: s.full_name!, url: martyrUrl(s.martyr_id, s.full_name!) } : s.grave_id ? { label: `#${s.grave_id}`, url: graveUrl(s.grave_id) } : null,
     events,
     canAnswer: s.status === 'needs_info' && !s.answered_at,
     infoRequest: s.status === 'needs_info' ? s.info_request : null,
@@ -214,13 +201,12 @@ export async function trackingView(db: Db, code: string): Promise<TrackingView |
 /** The sender answers the officer's question, once. */
 export async function answerSubmission(db: Db, code: string, answer: string): Promise<void> {
   const normalized = normalizeTrackingCode(code);
-  if (!normalized) throw new NotFoundError();
+  if (!normalized) throw new NotFound();
   await db.transaction(async (trx) => {
-    const s = await trx('submissions').where({ tracking_code: normalized }).forUpdate().first('id', 'status', 'answered_at');
-    if (!s) throw new NotFoundError();
-    if (s.status !== 'needs_info' || s.answered_at) throw new AppError(409, 'already_answered', 'This question has already been answered, or none is open.');
-    await trx('submissions').where({ id: s.id }).update({ answer, answered_at: trx.raw('now()'), status: 'in_review', version: trx.raw('version + 1'), updated_at: trx.raw('now()') });
-    await trx('submission_events').insert({ submission_id: s.id, kind: 'answered' });
+    const s = await lockByTrackingCode(trx, normalized);
+    if (!s) throw new NotFound();
+    if (s.status !== 'needs_info' || s.answered_at) throw new Conflict('already_answered', 'This question has already been answered, or none is open.');
+    await storeAnswer(trx, Number(s.id), answer);
     await writeAudit(trx, { actorUserId: null, action: 'submission.answer', entityType: 'submission', entityId: Number(s.id), submissionId: Number(s.id), after: { status: 'in_review' } });
   });
 }

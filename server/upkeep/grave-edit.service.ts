@@ -3,11 +3,11 @@
  * martyrs linked to it. Each change is one transaction with its audit row and a reason; the
  * database triggers put the grave in the search outbox, and tiles read the table directly.
  */
-import type { Db, Knex } from '../db/knex.js';
+import type { Db } from '../db/knex.js';
 import { changedFields, writeAudit } from '../audit/audit.js';
-import { AppError, BadRequestError, NotFoundError } from '../http/errors.js';
+import { Conflict, InvalidInput, NotFound } from '../http/errors.js';
 import type { Actor } from '../photos/photos.service.js';
-import { linkableMartyr, staffGrave, type StaffGrave } from './upkeep.queries.js';
+import { linkableMartyr, sectionCodeOf, setMartyrGrave, staffGrave, touchGrave, unlinkMartyrFromGrave, updateGraveRow, type StaffGrave } from './upkeep.queries.js';
 
 export type GraveState = 'identified' | 'partial' | 'unknown';
 
@@ -22,9 +22,16 @@ export type GraveEdit = {
 };
 
 /** The plot is taken by another grave of the cemetery (graves_plot_unique). */
-export class PlotTaken extends AppError {
+export class PlotTaken extends Conflict {
   constructor() {
-    super(409, 'plot_taken', 'Another grave of this cemetery already has this plot (khu, hàng, mộ số).');
+    super('plot_taken', 'Another grave of this cemetery already has this plot (khu, hàng, mộ số).');
+  }
+}
+
+/** No public martyr with this number that the user may link (unknown and confidential alike). */
+export class MartyrNotLinkable extends NotFound {
+  constructor() {
+    super('No martyr record with this number that you may link.', 'martyr_not_found');
   }
 }
 
@@ -46,11 +53,11 @@ function auditFields(g: { section_code: string | null; row_label: string | null;
 export async function updateGrave(db: Db, actor: Actor, graveId: number, edit: GraveEdit): Promise<{ changed: boolean; grave: StaffGrave }> {
   return db.transaction(async (trx) => {
     const before = await staffGrave(trx, actor.scope, graveId, true);
-    if (!before) throw new NotFoundError();
+    if (!before) throw new NotFound();
     let sectionCode: string | null = null;
     if (edit.sectionId !== null) {
-      const section = await trx('cemetery_sections').where({ id: edit.sectionId, cemetery_id: before.cemetery_id }).first('code');
-      if (!section) throw new BadRequestError('This section is not a section of the grave’s cemetery.');
+      const section = await sectionCodeOf(trx, before.cemetery_id, edit.sectionId);
+      if (!section) throw new InvalidInput('This section is not a section of the grave’s cemetery.', undefined, 'bad_request');
       sectionCode = section.code;
     }
     const was = auditFields(before);
@@ -61,13 +68,7 @@ export async function updateGrave(db: Db, actor: Actor, graveId: number, edit: G
     const diff = changedFields(was, will);
     if (!Object.keys(diff.after).length) return { changed: false, grave: before };
     try {
-      await trx.raw(
-        `UPDATE graves SET section_id = ?, row_label = ?, plot_number = ?, state = ?, inscription = ?,
-                position = CASE WHEN ?::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(?, ?), 4326) END,
-                updated_at = now()
-         WHERE id = ?`,
-        [edit.sectionId, edit.row, edit.number, edit.state, edit.inscription, edit.position?.longitude ?? null, edit.position?.longitude ?? null, edit.position?.latitude ?? null, graveId],
-      );
+      await updateGraveRow(trx, graveId, edit);
     } catch (error) {
       if ((error as { code?: string; constraint?: string }).code === UNIQUE_VIOLATION && (error as { constraint?: string }).constraint === 'graves_plot_unique') throw new PlotTaken();
       throw error;
@@ -84,9 +85,6 @@ export async function updateGrave(db: Db, actor: Actor, graveId: number, edit: G
   });
 }
 
-/** Marks a grave changed so that search rebuilds it (its documents fold in the martyrs lying there). */
-const touchGrave = (trx: Knex, graveId: number) => trx('graves').where({ id: graveId }).update({ updated_at: trx.fn.now() });
-
 /**
  * Links a martyr to the grave. The martyr must be a public record and either be in the user's
  * scope or have no grave yet: the staff who keep a cemetery are the ones who learn who lies in an
@@ -95,12 +93,12 @@ const touchGrave = (trx: Knex, graveId: number) => trx('graves').where({ id: gra
  */
 export async function linkMartyr(db: Db, actor: Actor, graveId: number, martyrId: number, reason: string): Promise<boolean> {
   return db.transaction(async (trx) => {
-    if (!(await staffGrave(trx, actor.scope, graveId, true))) throw new NotFoundError();
+    if (!(await staffGrave(trx, actor.scope, graveId, true))) throw new NotFound();
     const martyr = await linkableMartyr(trx, actor.scope, martyrId);
-    if (!martyr) throw new AppError(404, 'martyr_not_found', 'No martyr record with this number that you may link.');
+    if (!martyr) throw new MartyrNotLinkable();
     const from = martyr.grave_id === null ? null : Number(martyr.grave_id);
     if (from === graveId) return false;
-    await trx('martyrs').where({ id: martyrId }).update({ grave_id: graveId, updated_at: trx.fn.now() });
+    await setMartyrGrave(trx, martyrId, graveId);
     await touchGrave(trx, graveId);
     if (from !== null) await touchGrave(trx, from);
     await writeAudit(trx, { actorUserId: actor.userId, ip: actor.ip, action: 'martyr.grave.link', entityType: 'martyr', entityId: martyrId, before: { grave_id: from }, after: { grave_id: graveId }, reason });
@@ -112,9 +110,8 @@ export async function linkMartyr(db: Db, actor: Actor, graveId: number, martyrId
 /** Unlinks a martyr from the grave (a wrong identification); the martyr then has no known grave. */
 export async function unlinkMartyr(db: Db, actor: Actor, graveId: number, martyrId: number, reason: string): Promise<void> {
   await db.transaction(async (trx) => {
-    if (!(await staffGrave(trx, actor.scope, graveId, true))) throw new NotFoundError();
-    const changed = await trx('martyrs').where({ id: martyrId, grave_id: graveId }).update({ grave_id: null, updated_at: trx.fn.now() });
-    if (!changed) throw new NotFoundError();
+    if (!(await staffGrave(trx, actor.scope, graveId, true))) throw new NotFound();
+    if (!(await unlinkMartyrFromGrave(trx, martyrId, graveId))) throw new NotFound();
     await touchGrave(trx, graveId);
     await writeAudit(trx, { actorUserId: actor.userId, ip: actor.ip, action: 'martyr.grave.unlink', entityType: 'martyr', entityId: martyrId, before: { grave_id: graveId }, after: { grave_id: null }, reason });
     await writeAudit(trx, { actorUserId: actor.userId, ip: actor.ip, action: 'grave.martyr.unlink', entityType: 'grave', entityId: graveId, before: { martyr_id: martyrId }, reason });

@@ -303,3 +303,38 @@ export async function deleteSectionRow(trx: Knex, cemeteryId: number, sectionId:
   );
   return rows[0];
 }
+
+/** The code of a section when it belongs to this cemetery. */
+export function sectionCodeOf(trx: Knex, cemeteryId: number, sectionId: number): Promise<{ code: string } | undefined> {
+  return trx('cemetery_sections').where({ id: sectionId, cemetery_id: cemeteryId }).first('code');
+}
+
+export type GravePlotValues = {
+  sectionId: number | null; row: string | null; number: string | null; state: string; inscription: string | null;
+  position: { latitude: number; longitude: number } | null;
+};
+
+/** Writes a grave's plot, state, inscription and position (graves_plot_unique refuses a taken plot). */
+export async function updateGraveRow(trx: Knex, graveId: number, v: GravePlotValues): Promise<void> {
+  await trx.raw(
+    `UPDATE graves SET section_id = ?, row_label = ?, plot_number = ?, state = ?, inscription = ?,
+            position = CASE WHEN ?::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(?, ?), 4326) END,
+            updated_at = now()
+     WHERE id = ?`,
+    [v.sectionId, v.row, v.number, v.state, v.inscription, v.position?.longitude ?? null, v.position?.longitude ?? null, v.position?.latitude ?? null, graveId],
+  );
+}
+
+/** Marks a grave changed so that search rebuilds it (its documents fold in the martyrs lying there). */
+export async function touchGrave(trx: Knex, graveId: number): Promise<void> {
+  await trx('graves').where({ id: graveId }).update({ updated_at: trx.fn.now() });
+}
+
+export async function setMartyrGrave(trx: Knex, martyrId: number, graveId: number): Promise<void> {
+  await trx('martyrs').where({ id: martyrId }).update({ grave_id: graveId, updated_at: trx.fn.now() });
+}
+
+/** Unlinks the martyr from this grave; false when the martyr does not lie there. */
+export async function unlinkMartyrFromGrave(trx: Knex, martyrId: number, graveId: number): Promise<boolean> {
+  return (await trx('martyrs').where({ id: martyrId, grave_id: graveId }).update({ grave_id: null, updated_at: trx.fn.now() })) > 0;
+}

@@ -29,7 +29,7 @@ import { assignUploads, receivePhoto, setCurrentPhoto, UploadConflict, type Acto
 import { localizedRejection, photoUpload } from '../photos/upload.middleware.js';
 import { formatTime } from '../photos/upload.view.js';
 import { addSection, CEMETERY_LEVELS, deleteSection, GeometryRejected, SectionConflict, updateCemetery, updateSection } from './cemetery-edit.service.js';
-import { linkMartyr, PlotTaken, unlinkMartyr, updateGrave } from './grave-edit.service.js';
+import { linkMartyr, MartyrNotLinkable, PlotTaken, unlinkMartyr, updateGrave } from './grave-edit.service.js';
 import { cemeteryEditSchema, fieldErrors, graveEditSchema, makeCurrentSchema, martyrLinkSchema, sectionEditSchema, walkQuerySchema } from './upkeep.schema.js';
 import {
   cemeteriesOfScope, cemeteryCounts, cemeterySections, graveMartyrs, gravePhotos, MISSING, recentChanges, rowLabels, staffCemetery, staffGrave, walkList,
@@ -138,7 +138,7 @@ export function upkeepRoutes(deps: PhotoDeps): Router {
       if (action === 'unlink') await unlinkMartyr(db, actorOf(req), id, martyr, reason);
       else await linkMartyr(db, actorOf(req), id, martyr, reason);
     } catch (error) {
-      if (error instanceof AppError && error.code === 'martyr_not_found') return gravePage(req, res, id, { martyrError: t(res, 'upkeep.martyr.notFound') }, 404);
+      if (error instanceof MartyrNotLinkable) return gravePage(req, res, id, { martyrError: t(res, 'upkeep.martyr.notFound') }, 404);
       throw error;
     }
     res.redirect(303, `${graveStaffPath(id)}?luu=1`);
