@@ -128,7 +128,9 @@ export async function acceptSubmission(db: Db, stores: ReviewStores, scope: Scop
       await applyProposal(trx, photo, scope, s, adjusted, audit);
     } catch (error) {
       if (error instanceof ProposalError) throw refused(error.message);
-      if ((error as { code?: string }).code === '23505') throw refused('That plot already has a grave; choose another or link to it.');
+      // Only the plot's own uniqueness means "taken"; any other violation is a fault to surface.
+      const violated = error as { code?: string; constraint?: string };
+      if (violated.code === '23505' && violated.constraint === 'graves_plot_unique') throw refused('That plot already has a grave; choose another or link to it.');
       throw error;
     }
     await insertEvent(trx, { submissionId: id, kind: 'accepted', publicMessage: note, actorUserId: actor.userId });

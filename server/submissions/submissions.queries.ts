@@ -11,8 +11,8 @@ export type MartyrRow = Parameters<typeof martyrSnapshot>[0] & { id: number; gra
 export async function publicMartyrWithCemetery(db: Knex, martyrId: number): Promise<MartyrRow | undefined> {
   const { rows } = await db.raw<{ rows: MartyrRow[] }>(
     `SELECT m.*, c.province_code AS cemetery_province_code
-     FROM martyrs m LEFT JOIN graves g ON g.id = m.grave_id LEFT JOIN cemeteries c ON c.id = g.cemetery_id
-     WHERE m.id = ? AND m.is_public`,
+     FROM public_martyrs m LEFT JOIN graves g ON g.id = m.grave_id LEFT JOIN cemeteries c ON c.id = g.cemetery_id
+     WHERE m.id = ?`,
     [martyrId],
   );
   return rows[0];
@@ -73,9 +73,7 @@ export type TrackedSubmission = {
 /** The submission of a tracking code, with its martyr's name only when that record is public. */
 export function submissionByTrackingCode(db: Knex, code: string): Promise<TrackedSubmission | undefined> {
   return db('submissions as s')
-    .leftJoin('martyrs as m', function () {
-      this.on('m.id', 's.martyr_id').andOn('m.is_public', db.raw('true'));
-    })
+    .leftJoin('public_martyrs as m', 'm.id', 's.martyr_id')
     .where('s.tracking_code', code)
     .first('s.id', 's.tracking_code', 's.kind', 's.status', 's.created_at', 's.grave_id', 's.info_request', 's.answered_at', 'm.id as martyr_id', 'm.full_name');
 }

@@ -142,6 +142,10 @@ describe('staff accounts', () => {
     const row = await t.db('audit_log').where({ action: 'session.sign_in_failed' }).orderBy('id', 'desc').first();
     expect(row.entity_id).toBeNull();
     expect(JSON.stringify(row)).not.toContain('secret password');
+    // Nor in the counters of the sign-in limit, which still count it.
+    const hits = (await t.db('rate_limit_hits').pluck('key')) as string[];
+    expect(hits.some((key) => key.includes('secret password'))).toBe(false);
+    expect(hits.filter((key) => key.startsWith('sign-in:typed:'))).not.toHaveLength(0);
     // For an account, which one was tried is kept.
     const form = await signInForm(agent);
     await agent.post('/quan-ly/dang-nhap').set('X-Forwarded-For', '10.5.0.2').type('form').send({ identifier: admin.email, password: 'not the password at all', _csrf: form });
