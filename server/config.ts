@@ -68,6 +68,12 @@ const schema = z.object({
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   /** Whether the server may install missing Debian packages (PostGIS) when it runs as root. */
   AUTO_INSTALL: bool.default(true),
+  /** Who runs the portal, named in every page's footer. */
+  PORTAL_OPERATOR: z.string().min(1).max(200).optional(),
+  /** How to reach them (an email address), in every page's footer. */
+  PORTAL_CONTACT_EMAIL: z.email('must be an email address').optional(),
+  /** And a phone number, in every page's footer. */
+  PORTAL_CONTACT_PHONE: z.string().regex(/^[+\d\s().-]{6,30}$/, 'must be a phone number').optional(),
 });
 
 export type Config = {
@@ -90,6 +96,8 @@ export type Config = {
   autoInstall: boolean;
   session: { idleMinutes: number; absoluteHours: number };
   mapOnlineBasemapUrl: string | undefined;
+  /** Who runs the portal and how to reach them, for the footer; unset parts are left out. */
+  portal: { operator: string | undefined; contactEmail: string | undefined; contactPhone: string | undefined };
 };
 
 export class ConfigError extends Error {
@@ -129,5 +137,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     autoInstall: v.AUTO_INSTALL,
     session: { idleMinutes: v.SESSION_IDLE_MINUTES, absoluteHours: v.SESSION_ABSOLUTE_HOURS },
     mapOnlineBasemapUrl: v.MAP_ONLINE_BASEMAP_URL,
+    portal: { operator: v.PORTAL_OPERATOR, contactEmail: v.PORTAL_CONTACT_EMAIL, contactPhone: v.PORTAL_CONTACT_PHONE },
   };
 }
