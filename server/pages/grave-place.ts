@@ -35,6 +35,8 @@ export type GravePlaceView = {
   place: PlaceView | null;
   locatorMap: string;
   planMap: string;
+  /** The grave on the interactive map (/ban-do), when its position is known. */
+  mapUrl: string | null;
 };
 
 /** `photoAlt` names what the photo shows; the photo is left out when a confidential martyr lies in the grave. */
@@ -54,6 +56,7 @@ export function gravePlaceView(data: GravePlaceData, ctx: ViewContext, provinceS
         ? { url: photoUrl(grave.photo_page_key)!, fullUrl: photoUrl(grave.photo_full_key), alt: photoAlt }
         : null,
     place: placeView(point?.lat ?? null, point?.lng ?? null, label, { zoom: 18 }),
+    mapUrl: point ? `/ban-do?grave=${Number(grave.id)}&map=17/${point.lat.toFixed(6)}/${point.lng.toFixed(6)}` : null,
     locatorMap: locatorMapSvg({
       outline: data.outline,
       highlight: point,

@@ -13,6 +13,7 @@ import { translate } from '../i18n/messages.js';
 import { AppError, NotFoundError } from '../http/errors.js';
 import { localeOf } from '../http/locale.js';
 import { sendPage } from '../http/render.js';
+import { localDateTime } from '../views/local-time.js';
 import type { ProvinceCatalogue } from '../places/province-catalogue.js';
 import type { FileStore } from '../storage/file-store.js';
 import { UploadRejected } from '../uploads/image-checks.js';
@@ -146,7 +147,8 @@ export function submissionPublicRoutes(db: Db, config: Config, provinces: Provin
 
   router.get('/theo-doi/:code', async (req, res) => {
     const view = await trackingView(db, String(req.params.code));
-    if (!view) throw new NotFoundError(t(res, 'track.notFound'));
+    // A mistyped code is the sender's to fix: its own message and the box again, filled in to correct.
+    if (!view) return sendPage(req, res, 'tracking-lookup', { title: t(res, 'track.title'), notFound: true, code: String(req.params.code).slice(0, 20) }, 404);
     if (view.trackingCode !== req.params.code) return res.redirect(301, `/theo-doi/${view.trackingCode}`);
     res.set('Cache-Control', 'no-store');
     sendPage(req, res, 'tracking', {
@@ -155,7 +157,7 @@ export function submissionPublicRoutes(db: Db, config: Config, provinces: Provin
       justSent: req.query.moi === '1',
       statusLabel: t(res, `track.status.${view.status}`),
       kindLabel: t(res, `submit.kind.${view.kind}`),
-      events: view.events.map((e) => ({ ...e, label: t(res, `track.event.${e.kind}`), at: e.at.toISOString().slice(0, 16).replace('T', ' ') })),
+      events: view.events.map((e) => ({ ...e, label: t(res, `track.event.${e.kind}`), at: localDateTime(e.at), datetime: e.at.toISOString() })),
     });
   });
 
