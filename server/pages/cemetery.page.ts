@@ -93,6 +93,7 @@ export function cemeteryView(data: CemeteryPageData, ctx: ViewContext, provinceS
       url: record.url,
     },
     place: placeView(point.lat, point.lng, record.name, { zoom: 16, approximate: record.locationPrecision !== 'surveyed' }),
+    mapUrl: `/ban-do?cemetery=${record.id}&map=16/${point.lat.toFixed(6)}/${point.lng.toFixed(6)}`,
     planMap: hasPlan
       ? planMapSvg({
           boundary: data.plan.boundary,

@@ -31,7 +31,8 @@ export async function loadGravePlace(db: Db, outlineOf: OutlineOf, graveId: numb
 export type GravePlaceView = {
   cemetery: { name: string; url: string; province: string; provinceUrl: string | null };
   plot: PlotParts;
-  photo: { url: string; fullUrl: string | null; alt: string } | null;
+  /** url: the page size (1024 px); thumbUrl (320 px) is what a phone's first screen needs. */
+  photo: { url: string; fullUrl: string | null; thumbUrl: string | null; alt: string } | null;
   place: PlaceView | null;
   locatorMap: string;
   planMap: string;
@@ -53,7 +54,7 @@ export function gravePlaceView(data: GravePlaceData, ctx: ViewContext, provinceS
     plot,
     photo:
       grave.photo_page_key && !data.confidential
-        ? { url: photoUrl(grave.photo_page_key)!, fullUrl: photoUrl(grave.photo_full_key), alt: photoAlt }
+        ? { url: photoUrl(grave.photo_page_key)!, fullUrl: photoUrl(grave.photo_full_key), thumbUrl: photoUrl(grave.photo_thumb_key), alt: photoAlt }
         : null,
     place: placeView(point?.lat ?? null, point?.lng ?? null, label, { zoom: 18 }),
     mapUrl: point ? `/ban-do?grave=${Number(grave.id)}&map=17/${point.lat.toFixed(6)}/${point.lng.toFixed(6)}` : null,

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { processPhoto, type ProcessedPhoto } from '../../server/photos/photo-processing.js';
 import { ensureIndex } from '../../server/search/index-writer.js';
 import { reindex } from '../../server/search/reindex.js';
 import { listen } from './browser.js';
@@ -23,20 +24,20 @@ export type JourneySite = {
   close(): Promise<void>;
 };
 
-const SIZES = { full: [1200, 1600], page: [600, 800], thumb: [150, 200] } as const;
-
-/** A headstone-like JPEG: stone grey with grain, so it weighs what a real photo of its size does. */
-async function headstone(width: number, height: number): Promise<Buffer> {
-  const noise = Buffer.alloc(width * height * 3);
-  let seed = 7;
-  for (let i = 0; i < noise.length; i += 3) {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    const v = 120 + (seed % 40);
-    noise[i] = v;
-    noise[i + 1] = v - 4;
-    noise[i + 2] = v - 10;
-  }
-  return sharp(noise, { raw: { width, height, channels: 3 } }).blur(1.2).jpeg({ quality: 78, mozjpeg: true }).toBuffer();
+/**
+ * A phone photo of a headstone as far as weight goes: smooth shapes plus sensor-like grain at
+ * 1536x2048 (as scripts/bench/photos.ts makes them), put through the portal's own photo pipeline
+ * so each served size weighs what a real one does.
+ */
+async function headstonePhoto(): Promise<ProcessedPhoto> {
+  const [width, height] = [1536, 2048];
+  let state = 12345;
+  const random = () => ((state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const small = Buffer.alloc(150 * 200 * 3);
+  for (let i = 0; i < small.length; i++) small[i] = 90 + Math.floor(random() * 90);
+  const pixels = await sharp(small, { raw: { width: 150, height: 200, channels: 3 } }).resize(width, height, { kernel: 'cubic' }).raw().toBuffer();
+  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.min(255, Math.max(0, pixels[i]! + Math.floor(random() * 24) - 12));
+  return processPhoto(await sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer());
 }
 
 export async function startJourneySite(label: string): Promise<JourneySite> {
@@ -51,11 +52,12 @@ export async function startJourneySite(label: string): Promise<JourneySite> {
   const hash = randomBytes(8).toString('hex');
   const key = (size: string) => `graves/${fx.graves.ofThanh}/${hash}-${size}.jpg`;
   await mkdir(path.join(dataDir, 'photos', 'graves', String(fx.graves.ofThanh)), { recursive: true });
-  for (const [size, [w, h]] of Object.entries(SIZES)) await writeFile(path.join(dataDir, 'photos', key(size)), await headstone(w, h));
-  await writeFile(path.join(dataDir, 'photos', key('original')), await headstone(300, 400));
+  const photo = await headstonePhoto();
+  for (const size of ['full', 'page', 'thumb'] as const) await writeFile(path.join(dataDir, 'photos', key(size)), photo.copies[size]);
+  await writeFile(path.join(dataDir, 'photos', key('original')), photo.original);
   await db('photos').insert({
     grave_id: fx.graves.ofThanh, original_key: key('original'), full_key: key('full'), page_key: key('page'), thumb_key: key('thumb'),
-    content_hash: hash.repeat(4), width: 1200, height: 1600, bytes: 1000, is_current: true,
+    content_hash: photo.contentHash, width: photo.width, height: photo.height, bytes: photo.original.length, is_current: true,
   });
   const indexUid = `test_${label}_${randomBytes(4).toString('hex')}`;
   await ensureIndex(testMeili(), indexUid);
