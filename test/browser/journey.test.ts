@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { ARTIFACTS, CHROMIUM, launchBrowser, screenshot } from '../support/browser.js';
@@ -151,6 +152,47 @@ describe.skipIf(!existsSync(CHROMIUM))('the relative\'s journey on a phone', { t
     expect(await box.getAttribute('aria-invalid')).toBe('true');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('ma');
     await firstScreen(page, 'journey-phone-tracking-unknown');
+    await context.close();
+  });
+
+  it('checks the send-information form in the page\'s language before sending: required fields, then a file too large, each marked and focused', async () => {
+    const { context, page } = await phonePage(browser, { throttle: false });
+    const posts: string[] = [];
+    page.on('request', (r) => r.method() === 'POST' && posts.push(r.url()));
+    await page.goto(`${site.base}/gui-thong-tin?martyr=${site.fx.martyrs.thanh}`);
+    await page.getByRole('button', { name: 'Gửi thông tin' }).click();
+    expect(await page.locator('#client-error').textContent()).toBe('Nội dung thông tin: xin điền ô này.');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('message');
+    expect(await page.locator('#message').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#message').getAttribute('aria-describedby')).toBe('client-error');
+    await page.locator('#message').fill('Gia đình có giấy báo tử.');
+    await page.locator('#senderName').fill('Nguyễn Thị Hoa');
+    await page.locator('#senderContact').fill('0912 345 678');
+    // 20 MB: refused at once, before a byte is sent.
+    await page.locator('#files').setInputFiles({ name: 'anh-bia-mo.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(20 * 1024 * 1024, 1) });
+    expect(await page.locator('#client-error').textContent()).toContain('anh-bia-mo.jpg: tệp lớn hơn 10 MB');
+    expect(await page.locator('#files').getAttribute('aria-invalid')).toBe('true');
+    await page.getByRole('button', { name: 'Gửi thông tin' }).click();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('files');
+    await page.locator('#files').setInputFiles({ name: 'chuong-trinh.exe', mimeType: 'application/x-msdownload', buffer: Buffer.from('MZ') });
+    expect(await page.locator('#client-error').textContent()).toBe('chuong-trinh.exe: chỉ nhận ảnh (JPEG, PNG, WebP, HEIC) và tệp PDF.');
+    expect(posts).toEqual([]);
+    await firstScreen(page, 'journey-phone-form-error');
+    await context.close();
+  });
+
+  it('sends a photo with a progress bar on the slow link and lands on the tracking page', async () => {
+    const { context, page } = await phonePage(browser);
+    await page.goto(`${site.base}/gui-thong-tin?martyr=${site.fx.martyrs.thanh}`);
+    await page.locator('#message').fill('Ảnh bia mộ chụp năm 2025.');
+    await page.locator('#senderName').fill('Nguyễn Thị Hoa');
+    await page.locator('#senderContact').fill('0912 345 678');
+    const photo = await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#8a8a80' } }).jpeg({ quality: 100 }).toBuffer();
+    await page.locator('#files').setInputFiles({ name: 'bia-mo.jpg', mimeType: 'image/jpeg', buffer: Buffer.concat([photo]) });
+    await page.getByRole('button', { name: 'Gửi thông tin' }).click();
+    await page.locator('#upload-progress:not([hidden])').waitFor();
+    await page.waitForURL(/\/theo-doi\/[0-9A-Z-]+\?moi=1$/, { timeout: 60_000 });
+    expect(await page.textContent('body')).toContain('Đã nhận thông tin của bạn.');
     await context.close();
   });
 

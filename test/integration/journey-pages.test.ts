@@ -149,6 +149,52 @@ describe('the public journey, server side', () => {
     });
   });
 
+  describe("forms in the page's language", () => {
+    const post = (fields: Record<string, string>, lang = '') =>
+      request(app)
+        .post(`/gui-thong-tin${lang}`)
+        .set('X-Forwarded-For', `10.78.0.${Math.floor(Math.random() * 250)}`)
+        .set('Cookie', lang ? 'lang=en' : '')
+        .type('form')
+        .send({ martyr: String(fx.martyrs.thanh), kind: 'martyr_correction', website: '', senderName: 'Nguyễn Thị Hoa', senderContact: '0912 345 678', message: 'Ngày sinh đúng là khác.', ...fields });
+
+    it('says what is wrong with a date in Vietnamese, marks that field and focuses it', async () => {
+      const res = await post({ birthDate: 'mùa xuân' });
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('Năm sinh / ngày sinh: chưa đúng. Ghi năm (1948)');
+      expect(res.text).not.toMatch(/not a date|birthDate:/);
+      expect(res.text).toMatch(/<input id="f-birthDate" name="birthDate" value="mùa xuân" maxlength="\d+" aria-invalid="true" aria-describedby="form-error" autofocus>/);
+      expect(res.text).toContain('id="form-error"');
+    });
+
+    it('says it in English on an English page', async () => {
+      const res = await post({ birthDate: 'spring' }, '?lang=en');
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('not a date. Write a year (1948)');
+      expect(res.text).not.toContain('chưa đúng');
+    });
+
+    it('marks the first missing required field, and every required field in the form', async () => {
+      const res = await post({ senderContact: '' });
+      expect(res.status).toBe(400);
+      expect(res.text).toMatch(/<input id="senderContact"[^>]*required[^>]*aria-invalid="true" aria-describedby="form-error" autofocus>/);
+      expect(res.text.match(/<span class="required-mark" aria-hidden="true"> \*<\/span>/g)).toHaveLength(3);
+    });
+
+    it('refuses a file that is not a photo or PDF in the page\'s language, without the detected type', async () => {
+      const res = await request(app)
+        .post('/gui-thong-tin')
+        .set('X-Forwarded-For', '10.79.0.1')
+        .field('martyr', String(fx.martyrs.thanh)).field('kind', 'martyr_correction').field('website', '')
+        .field('senderName', 'Nguyễn Thị Hoa').field('senderContact', '0912 345 678').field('message', 'Giấy tờ.')
+        .attach('files', Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff'), 'giay-to.exe');
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('Chỉ nhận ảnh (JPEG, PNG, WebP, HEIC) và tệp PDF.');
+      expect(res.text).not.toMatch(/application\/x-|not an accepted/);
+      expect(res.text).toMatch(/<input id="files"[^>]*aria-invalid="true"/);
+    });
+  });
+
   describe('local time', () => {
     it("writes a tracking page's times on Vietnam's clock as dd/mm/yyyy hh:mm", async () => {
       const sent = await request(app)

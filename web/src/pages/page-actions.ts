@@ -5,6 +5,8 @@
  * only what works without it (the A4 sheet link, Facebook's sharer link, the address written out).
  */
 
+import { enhanceSubmitForm } from './submit-form.js';
+
 function reveal(selector: string, onClick: (button: HTMLButtonElement) => void): void {
   for (const button of document.querySelectorAll<HTMLButtonElement>(selector)) {
     button.hidden = false;
@@ -49,3 +51,6 @@ reveal('[data-share]', async (button) => {
   const field = document.getElementById(button.dataset.field ?? '') as HTMLInputElement | null;
   say(status, (await copy(url, field)) ? button.dataset.copied : button.dataset.copyFailed);
 });
+
+const submitForm = document.querySelector<HTMLFormElement>('form.submit-form');
+if (submitForm) enhanceSubmitForm(submitForm);
