@@ -13,6 +13,7 @@ import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_DIR } from '../../server/config.js';
 import { listen } from '../support/browser.js';
+import { createStaff, signIn } from '../support/staff.js';
 import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
 import { createTestDatabase, testApp, testConfig, type TestDatabase } from '../support/services.js';
 
@@ -192,6 +193,33 @@ describe('the public journey, server side', () => {
       expect(res.text).toContain('Chỉ nhận ảnh (JPEG, PNG, WebP, HEIC) và tệp PDF.');
       expect(res.text).not.toMatch(/application\/x-|not an accepted/);
       expect(res.text).toMatch(/<input id="files"[^>]*aria-invalid="true"/);
+    });
+  });
+
+  describe('visiting a cemetery', () => {
+    it("shows what a visit needs once staff have written it on the edit page: the board's phone, opening hours, directions to the gate", async () => {
+      const id = fx.cemeteries.truongSon;
+      const page = `/nghia-trang/${id}-nghia-trang-liet-si-quoc-gia-truong-son`;
+      const before = (await request(app).get(page)).text;
+      expect(before).toContain('Chưa có thông tin');
+      expect(before).toContain('Chỉ đường đến nghĩa trang');
+      const account = await createStaff(t.db, [{ role: 'cemetery_staff', provinceCode: null, cemeteryId: id }], 'Ban quản lý Trường Sơn');
+      const staff = await signIn(app, account.email);
+      const form = await staff.agent.get(`/quan-ly/nghia-trang/${id}/sua`);
+      expect(form.text).toContain('name="boardPhone"');
+      const save = (fields: Record<string, string>) =>
+        staff.agent.post(`/quan-ly/nghia-trang/${id}/sua`).type('form').send({ _csrf: staff.csrf, name: 'Nghĩa trang liệt sĩ Quốc gia Trường Sơn', level: 'national', address: 'Xã Vĩnh Trường, huyện Gio Linh, Quảng Trị', description: '', boundary: '', reason: 'Ban quản lý cung cấp', ...fields });
+      expect((await save({ boardPhone: '0233 382 5555', openingHours: '7:00–17:00 hằng ngày', gateLat: '16.9512', gateLng: '' })).status).toBe(400);
+      expect((await save({ boardPhone: 'gọi ông Ba', openingHours: '', gateLat: '', gateLng: '' })).status).toBe(400);
+      expect((await save({ boardPhone: '0233 382 5555', openingHours: '7:00–17:00 hằng ngày', gateLat: '16.9512', gateLng: '106.9504' })).status).toBe(303);
+      const audit = await t.db('audit_log').where({ entity_type: 'cemetery', entity_id: id, action: 'cemetery.update' }).orderBy('id', 'desc').first();
+      expect(audit.after).toMatchObject({ board_phone: '0233 382 5555', opening_hours: '7:00–17:00 hằng ngày', gate: '16.9512000, 106.9504000' });
+      const after = (await request(app).get(page)).text;
+      expect(after).toContain('<a href="tel:02333825555">0233 382 5555</a>');
+      expect(after).toContain('7:00–17:00 hằng ngày');
+      expect(after).toMatch(/<a class="button button-primary" href="https:\/\/www\.google\.com\/maps\/[^"]*16\.9512[^"]*106\.9504[^"]*" rel="noopener">Chỉ đường đến cổng<\/a>/);
+      const api = await request(app).get(`/api/cemeteries/${id}`);
+      expect(api.body.visit ?? api.body.data?.visit).toEqual({ boardPhone: '0233 382 5555', openingHours: '7:00–17:00 hằng ngày', gate: { lat: 16.9512, lng: 106.9504 } });
     });
   });
 

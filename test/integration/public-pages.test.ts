@@ -107,7 +107,8 @@ describe('public pages', () => {
       const res = await page(`/liet-si/${fx.martyrs.thanh}-nguyen-van-thanh`);
       expect(res.status).toBe(200);
       const html = res.text;
-      expect(html).toContain(`<img src="/photos/graves/${graveInSection}/${HASH}-page.jpg" alt="Ảnh bia mộ liệt sĩ Nguyễn Văn Thành"`);
+      // The 320 px size for a phone's first screen, the 1024 px one for wider screens.
+      expect(html).toContain(`<img src="/photos/graves/${graveInSection}/${HASH}-page.jpg" srcset="/photos/graves/${graveInSection}/${HASH}-thumb.jpg 320w, /photos/graves/${graveInSection}/${HASH}-page.jpg 1024w" sizes="(max-width: 40rem) 36vw, 20rem" alt="Ảnh bia mộ liệt sĩ Nguyễn Văn Thành"`);
       expect(html).toMatch(new RegExp(`<meta property="og:image" content="http://[^"]+/photos/graves/${graveInSection}/${HASH}-page.jpg">`));
       expect(html).toContain('<meta name="twitter:card" content="summary_large_image">');
       expect(html).toContain('<dt>Khu</dt><dd>A</dd>');
