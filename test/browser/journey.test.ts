@@ -160,6 +160,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the relative\'s journey on a phone', { t
     const posts: string[] = [];
     page.on('request', (r) => r.method() === 'POST' && posts.push(r.url()));
     await page.goto(`${site.base}/gui-thong-tin?martyr=${site.fx.martyrs.thanh}`);
+    // The module script runs after the page is shown: a tap before it would post the plain form.
+    await page.locator('form.submit-form[data-enhanced]').waitFor();
     await page.getByRole('button', { name: 'Gửi thông tin' }).click();
     expect(await page.locator('#client-error').textContent()).toBe('Nội dung thông tin: xin điền ô này.');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('message');
@@ -184,6 +186,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the relative\'s journey on a phone', { t
   it('sends a photo with a progress bar on the slow link and lands on the tracking page', async () => {
     const { context, page } = await phonePage(browser);
     await page.goto(`${site.base}/gui-thong-tin?martyr=${site.fx.martyrs.thanh}`);
+    // The module script runs after the page is shown: a tap before it would post the plain form.
+    await page.locator('form.submit-form[data-enhanced]').waitFor();
     await page.locator('#message').fill('Ảnh bia mộ chụp năm 2025.');
     await page.locator('#senderName').fill('Nguyễn Thị Hoa');
     await page.locator('#senderContact').fill('0912 345 678');

@@ -23,6 +23,8 @@ export function enhanceSubmitForm(form: HTMLFormElement): void {
   const status = form.querySelector<HTMLElement>('#upload-status');
   const maxBytes = Number(data.maxBytes);
   const maxFiles = Number(data.maxFiles);
+  // Says the checks are in place (a test, or a script after this one, may wait for it).
+  form.dataset.enhanced = 'true';
 
   const clear = () => {
     for (const el of form.querySelectorAll('[aria-invalid="true"]')) {
