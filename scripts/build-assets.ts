@@ -10,9 +10,15 @@
  *
  * Writes build/assets.json: "/static/styles.css" → "/static/build/styles.<hash>.css", read by the
  * templates' `asset` helper (server/views/assets.ts).
+ *
+ * A build may run beside a server that is serving these files (a test file rebuilds while another
+ * runs its pages): nothing is deleted before it is replaced, a hashed file already there is left
+ * as it is (same name, same bytes), manifests are swapped in whole (rename), and only files no
+ * manifest names any more are pruned at the end.
  */
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { brotliCompressSync, constants } from 'node:zlib';
 import { ROOT_DIR } from '../server/config.js';
@@ -33,9 +39,17 @@ export function hashedName(file: string, hash: string): string {
   return `${path.basename(file, ext)}.${hash}${ext}`;
 }
 
+/** Writes a whole file under its name at once: readers see the old file or the new, never half. */
+export async function writeAtomically(file: string, data: string | Buffer): Promise<void> {
+  const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(temporary, data);
+  await rename(temporary, file);
+}
+
 async function brotli(file: string): Promise<void> {
+  if (existsSync(`${file}.br`)) return;
   const bytes = await readFile(file);
-  await writeFile(`${file}.br`, brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } }));
+  await writeAtomically(`${file}.br`, brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } }));
 }
 
 /**
@@ -48,7 +62,11 @@ export async function copyMaplibre(distDir: string, files: readonly string[]): P
   const folder = `maplibre-${hash.digest('hex').slice(0, 12)}`;
   await mkdir(path.join(BUILD_DIR, folder), { recursive: true });
   for (const file of files) {
-    await copyFile(path.join(distDir, file), path.join(BUILD_DIR, folder, file));
+    if (!existsSync(path.join(BUILD_DIR, folder, file))) {
+      const temporary = path.join(BUILD_DIR, folder, `${file}.${process.pid}.tmp`);
+      await copyFile(path.join(distDir, file), temporary);
+      await rename(temporary, path.join(BUILD_DIR, folder, file));
+    }
     if (/\.(mjs|js|css)$/.test(file)) await brotli(path.join(BUILD_DIR, folder, file));
   }
   return folder;
@@ -68,9 +86,18 @@ export async function hashStaticFiles(builtFiles: readonly string[], extra: Reco
   for (const { from, url } of sources) {
     const bytes = await readFile(from);
     const name = hashedName(path.basename(from), contentHash(bytes));
-    await writeFile(path.join(BUILD_DIR, name), bytes);
+    if (!existsSync(path.join(BUILD_DIR, name))) await writeAtomically(path.join(BUILD_DIR, name), bytes);
     manifest[url] = `/static/build/${name}`;
   }
-  await writeFile(path.join(BUILD_DIR, ASSET_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeAtomically(path.join(BUILD_DIR, ASSET_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
+}
+
+/** Removes hashed files and MapLibre folders that `keep` (every URL of this build) does not name. */
+export async function pruneStale(keep: Iterable<string>): Promise<void> {
+  const named = new Set([...keep].map((url) => url.replace(/^\/static\/build\//, '').split('/')[0]!));
+  for (const entry of await readdir(BUILD_DIR)) {
+    const hashed = /\.[0-9a-f]{12}\.[a-z0-9]+$/.test(entry) || /^maplibre-[0-9a-f]{12}$/.test(entry);
+    if (hashed && !named.has(entry)) await rm(path.join(BUILD_DIR, entry), { recursive: true, force: true });
+  }
 }

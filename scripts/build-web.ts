@@ -7,13 +7,13 @@
  * Prints the compressed size of the page's own JavaScript (MapLibre excluded) and fails when it
  * is over the budget. `npm run build:web`; `npm start`, `npm test` and `npm run serve` run it first.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { ROOT_DIR } from '../server/config.js';
-import { copyMaplibre, hashStaticFiles } from './build-assets.js';
+import { copyMaplibre, hashStaticFiles, pruneStale, writeAtomically } from './build-assets.js';
 
 /** The map page's own JavaScript, compressed, must stay under this (MapLibre not counted). */
 export const BUDGET_BYTES = 100 * 1024;
@@ -32,7 +32,7 @@ async function maplibreVersion(): Promise<string> {
 
 export async function buildWeb(): Promise<BuildReport> {
   const version = await maplibreVersion();
-  await rm(OUT_DIR, { recursive: true, force: true });
+  // Not emptied first: a server may be serving these files right now (see build-assets.ts).
   await mkdir(OUT_DIR, { recursive: true });
   // MapLibre in a folder named by its content hash, so it can be cached for good (build-assets.ts).
   const maplibreDir = await copyMaplibre(MAPLIBRE_DIST, MAPLIBRE_FILES);
@@ -72,10 +72,11 @@ export async function buildWeb(): Promise<BuildReport> {
   const hashed = await hashStaticFiles(['map.js', 'upkeep-map.js', 'pages.js'], { '/static/build/maplibre-gl.css': `/static/build/${maplibreDir}/maplibre-gl.css` });
   const js = await readFile(path.join(OUT_DIR, 'map.js'));
   // Read by the map page (server/map/map-page.ts): content-hashed URLs, cached for a year.
-  await writeFile(
+  await writeAtomically(
     path.join(OUT_DIR, 'manifest.json'),
     `${JSON.stringify({ script: hashed['/static/build/map.js'], maplibre: `/static/build/${maplibreUrl.slice(2)}`, maplibreCss: `/static/build/${maplibreDir}/maplibre-gl.css` }, null, 2)}\n`,
   );
+  await pruneStale(Object.values(hashed));
   return { bytes: js.length, gzipBytes: gzipSync(js, { level: 9 }).length, budgetBytes: BUDGET_BYTES, maplibreVersion: version, outDir: OUT_DIR };
 }
 
