@@ -103,6 +103,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the relative\'s journey on a phone', { t
     await context.close();
   });
 
+  it('keeps the A4 sheet to one page of paper when printed from a phone', async () => {
+    const { context, page } = await phonePage(browser, { throttle: false });
+    await page.goto(`${site.base}${site.martyrWithPhotoPath}?print=1`);
+    await page.locator('.sheet-photo img').evaluate((img: HTMLImageElement) => img.decode());
+    const pdf = await page.pdf({ format: 'A4', preferCSSPageSize: true });
+    expect(pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g)).toHaveLength(1);
+    await context.close();
+  });
+
   it('copies the link when the browser has no share sheet, and links Facebook\'s sharer', async () => {
     const { context, page } = await phonePage(browser, { throttle: false });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: site.base });
