@@ -7,13 +7,13 @@
  * Prints the compressed size of the page's own JavaScript (MapLibre excluded) and fails when it
  * is over the budget. `npm run build:web`; `npm start`, `npm test` and `npm run serve` run it first.
  */
-import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { ROOT_DIR } from '../server/config.js';
+import { copyMaplibre, hashStaticFiles, pruneStale, writeAtomically } from './build-assets.js';
 
 /** The map page's own JavaScript, compressed, must stay under this (MapLibre not counted). */
 export const BUDGET_BYTES = 100 * 1024;
@@ -32,9 +32,11 @@ async function maplibreVersion(): Promise<string> {
 
 export async function buildWeb(): Promise<BuildReport> {
   const version = await maplibreVersion();
-  await rm(OUT_DIR, { recursive: true, force: true });
+  // Not emptied first: a server may be serving these files right now (see build-assets.ts).
   await mkdir(OUT_DIR, { recursive: true });
-  const maplibreUrl = `./maplibre-gl.mjs?v=${version}`;
+  // MapLibre in a folder named by its content hash, so it can be cached for good (build-assets.ts).
+  const maplibreDir = await copyMaplibre(MAPLIBRE_DIST, MAPLIBRE_FILES);
+  const maplibreUrl = `./${maplibreDir}/maplibre-gl.mjs`;
 
   // Both bundles: browser ESM, minified, MapLibre left out (the copied file beside them is imported).
   const common = {
@@ -63,15 +65,18 @@ export async function buildWeb(): Promise<BuildReport> {
   const upkeep = await esbuild.build({ ...common, entryPoints: [path.join(ROOT_DIR, 'web', 'src', 'upkeep', 'position-map.ts')], outfile: path.join(OUT_DIR, 'upkeep-map.js') });
   if (upkeep.errors.length) throw new Error(`esbuild failed: ${upkeep.errors.map((e) => e.text).join('; ')}`);
 
-  for (const file of MAPLIBRE_FILES) await copyFile(path.join(MAPLIBRE_DIST, file), path.join(OUT_DIR, file));
+  // The public pages' print and share buttons: a few hundred bytes, no MapLibre.
+  const pages = await esbuild.build({ ...common, plugins: [], entryPoints: [path.join(ROOT_DIR, 'web', 'src', 'pages', 'page-actions.ts')], outfile: path.join(OUT_DIR, 'pages.js') });
+  if (pages.errors.length) throw new Error(`esbuild failed: ${pages.errors.map((e) => e.text).join('; ')}`);
 
+  const hashed = await hashStaticFiles(['map.js', 'upkeep-map.js', 'pages.js'], { '/static/build/maplibre-gl.css': `/static/build/${maplibreDir}/maplibre-gl.css` });
   const js = await readFile(path.join(OUT_DIR, 'map.js'));
-  const hash = createHash('sha256').update(js).digest('hex').slice(0, 12);
-  // Read by the map page (server/map/map-page.ts) to version the URLs it writes.
-  await writeFile(
+  // Read by the map page (server/map/map-page.ts): content-hashed URLs, cached for a year.
+  await writeAtomically(
     path.join(OUT_DIR, 'manifest.json'),
-    `${JSON.stringify({ script: `/static/build/map.js?v=${hash}`, maplibre: `/static/build/${maplibreUrl.slice(2)}`, maplibreCss: `/static/build/maplibre-gl.css?v=${version}` }, null, 2)}\n`,
+    `${JSON.stringify({ script: hashed['/static/build/map.js'], maplibre: `/static/build/${maplibreUrl.slice(2)}`, maplibreCss: `/static/build/${maplibreDir}/maplibre-gl.css` }, null, 2)}\n`,
   );
+  await pruneStale(Object.values(hashed));
   return { bytes: js.length, gzipBytes: gzipSync(js, { level: 9 }).length, budgetBytes: BUDGET_BYTES, maplibreVersion: version, outDir: OUT_DIR };
 }
 

@@ -37,6 +37,7 @@ import { createPhotoDeps } from './photos/photo-deps.js';
 import { photoRoutes } from './photos/photos.routes.js';
 import { upkeepRoutes } from './upkeep/upkeep.routes.js';
 import { createFileStores } from './storage/file-stores.js';
+import { staticFiles } from './static/static-files.js';
 
 export type AppDeps = {
   config: Config;
@@ -53,6 +54,8 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
+  // Every page's footer names who runs the portal (sendPage reads it).
+  app.locals.portal = config.portal;
 
   app.use(
     pinoHttp({
@@ -96,7 +99,7 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(compression({ threshold: '4kb', filter: (req, res) => String(res.getHeader('Content-Type') ?? '').startsWith(MVT_TYPE) || compression.filter(req, res) }));
   // Browsers ask for /favicon.ico whatever the page says.
   app.get('/favicon.ico', (_req, res) => res.redirect(301, '/static/favicon.svg'));
-  app.use('/static', express.static(path.join(ROOT_DIR, 'web', 'static'), { maxAge: config.env === 'production' ? '1d' : 0 }));
+  app.use('/static', staticFiles(path.join(ROOT_DIR, 'web', 'static')));
   app.use('/photos', photoFiles(db, path.join(config.dataDir, 'photos')));
   app.use(express.json({ limit: '100kb' }));
   // Form bodies for every route (the CSRF check reads the token from them); uploads parse their own.

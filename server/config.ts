@@ -114,6 +114,12 @@ const schema = z.object({
   RETENTION_FAILED_SIGN_IN_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Whether the server may install missing Debian packages (PostGIS) when it runs as root. */
   AUTO_INSTALL: bool.default(true),
+  /** Who runs the portal, named in every page's footer. */
+  PORTAL_OPERATOR: z.string().min(1).max(200).optional(),
+  /** How to reach them (an email address), in every page's footer. */
+  PORTAL_CONTACT_EMAIL: z.email('must be an email address').optional(),
+  /** And a phone number, in every page's footer. */
+  PORTAL_CONTACT_PHONE: z.string().regex(/^[+\d\s().-]{6,30}$/, 'must be a phone number').optional(),
 });
 
 export type Config = {
@@ -144,6 +150,8 @@ export type Config = {
   trustProxy: boolean | number | string[];
   outboxMaxAttempts: number;
   retention: RetentionPeriods;
+  /** Who runs the portal and how to reach them, for the footer; unset parts are left out. */
+  portal: { operator: string | undefined; contactEmail: string | undefined; contactPhone: string | undefined };
 };
 
 /** How long personal data kept for a purpose is kept, in days (the retention job applies them). */
@@ -197,5 +205,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       senderIpDays: v.RETENTION_SENDER_IP_DAYS,
       failedSignInDays: v.RETENTION_FAILED_SIGN_IN_DAYS,
     },
+    portal: { operator: v.PORTAL_OPERATOR, contactEmail: v.PORTAL_CONTACT_EMAIL, contactPhone: v.PORTAL_CONTACT_PHONE },
   };
 }

@@ -7,6 +7,7 @@ export type CemeteryRow = {
   province_code: string; province_name: string; old_province_name: string | null;
   lat: number; lng: number; location_precision: string;
   boundary: string | null;
+  board_phone: string | null; opening_hours: string | null; gate_lat: number | null; gate_lng: number | null;
   graves_identified: number; graves_partial: number; graves_unknown: number;
 };
 
@@ -14,6 +15,7 @@ const SELECT_CEMETERY = (withBoundary: boolean) => `
   SELECT c.id, c.name, c.level, c.address, c.description,
     c.province_code, p.name AS province_name, op.name AS old_province_name,
     ST_Y(c.location) AS lat, ST_X(c.location) AS lng, c.location_precision,
+    c.board_phone, c.opening_hours, ST_Y(c.gate) AS gate_lat, ST_X(c.gate) AS gate_lng,
     ${withBoundary ? 'ST_AsGeoJSON(c.boundary, 6)' : 'NULL'} AS boundary,
     COALESCE(n.identified, 0) AS graves_identified, COALESCE(n.partial, 0) AS graves_partial, COALESCE(n.unknown, 0) AS graves_unknown
   FROM cemeteries c

@@ -15,6 +15,12 @@ export function publicCemetery(row: CemeteryRow) {
     provinceBefore2025: row.old_province_name,
     location: { lat: Number(row.lat), lng: Number(row.lng) },
     locationPrecision: row.location_precision,
+    // What a visit needs, where the management board has said (null until it has).
+    visit: {
+      boardPhone: row.board_phone,
+      openingHours: row.opening_hours,
+      gate: row.gate_lat === null || row.gate_lng === null ? null : { lat: Number(row.gate_lat), lng: Number(row.gate_lng) },
+    },
     ...(row.boundary ? { boundary: JSON.parse(row.boundary) as unknown } : {}),
     graves: { total: identified + partial + unknown, identified, partial, unknown },
     url: cemeteryUrl(row.id, row.name),

@@ -12,6 +12,7 @@ export function sendPage(req: Request, res: Response, name: string, context: { t
     langSwitchUrl: langSwitchUrl(req, locale),
     // Signed-in staff see their menu and forms carry their CSRF token.
     staff: res.locals.staff,
+    portal: req.app.locals.portal,
   });
   res.status(status).type('html').send(html);
 }

@@ -112,6 +112,28 @@ function pagination(result: SearchResponse, values: FormValues) {
       };
 }
 
+/** Chips shown per kind of facet: enough to narrow among namesakes, few enough for one phone screen. */
+const CHIPS = { province: 5, unit: 3 } as const;
+
+/**
+ * One-tap narrowing from the facets the search returned: each chip is the same search with one
+ * more filter. Only facets that would narrow (fewer than all results, not already set) are offered.
+ */
+export function facetChips(result: SearchResponse, values: FormValues, locale: Locale) {
+  const fmt = (n: number) => n.toLocaleString(locale === 'vi' ? 'vi-VN' : 'en-GB');
+  const narrows = (count: number) => count > 0 && count < result.total;
+  const link = (extra: Record<string, string>) => `/tim-kiem${queryString({ ...values, ...extra }, { page: undefined })}`;
+  const chips: { label: string; count: string; url: string }[] = [];
+  if (!values.province) {
+    for (const p of result.facets.province.filter((p) => narrows(p.count)).slice(0, CHIPS.province)) chips.push({ label: p.name, count: fmt(p.count), url: link({ province: p.code }) });
+  }
+  if (!values.hasPhoto && narrows(result.facets.hasPhoto.true)) chips.push({ label: translate(locale, 'journey.chips.hasPhoto'), count: fmt(result.facets.hasPhoto.true), url: link({ hasPhoto: 'true' }) });
+  if (!values.unit) {
+    for (const u of result.facets.unit.filter((u) => narrows(u.count)).slice(0, CHIPS.unit)) chips.push({ label: u.value, count: fmt(u.count), url: link({ unit: u.value }) });
+  }
+  return chips;
+}
+
 /** Everything the page template needs, from the search response (or none, for a bare form). */
 export function searchPageView(options: {
   locale: Locale;
@@ -144,6 +166,8 @@ export function searchPageView(options: {
     status,
     degraded: result?.degraded ?? false,
     hits: result?.hits.map((hit) => hitView(hit, locale, values)) ?? [],
+    chips: result && result.total > 1 ? facetChips(result, values, locale) : [],
+    filtersOpen: Boolean(values.province || values.birthYear || values.deathYear || values.unit || values.cemetery || values.hasPhoto),
     pagination: result ? pagination(result, values) : null,
     mapUrl: `/ban-do${queryString(values)}`,
     clearUrl: `/tim-kiem${queryString({ q: values.q })}`,

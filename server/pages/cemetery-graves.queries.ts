@@ -6,7 +6,8 @@ import type { Db } from '../db/knex.js';
 import { naturalOrder } from '../db/natural-order.js';
 import { foldVietnamese } from '../text/vietnamese.js';
 
-export const GRAVES_PER_PAGE = 50;
+/** 25: a page of them, stacked as cards on a phone, stays a few screens tall (50 made 10,000 px). */
+export const GRAVES_PER_PAGE = 25;
 
 /** What a search box text asks for: parts of a plot, a name, or both ("hàng 3 nguyễn"). */
 export type GraveQuery = { section?: string; row?: string; number?: string; name?: string };

@@ -93,6 +93,13 @@ export function cemeteryView(data: CemeteryPageData, ctx: ViewContext, provinceS
       url: record.url,
     },
     place: placeView(point.lat, point.lng, record.name, { zoom: 16, approximate: record.locationPrecision !== 'surveyed' }),
+    visit: {
+      ...record.visit,
+      // The gate when the board marked it, else the cemetery's own point: the link still gets there.
+      gate: record.visit.gate ? placeView(record.visit.gate.lat, record.visit.gate.lng, record.name, { zoom: 18 }) : null,
+      phoneHref: record.visit.boardPhone ? `tel:${record.visit.boardPhone.replace(/[^+\d]/g, '')}` : null,
+    },
+    mapUrl: `/ban-do?cemetery=${record.id}&map=16/${point.lat.toFixed(6)}/${point.lng.toFixed(6)}`,
     planMap: hasPlan
       ? planMapSvg({
           boundary: data.plan.boundary,

@@ -3,7 +3,8 @@
  * makes no request to any of these services.
  */
 
-export type DirectionLinks = { geo: string; google: string; osm: string; apple: string; lat: string; lng: string };
+/** `route`: a route from where the phone is to the point (Google Maps' directions), for the "Directions" buttons. */
+export type DirectionLinks = { geo: string; google: string; route: string; osm: string; apple: string; lat: string; lng: string };
 
 /** Six decimals is about 10 cm: more than any position we hold. */
 const coordinate = (n: number) => String(Math.round(n * 1e6) / 1e6);
@@ -18,6 +19,7 @@ export function directionLinks(lat: number, lng: number, label: string): Directi
     lng: ln,
     geo: `geo:${la},${ln}?q=${la},${ln}(${encodeURIComponent(cleanLabel)})`,
     google: `https://www.google.com/maps/search/?api=1&query=${la},${ln}`,
+    route: `https://www.google.com/maps/dir/?api=1&destination=${la},${ln}`,
     osm: `https://www.openstreetmap.org/?mlat=${la}&mlon=${ln}#map=18/${la}/${ln}`,
     apple: `https://maps.apple.com/?ll=${la},${ln}&q=${encodeURIComponent(cleanLabel)}`,
   };

@@ -26,10 +26,13 @@ export async function loadGravePlace(db: Db, outlineOf: OutlineOf, graveId: numb
 export type GravePlaceView = {
   cemetery: { name: string; url: string; province: string; provinceUrl: string | null };
   plot: PlotParts;
-  photo: { url: string; fullUrl: string | null; alt: string } | null;
+  /** url: the page size (1024 px); thumbUrl (320 px) is what a phone's first screen needs. */
+  photo: { url: string; fullUrl: string | null; thumbUrl: string | null; alt: string } | null;
   place: PlaceView | null;
   locatorMap: string;
   planMap: string;
+  /** The grave on the interactive map (/ban-do), when its position is known. */
+  mapUrl: string | null;
 };
 
 /** `photoAlt` names what the photo shows; the photo is left out when a confidential martyr lies in the grave. */
@@ -46,9 +49,10 @@ export function gravePlaceView(data: GravePlaceData, ctx: ViewContext, provinceS
     plot,
     photo:
       grave.photo_page_key && !data.confidential
-        ? { url: photoUrl(grave.photo_page_key)!, fullUrl: photoUrl(grave.photo_full_key), alt: photoAlt }
+        ? { url: photoUrl(grave.photo_page_key)!, fullUrl: photoUrl(grave.photo_full_key), thumbUrl: photoUrl(grave.photo_thumb_key), alt: photoAlt }
         : null,
     place: placeView(point?.lat ?? null, point?.lng ?? null, label, { zoom: 18 }),
+    mapUrl: point ? `/ban-do?grave=${Number(grave.id)}&map=17/${point.lat.toFixed(6)}/${point.lng.toFixed(6)}` : null,
     locatorMap: locatorMapSvg({
       outline: data.outline,
       highlight: point,

@@ -1,14 +1,12 @@
 /** Uploads and their proposed graves as the review screen and the JSON answer show them. */
 import { translate, type Locale } from '../i18n/messages.js';
+import { localDateTime } from '../views/local-time.js';
 import { graveUrl, photoUrl, plotLabel } from '../records/urls.js';
 import type { GraveSummary, ProposalRow, UploadRow } from './uploads.queries.js';
 
-/** Photos are taken in Vietnam; their times are shown on Vietnam's clock whatever the server's zone. */
-const SHOWN_ZONE = 'Asia/Ho_Chi_Minh';
-
-export function formatTime(value: Date | null, locale: Locale): string | null {
-  if (!value) return null;
-  return value.toLocaleString(locale === 'vi' ? 'vi-VN' : 'en-GB', { timeZone: SHOWN_ZONE, day: 'numeric', month: 'numeric', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+/** Photos are taken in Vietnam; their times are shown on Vietnam's clock (dd/mm/yyyy hh:mm) in either language. */
+export function formatTime(value: Date | null, _locale: Locale): string | null {
+  return value ? localDateTime(value) : null;
 }
 
 export const stagingUrl = (uploadId: number, size: 'thumb' | 'page' | 'full') => `/quan-ly/anh/tai-len/${uploadId}/${size}`;

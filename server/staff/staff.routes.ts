@@ -17,6 +17,7 @@ import { sendPage } from '../http/render.js';
 import type { ProvinceCatalogue } from '../places/province-catalogue.js';
 import { listAudit, recordHistory, recordInScope, staffCounts } from './staff.queries.js';
 import { countParkedOutboxRows } from '../search/outbox.queries.js';
+import { localDateTime } from '../views/local-time.js';
 
 const ENTITY_TYPES = ['martyr', 'grave', 'cemetery', 'photo', 'submission', 'user', 'session'] as const;
 
@@ -190,5 +191,5 @@ function auditView(row: Awaited<ReturnType<typeof recordHistory>>[number]) {
     before: before[field] === undefined ? '' : JSON.stringify(before[field]),
     after: after[field] === undefined ? '' : JSON.stringify(after[field]),
   }));
-  return { ...row, at: row.at.toISOString().replace('T', ' ').slice(0, 19), fields, actor: row.actor_name ?? row.actor_email ?? '—' };
+  return { ...row, at: localDateTime(row.at), datetime: row.at.toISOString(), fields, actor: row.actor_name ?? row.actor_email ?? '—' };
 }

@@ -15,6 +15,7 @@ import { formBodyOnly } from '../http/form-body.js';
 import { localeOf } from '../http/locale.js';
 import { invalidMultipartError, refuseNulInFields } from '../http/text-guard.js';
 import { sendPage } from '../http/render.js';
+import { localDateTime } from '../views/local-time.js';
 import type { ProvinceCatalogue } from '../places/province-catalogue.js';
 import type { FileStore } from '../storage/file-store.js';
 import { UploadRejected } from '../uploads/image-checks.js';
@@ -42,12 +43,21 @@ function kindsFor(target: Target): SubmissionKind[] {
   return ['new_person'];
 }
 
+/** What is wrong with a proposed field, in the page's language, naming the field as the form does. */
+function proposalMessage(res: Response, field: string): string {
+  const locale = localeOf(res);
+  const label = (MARTYR_FIELDS as readonly string[]).includes(field) || (BURIAL_FIELDS as readonly string[]).includes(field) ? translate(locale, `submit.field.${field}`) : translate(locale, `journey.form.field.${field}`);
+  const key = field === 'birthDate' || field === 'deathDate' ? 'journey.form.invalid.date' : 'journey.form.invalid';
+  return translate(locale, key, { field: label });
+}
+
 export function submissionPublicRoutes(db: Db, config: Config, provinces: ProvinceCatalogue, privateStore: FileStore): Router {
   const router = Router();
   const upload = multer({ storage: multer.memoryStorage(), limits: { files: MAX_EVIDENCE_FILES, fileSize: MAX_EVIDENCE_BYTES, fields: 40, fieldSize: 20_000, parts: 50 } });
   const t = (res: Response, key: string, params?: Record<string, unknown>) => translate(localeOf(res), key, params);
 
-  const showForm = async (req: Request, res: Response, query: z.output<typeof targetQuery>, values: Record<string, string>, error?: string, status = 200) => {
+  /** `errorField`: the field the error is about, marked aria-invalid and focused on the page. */
+  const showForm = async (req: Request, res: Response, query: z.output<typeof targetQuery>, values: Record<string, string>, error?: string, status = 200, errorField?: string) => {
     const target = await findTarget(db, { martyrId: query.martyr, graveId: query.grave, cemeteryId: query.cemetery });
     const kind = query.kind && kindsFor(target).includes(query.kind) ? query.kind : defaultKind(target);
     const current = target.martyr?.snapshot;
@@ -56,8 +66,9 @@ export function submissionPublicRoutes(db: Db, config: Config, provinces: Provin
       label: t(res, `submit.field.${field}`),
       value: values[field] ?? (kind === 'martyr_correction' ? (current?.[field] ?? '') : ''),
       max: FIELD_LIMITS[field],
+      invalid: errorField === field,
     }));
-    const burialFields = BURIAL_FIELDS.map((field) => ({ field, label: t(res, `submit.field.${field}`), value: values[field] ?? (field === 'cemeteryId' && target.cemetery ? String(target.cemetery.id) : ''), max: FIELD_LIMITS[field] }));
+    const burialFields = BURIAL_FIELDS.map((field) => ({ field, label: t(res, `submit.field.${field}`), value: values[field] ?? (field === 'cemeteryId' && target.cemetery ? String(target.cemetery.id) : ''), max: FIELD_LIMITS[field], invalid: errorField === field }));
     sendPage(req, res, 'submit', {
       title: t(res, 'submit.title'),
       target,
@@ -73,6 +84,9 @@ export function submissionPublicRoutes(db: Db, config: Config, provinces: Provin
       limits: LIMITS,
       maxFiles: MAX_EVIDENCE_FILES,
       error,
+      errorField,
+      maxFileBytes: MAX_EVIDENCE_BYTES,
+      maxFileMb: MAX_EVIDENCE_BYTES / 1024 / 1024,
       query: new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString(),
     }, status);
   };
@@ -89,6 +103,7 @@ export function submissionPublicRoutes(db: Db, config: Config, provinces: Provin
         const key = error.code === 'LIMIT_FILE_SIZE' ? 'submit.error.fileTooLarge' : error.code === 'LIMIT_FILE_COUNT' || error.code === 'LIMIT_UNEXPECTED_FILE' ? 'submit.error.tooManyFiles' : 'submit.error.tooLarge';
         res.locals.uploadError = t(res, key, { files: MAX_EVIDENCE_FILES, mb: MAX_EVIDENCE_BYTES / 1024 / 1024 });
         res.locals.uploadStatus = error.code === 'LIMIT_FILE_SIZE' ? 413 : 400;
+        res.locals.uploadErrorField = error.code === 'LIMIT_FILE_SIZE' || error.code === 'LIMIT_FILE_COUNT' || error.code === 'LIMIT_UNEXPECTED_FILE' ? 'files' : undefined;
         return next();
       }
       // Anything else the parser reports is the body itself: truncated, no boundary, a broken part.
@@ -101,15 +116,16 @@ export function submissionPublicRoutes(db: Db, config: Config, provinces: Provin
     for (const key of ['senderName', 'senderContact', 'senderRelation', 'message', 'province', ...MARTYR_FIELDS, ...BURIAL_FIELDS]) values[key] = text(key).normalize('NFC');
     const query = targetQuery.safeParse({ martyr: body.martyr || undefined, grave: body.grave || undefined, cemetery: body.cemetery || undefined, kind: body.kind || undefined });
     if (!query.success) throw new AppError(400, 'bad_request', t(res, 'submit.error.target'));
-    const again = (key: string, status = 400, params?: Record<string, unknown>) => showForm(req, res, query.data, values, t(res, key, params), status);
+    const again = (key: string, status = 400, params?: Record<string, unknown>, field?: string) => showForm(req, res, query.data, values, t(res, key, params), status, field);
 
-    if (res.locals.uploadError) return showForm(req, res, query.data, values, res.locals.uploadError as string, res.locals.uploadStatus as number);
+    if (res.locals.uploadError) return showForm(req, res, query.data, values, res.locals.uploadError as string, res.locals.uploadStatus as number, res.locals.uploadErrorField as string | undefined);
     // Exactly one empty text: a field sent twice arrives as a list, which is no empty text either.
     if (body[HONEYPOT_FIELD] !== '') return again('submit.error.honeypot');
-    if (!values.senderName!.trim() || !values.senderContact!.trim() || !values.message!.trim()) return again('submit.error.required');
-    for (const [key, max] of Object.entries(LIMITS)) if ([...(values[key] ?? '')].length > max) return again('submit.error.tooLong', 400, { field: t(res, `submit.${key}`), max });
-    for (const field of [...MARTYR_FIELDS, ...BURIAL_FIELDS]) if ([...values[field]!].length > FIELD_LIMITS[field]) return again('submit.error.tooLong', 400, { field: t(res, `submit.field.${field}`), max: FIELD_LIMITS[field] });
-    if (!/^[+\d\s().-]{8,20}$/.test(values.senderContact!.trim()) && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.senderContact!.trim())) return again('submit.error.contact');
+    const missing = (['senderName', 'senderContact', 'message'] as const).find((key) => !values[key]!.trim());
+    if (missing) return again('submit.error.required', 400, undefined, missing === 'message' ? 'message' : missing);
+    for (const [key, max] of Object.entries(LIMITS)) if ([...(values[key] ?? '')].length > max) return again('submit.error.tooLong', 400, { field: t(res, `submit.${key}`), max }, key);
+    for (const field of [...MARTYR_FIELDS, ...BURIAL_FIELDS]) if ([...values[field]!].length > FIELD_LIMITS[field]) return again('submit.error.tooLong', 400, { field: t(res, `submit.field.${field}`), max: FIELD_LIMITS[field] }, field);
+    if (!/^[+\d\s().-]{8,20}$/.test(values.senderContact!.trim()) && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.senderContact!.trim())) return again('submit.error.contact', 400, undefined, 'senderContact');
 
     const target = await findTarget(db, { martyrId: query.data.martyr, graveId: query.data.grave, cemeteryId: query.data.cemetery });
     const kind = query.data.kind && kindsFor(target).includes(query.data.kind) ? query.data.kind : defaultKind(target);
@@ -136,8 +152,9 @@ export function submissionPublicRoutes(db: Db, config: Config, provinces: Provin
         res.set('Retry-After', String(error.retryAfterSeconds));
         return again('submit.error.rateLimited', 429, { minutes: Math.ceil(error.retryAfterSeconds / 60) });
       }
-      if (error instanceof UploadRejected) return showForm(req, res, query.data, values, t(res, `submit.error.file.${error.code}`, { detail: error.message }), 400);
-      if (error instanceof ProposalError) return showForm(req, res, query.data, values, t(res, 'submit.error.proposal', { detail: error.message }), 400);
+      // The page's language only: the errors' own texts are for logs and developers.
+      if (error instanceof UploadRejected) return showForm(req, res, query.data, values, t(res, `journey.form.file.${error.code}`, { mb: MAX_EVIDENCE_BYTES / 1024 / 1024 }), 400, 'files');
+      if (error instanceof ProposalError) return showForm(req, res, query.data, values, proposalMessage(res, error.field), 400, error.field);
       throw error;
     }
   });
@@ -150,7 +167,8 @@ export function submissionPublicRoutes(db: Db, config: Config, provinces: Provin
 
   router.get('/theo-doi/:code', async (req, res) => {
     const view = await trackingView(db, String(req.params.code));
-    if (!view) throw new NotFoundError(t(res, 'track.notFound'));
+    // A mistyped code is the sender's to fix: its own message and the box again, filled in to correct.
+    if (!view) return sendPage(req, res, 'tracking-lookup', { title: t(res, 'track.title'), notFound: true, code: String(req.params.code).slice(0, 20) }, 404);
     if (view.trackingCode !== req.params.code) return res.redirect(301, `/theo-doi/${view.trackingCode}`);
     res.set('Cache-Control', 'no-store');
     sendPage(req, res, 'tracking', {
@@ -159,7 +177,7 @@ export function submissionPublicRoutes(db: Db, config: Config, provinces: Provin
       justSent: req.query.moi === '1',
       statusLabel: t(res, `track.status.${view.status}`),
       kindLabel: t(res, `submit.kind.${view.kind}`),
-      events: view.events.map((e) => ({ ...e, label: t(res, `track.event.${e.kind}`), at: e.at.toISOString().slice(0, 16).replace('T', ' ') })),
+      events: view.events.map((e) => ({ ...e, label: t(res, `track.event.${e.kind}`), at: localDateTime(e.at), datetime: e.at.toISOString() })),
     });
   });
 

@@ -17,6 +17,7 @@ import type { ProvinceCatalogue } from '../places/province-catalogue.js';
 import { AdjustedValueInvalid, CemeteryNotInScope } from './accept.schema.js';
 import { BURIAL_FIELDS, MARTYR_FIELDS, SUBMISSION_KINDS, type Proposal } from './proposal.js';
 import { acceptSubmission, ActedMeanwhile, askForInformation, evidenceFile, rejectSubmission, reviewQueue, reviewView, startReview, type ReviewStores } from './review.service.js';
+import { localDateTime } from '../views/local-time.js';
 
 const STATUSES = ['open', 'received', 'in_review', 'needs_info', 'accepted', 'rejected'] as const;
 const PER_PAGE = 50;
@@ -73,7 +74,7 @@ export function submissionReviewRoutes(db: Db, config: Config, provinces: Provin
       kindLabel: t(res, `submit.kind.${s.kind}`),
       statusLabel: t(res, `track.status.${s.status}`),
       fields: view.fields.map((f) => ({ ...f, label: t(res, `submit.field.${f.field}`) })),
-      events: view.events.map((e: { kind: string; at: Date }) => ({ ...e, label: t(res, `track.event.${e.kind}`), at: e.at.toISOString().slice(0, 16).replace('T', ' ') })),
+      events: view.events.map((e: { kind: string; at: Date }) => ({ ...e, label: t(res, `track.event.${e.kind}`), at: localDateTime(e.at), datetime: e.at.toISOString() })),
       editable: view.open && s.kind !== 'headstone_photo',
       error,
     }, status);

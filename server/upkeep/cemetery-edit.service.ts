@@ -12,7 +12,12 @@ import { deleteSectionRow, insertSection, polygonCheck, sectionForUpdate, staffC
 export const CEMETERY_LEVELS = ['national', 'province', 'district', 'commune'] as const;
 export type CemeteryLevel = (typeof CEMETERY_LEVELS)[number];
 
-export type CemeteryEdit = { name: string; level: CemeteryLevel; address: string | null; description: string | null; boundary: string | null; reason: string };
+export type CemeteryEdit = {
+  name: string; level: CemeteryLevel; address: string | null; description: string | null; boundary: string | null;
+  /** What a visit needs: the management board's phone, opening hours, the gate's position. */
+  boardPhone: string | null; openingHours: string | null; gate: { lat: number; lng: number } | null;
+  reason: string;
+};
 export type SectionEdit = { kind: 'khu' | 'lo'; code: string; name: string | null; boundary: string | null; reason: string };
 
 /** Why a polygon was refused; the key of its message. */
@@ -70,12 +75,13 @@ export async function updateCemetery(db: Db, actor: Actor, cemeteryId: number, e
   return db.transaction(async (trx) => {
     const before = await staffCemetery(trx, actor.scope, cemeteryId, true);
     if (!before) throw new NotInScope();
+    const gateOf = (lat: number | null, lng: number | null) => (lat === null || lng === null ? null : `${Number(lat).toFixed(7)}, ${Number(lng).toFixed(7)}`);
     const diff = changedFields(
-      { name: before.name, level: before.level, address: before.address, description: before.description, boundary: before.boundary },
-      { name: edit.name, level: edit.level, address: edit.address, description: edit.description, boundary },
+      { name: before.name, level: before.level, address: before.address, description: before.description, boundary: before.boundary, board_phone: before.board_phone, opening_hours: before.opening_hours, gate: gateOf(before.gate_lat, before.gate_lng) },
+      { name: edit.name, level: edit.level, address: edit.address, description: edit.description, boundary, board_phone: edit.boardPhone, opening_hours: edit.openingHours, gate: gateOf(edit.gate?.lat ?? null, edit.gate?.lng ?? null) },
     );
     if (!Object.keys(diff.after).length) return false;
-    await updateCemeteryDetails(trx, cemeteryId, { name: edit.name, level: edit.level, address: edit.address, description: edit.description, boundary });
+    await updateCemeteryDetails(trx, cemeteryId, { name: edit.name, level: edit.level, address: edit.address, description: edit.description, boundary, boardPhone: edit.boardPhone, openingHours: edit.openingHours, gate: edit.gate });
     await writeAudit(trx, { actorUserId: actor.userId, ip: actor.ip, action: 'cemetery.update', entityType: 'cemetery', entityId: cemeteryId, before: diff.before, after: diff.after, reason: edit.reason });
     return true;
   });

@@ -101,13 +101,15 @@ const naturalCodeOrder = (col: string) => naturalOrder(col);
 export type StaffCemetery = {
   id: number; name: string; level: string; address: string | null; description: string | null; province_code: string;
   boundary: string | null; latitude: number; longitude: number;
+  board_phone: string | null; opening_hours: string | null; gate_lat: number | null; gate_lng: number | null;
 };
 
 export async function staffCemetery(db: Knex, scope: Scope, id: number, lock = false): Promise<StaffCemetery | undefined> {
   const c = cemeteryInScope(scope);
   const { rows } = await db.raw<{ rows: StaffCemetery[] }>(
     `SELECT c.id, c.name, c.level, c.address, c.description, c.province_code, ST_AsGeoJSON(c.boundary, 7) AS boundary,
-            ST_Y(c.location) AS latitude, ST_X(c.location) AS longitude
+            ST_Y(c.location) AS latitude, ST_X(c.location) AS longitude,
+            c.board_phone, c.opening_hours, ST_Y(c.gate) AS gate_lat, ST_X(c.gate) AS gate_lng
      FROM cemeteries c WHERE c.id = ? AND ${c.sql}${lock ? ' FOR UPDATE' : ''}`,
     [id, ...c.bindings],
   );
@@ -255,12 +257,17 @@ export async function polygonCheck(db: Knex, geometryJson: string, multi: boolea
   return rows[0];
 }
 
-export type CemeteryDetails = { name: string; level: string; address: string | null; description: string | null; boundary: string | null };
+export type CemeteryDetails = {
+  name: string; level: string; address: string | null; description: string | null; boundary: string | null;
+  boardPhone: string | null; openingHours: string | null; gate: { lat: number; lng: number } | null;
+};
 
 export async function updateCemeteryDetails(trx: Knex, cemeteryId: number, d: CemeteryDetails): Promise<void> {
   await trx.raw(
-    `UPDATE cemeteries SET name = ?, level = ?, address = ?, description = ?, boundary = ${BOUNDARY_FROM_GEOJSON}, updated_at = now() WHERE id = ?`,
-    [d.name, d.level, d.address, d.description, d.boundary, d.boundary, cemeteryId],
+    `UPDATE cemeteries SET name = ?, level = ?, address = ?, description = ?, boundary = ${BOUNDARY_FROM_GEOJSON},
+            board_phone = ?, opening_hours = ?, gate = CASE WHEN ?::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(?::float8, ?::float8), 4326) END,
+            updated_at = now() WHERE id = ?`,
+    [d.name, d.level, d.address, d.description, d.boundary, d.boundary, d.boardPhone, d.openingHours, d.gate?.lng ?? null, d.gate?.lng ?? null, d.gate?.lat ?? null, cemeteryId],
   );
 }
 

@@ -272,6 +272,10 @@ export function upkeepRoutes(deps: PhotoDeps): Router {
         address: value('address', cemetery.address),
         description: value('description', cemetery.description),
         boundary: value('boundary', cemetery.boundary),
+        boardPhone: value('boardPhone', cemetery.board_phone),
+        openingHours: value('openingHours', cemetery.opening_hours),
+        gateLat: value('gateLat', cemetery.gate_lat === null ? null : Number(cemetery.gate_lat).toFixed(7)),
+        gateLng: value('gateLng', cemetery.gate_lng === null ? null : Number(cemetery.gate_lng).toFixed(7)),
       },
       sections: sections.map((s) => {
         const sv = sectionValues(s.id);

@@ -59,15 +59,22 @@ export const martyrLinkSchema = z.object({
 
 export const makeCurrentSchema = z.object({ _csrf: z.string().optional(), reason: optional(500) });
 
-export const cemeteryEditSchema = z.object({
-  _csrf: z.string().optional(),
-  name: required(3, 300),
-  level: z.enum(CEMETERY_LEVELS),
-  address: optional(500),
-  description: optional(5000),
-  boundary: optional(90_000),
-  reason: reasonField,
-});
+export const cemeteryEditSchema = z
+  .object({
+    _csrf: z.string().optional(),
+    name: required(3, 300),
+    level: z.enum(CEMETERY_LEVELS),
+    address: optional(500),
+    description: optional(5000),
+    boundary: optional(90_000),
+    boardPhone: optional(30).refine((v) => v === null || /^[+0-9 ().-]{6,30}$/.test(v), 'not a phone number'),
+    openingHours: optional(300),
+    gateLat: coordinate(90),
+    gateLng: coordinate(180),
+    reason: reasonField,
+  })
+  .refine((v) => (v.gateLat === null) === (v.gateLng === null), { message: 'both or neither', path: ['gateLat'] })
+  .transform(({ gateLat, gateLng, ...v }) => ({ ...v, gate: gateLat !== null && gateLng !== null ? { lat: gateLat, lng: gateLng } : null }));
 
 export const sectionEditSchema = z.object({
   _csrf: z.string().optional(),

@@ -7,6 +7,7 @@ import path from 'node:path';
 import Handlebars from 'handlebars';
 import { ROOT_DIR } from '../config.js';
 import { translate, type Locale } from '../i18n/messages.js';
+import { assetUrl } from './assets.js';
 
 const TEMPLATES_DIR = path.join(ROOT_DIR, 'web', 'templates');
 
@@ -21,6 +22,10 @@ hbs.registerHelper('number', (value: unknown, options: Handlebars.HelperOptions)
   return typeof value === 'number' ? value.toLocaleString(locale === 'vi' ? 'vi-VN' : 'en-GB') : '';
 });
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+/** For a URL inside another URL's query (Facebook's sharer); Handlebars escapes the result for HTML. */
+hbs.registerHelper('encodeUri', (value: unknown) => (typeof value === 'string' ? encodeURIComponent(value) : ''));
+/** {{asset "/static/styles.css"}}: the file's content-hashed URL (cached for good). */
+hbs.registerHelper('asset', (plain: string) => assetUrl(plain));
 
 for (const file of readdirSync(path.join(TEMPLATES_DIR, 'partials'))) {
   if (file.endsWith('.hbs')) {

@@ -55,7 +55,7 @@ describe('the map page and the list of results', () => {
       const config = JSON.parse(res.text.match(/<script type="application\/json" id="map-config">([\s\S]*?)<\/script>/)![1]!) as { styleUrl: string; provinces: unknown[] };
       expect(config.styleUrl).toBe('/ban-do/style.json');
       expect(config.provinces).toHaveLength(34);
-      expect(res.html).toMatch(/<script type="module" src="\/static\/build\/map\.js(\?v=\w+)?"><\/script>/);
+      expect(res.html).toMatch(/<script type="module" src="\/static\/build\/map(\.[0-9a-f]{12})?\.js(\?v=\w+)?"><\/script>/);
       expect(res.headers['content-security-policy']).toContain("script-src 'self'");
     });
 

@@ -1,0 +1,25 @@
+/**
+ * Static file URLs as the build named them: "/static/styles.css" becomes
+ * "/static/build/styles.<hash>.css" (scripts/build-assets.ts), which is served as immutable. A
+ * file the build did not hash (or no build yet) keeps its plain URL, which is revalidated.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT_DIR } from '../config.js';
+
+const MANIFEST = path.join(ROOT_DIR, 'web', 'static', 'build', 'assets.json');
+
+let cached: { mtimeMs: number; map: Record<string, string> } | null = null;
+
+/** The manifest, read again only when a new build rewrote it (npm run build:web beside a server). */
+function manifest(): Record<string, string> {
+  if (!existsSync(MANIFEST)) return {};
+  const { mtimeMs } = statSync(MANIFEST);
+  if (!cached || cached.mtimeMs !== mtimeMs) cached = { mtimeMs, map: JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, string> };
+  return cached.map;
+}
+
+/** The content-hashed URL of a static file, or the plain one when the build has none. */
+export function assetUrl(plain: string): string {
+  return manifest()[plain] ?? plain;
+}
