@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { requireStaff } from '../accounts/auth.middleware.js';
 import type { Db } from '../db/knex.js';
 import { recordIdParam } from '../http/paging.schema.js';
+import { localDateTime } from '../views/local-time.js';
 import { formBodyOnly } from '../http/form-body.js';
 import { parseParams } from '../http/params.js';
 import { localeOf } from '../http/locale.js';
@@ -29,7 +30,7 @@ export function outboxAdminRoutes(db: Db): Router {
     sendPage(req, res, 'staff/search-outbox', {
       title: t(res, 'staff.outbox.title'),
       count,
-      rows: rows.map((r) => ({ ...r, parkedAt: r.parkedAt.toISOString().slice(0, 16).replace('T', ' ') })),
+      rows: rows.map((r) => ({ ...r, parkedAt: localDateTime(r.parkedAt) })),
       retried: req.query.retried === undefined ? null : Number(req.query.retried) || 0,
     });
   });
