@@ -5,22 +5,32 @@
  * (retention.job.ts); each step is idempotent, so a run cut short is finished by the next.
  */
 import type { RetentionPeriods } from '../config.js';
-import type { Db } from '../db/knex.js';
+import type { Db, Knex } from '../db/knex.js';
 import type { Logger } from '../logger.js';
-import { clearOldSenderIps, deleteEndedSessions, deleteSpentRateLimitHits, deleteSpentResetTokens, purgeFailedSignInIdentifiers } from './retention.queries.js';
+import { clearOldSenderIps, withoutStatementTimeout, deleteEndedSessions, deleteSpentRateLimitHits, deleteSpentResetTokens, purgeFailedSignInIdentifiers } from './retention.queries.js';
 
 /** Longer than any limit's window (sign-in 15 minutes, submissions an hour), so no count changes. */
 export const RATE_LIMIT_HITS_KEPT_SECONDS = 24 * 3600;
 
 export type RetentionResult = { sessions: number; resetTokens: number; senderIps: number; failedSignInIdentifiers: number; rateLimitHits: number };
 
+/**
+ * Each step in a short transaction of its own, without the server pool's statement timeout: a
+ * purge is not a request, and a first run over years of audit log may well outlast it.
+ */
+const unbounded = <T>(db: Db, step: (trx: Knex) => Promise<T>): Promise<T> =>
+  db.transaction(async (trx) => {
+    await withoutStatementTimeout(trx);
+    return step(trx);
+  });
+
 export async function runRetention(db: Db, periods: RetentionPeriods, sessionIdleMinutes: number, logger: Logger): Promise<RetentionResult> {
   const result: RetentionResult = {
-    sessions: await deleteEndedSessions(db, periods.sessionDays, sessionIdleMinutes),
-    resetTokens: await deleteSpentResetTokens(db, periods.resetTokenDays),
-    senderIps: await clearOldSenderIps(db, periods.senderIpDays),
-    failedSignInIdentifiers: await purgeFailedSignInIdentifiers(db, periods.failedSignInDays),
-    rateLimitHits: await deleteSpentRateLimitHits(db, RATE_LIMIT_HITS_KEPT_SECONDS),
+    sessions: await unbounded(db, (trx) => deleteEndedSessions(trx, periods.sessionDays, sessionIdleMinutes)),
+    resetTokens: await unbounded(db, (trx) => deleteSpentResetTokens(trx, periods.resetTokenDays)),
+    senderIps: await unbounded(db, (trx) => clearOldSenderIps(trx, periods.senderIpDays)),
+    failedSignInIdentifiers: await unbounded(db, (trx) => purgeFailedSignInIdentifiers(trx, periods.failedSignInDays)),
+    rateLimitHits: await unbounded(db, (trx) => deleteSpentRateLimitHits(trx, RATE_LIMIT_HITS_KEPT_SECONDS)),
   };
   logger.info(result, 'retention purge done');
   return result;

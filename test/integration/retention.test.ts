@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../server/db/knex.js';
 import { startJobs } from '../../server/jobs/jobs.js';
 import { RETENTION_CRON, RETENTION_JOB } from '../../server/retention/retention.job.js';
 import { runRetention } from '../../server/retention/retention.service.js';
@@ -122,6 +123,21 @@ describe('retention', () => {
 
   it('keeps no table of failed sign-ins with what was typed (sign_in_failures is gone)', async () => {
     expect((await t.db.raw("SELECT to_regclass('public.sign_in_failures') AS t")).rows[0].t).toBeNull();
+  });
+
+  it('runs past the server pool\'s statement timeout: a purge is not a request', async () => {
+    // The server's pool cancels statements after 200 ms; a purge waiting 600 ms on a lock must not be.
+    const pool = createDb(t.url, 2, silentLogger, { statementMs: 200 });
+    const holder = await t.db.transaction();
+    try {
+      await holder.raw('LOCK TABLE sessions IN SHARE MODE');
+      const run = runRetention(pool, config().retention, config().session.idleMinutes, silentLogger);
+      setTimeout(() => void holder.commit(), 600);
+      await expect(run).resolves.toMatchObject({ sessions: expect.any(Number) });
+    } finally {
+      if (!holder.isCompleted()) await holder.rollback();
+      await pool.destroy();
+    }
   });
 
   it('keeps the audit log append-only outside the purge, even with the purge setting turned on by hand', async () => {
