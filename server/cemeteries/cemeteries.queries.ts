@@ -1,5 +1,6 @@
 /** Cemeteries with their grave counts by state. */
 import type { Db } from '../db/knex.js';
+import { Conditions } from '../db/conditions.js';
 import { cachedCount } from '../db/count-cache.js';
 
 export type CemeteryRow = {
@@ -41,22 +42,16 @@ export async function listCemeteries(
   db: Db,
   window: { perPage: number; offset?: number; page?: number; afterId?: number; provinceCode?: string },
 ): Promise<{ total: number; rows: CemeteryRow[]; next: number | undefined }> {
-  const where: string[] = [];
-  const bindings: (string | number)[] = [];
-  if (window.provinceCode) {
-    where.push('c.province_code = ?');
-    bindings.push(window.provinceCode);
-  }
-  const countWhere = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const countBindings = [...bindings];
-  if (window.afterId !== undefined) {
-    where.push('(c.province_code, c.level, c.name, c.id) > (SELECT province_code, level, name, id FROM cemeteries WHERE id = ?)');
-    bindings.push(window.afterId);
-  }
+  const counted = new Conditions();
+  if (window.provinceCode) counted.add('c.province_code = ?', window.provinceCode);
+  const countWhere = counted.where;
+  const countBindings = counted.bindings;
+  const where = counted.copy();
+  if (window.afterId !== undefined) where.add('(c.province_code, c.level, c.name, c.id) > (SELECT province_code, level, name, id FROM cemeteries WHERE id = ?)', window.afterId);
   const offset = window.offset ?? ((window.page ?? 1) - 1) * window.perPage;
   const [{ rows }, total] = await Promise.all([
-    db.raw<{ rows: CemeteryRow[] }>(`${SELECT_CEMETERY(false)} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.province_code, c.level, c.name, c.id LIMIT ? OFFSET ?`, [
-      ...bindings,
+    db.raw<{ rows: CemeteryRow[] }>(`${SELECT_CEMETERY(false)} ${where.where} ORDER BY c.province_code, c.level, c.name, c.id LIMIT ? OFFSET ?`, [
+      ...where.bindings,
       window.perPage + 1,
       offset,
     ]),

@@ -3,6 +3,7 @@
  * martyrs buried there (or the name a partial headstone carries) and by plot (khu / hàng / mộ số).
  */
 import type { Db } from '../db/knex.js';
+import { Conditions } from '../db/conditions.js';
 import { naturalOrder } from '../db/natural-order.js';
 import { foldVietnamese } from '../text/vietnamese.js';
 
@@ -72,29 +73,22 @@ export async function listCemeteryGraves(
 ): Promise<{ total: number; rows: CemeteryGraveRow[] }> {
   const perPage = options.perPage ?? GRAVES_PER_PAGE;
   const { query } = options;
-  const where: string[] = ['g.cemetery_id = ?'];
-  const bindings: (string | number)[] = [options.cemeteryId];
-  if (query.section) {
-    where.push('lower(s.code) = ?');
-    bindings.push(query.section);
-  }
-  if (query.row) {
-    where.push('lower(g.row_label) = ?');
-    bindings.push(query.row);
-  }
-  if (query.number) {
-    where.push('lower(g.plot_number) = ?');
-    bindings.push(query.number);
-  }
+  const where = new Conditions().add('g.cemetery_id = ?', options.cemeteryId);
+  if (query.section) where.add('lower(s.code) = ?', query.section);
+  if (query.row) where.add('lower(g.row_label) = ?', query.row);
+  if (query.number) where.add('lower(g.plot_number) = ?', query.number);
   if (query.name) {
     // Only what the public may read is searched (public_martyrs, public_graves): a confidential name
     // or a withheld headstone must not be findable by guessing.
     const pattern = `%${escapeLike(query.name)}%`;
-    where.push(`(EXISTS (SELECT 1 FROM public_martyrs m WHERE m.grave_id = g.id AND m.name_folded LIKE fold_vietnamese(?))
-                 OR (g.state <> 'identified' AND g.known_name_folded LIKE fold_vietnamese(?)))`);
-    bindings.push(pattern, pattern);
+    where.add(
+      `(EXISTS (SELECT 1 FROM public_martyrs m WHERE m.grave_id = g.id AND m.name_folded LIKE fold_vietnamese(?))
+        OR (g.state <> 'identified' AND g.known_name_folded LIKE fold_vietnamese(?)))`,
+      pattern, pattern,
+    );
   }
-  const from = `FROM public_graves g LEFT JOIN cemetery_sections s ON s.id = g.section_id WHERE ${where.join(' AND ')}`;
+  const bindings = where.bindings;
+  const from = `FROM public_graves g LEFT JOIN cemetery_sections s ON s.id = g.section_id WHERE ${where.sql}`;
   // Natural order: row 2 before row 10, whatever the length of the number.
   const order = `ORDER BY ${naturalOrder('s.code')}, ${naturalOrder('g.row_label')}, ${naturalOrder('g.plot_number')}, g.id`;
   const [{ rows }, count] = await Promise.all([

@@ -1,5 +1,6 @@
 /** What the staff home and the audit pages read, always through the user's scope. */
 import type { Db, Knex } from '../db/knex.js';
+import { Conditions } from '../db/conditions.js';
 import { cemeteryInScope, martyrInScope, submissionInScope, type Scope } from '../accounts/scope.js';
 
 export type StaffCounts = { cemeteries: number; graves: number; gravesWithoutPhoto: number; martyrs: number; openSubmissions: number };
@@ -66,30 +67,17 @@ const AUDIT_SELECT = `
 
 /** The audit log with filters; national scope only (admins and ministry officers) sees it whole. */
 export async function listAudit(db: Db, filter: AuditFilter): Promise<{ total: number; rows: AuditRow[] }> {
-  const where: string[] = [];
-  const bindings: Knex.Value[] = [];
+  const where = new Conditions();
   if (filter.actor) {
-    where.push('(u.email ILIKE ? OR u.username ILIKE ? OR u.display_name ILIKE ?)');
     const like = `%${filter.actor.replace(/[%_\\]/g, '\\$&')}%`;
-    bindings.push(like, like, like);
+    where.add('(u.email ILIKE ? OR u.username ILIKE ? OR u.display_name ILIKE ?)', like, like, like);
   }
-  if (filter.entityType) {
-    where.push('a.entity_type = ?');
-    bindings.push(filter.entityType);
-  }
-  if (filter.entityId) {
-    where.push('a.entity_id = ?');
-    bindings.push(filter.entityId);
-  }
-  if (filter.from) {
-    where.push('a.at >= ?::date');
-    bindings.push(filter.from);
-  }
-  if (filter.to) {
-    where.push(`a.at < ?::date + interval '1 day'`);
-    bindings.push(filter.to);
-  }
-  const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  if (filter.entityType) where.add('a.entity_type = ?', filter.entityType);
+  if (filter.entityId) where.add('a.entity_id = ?', filter.entityId);
+  if (filter.from) where.add('a.at >= ?::date', filter.from);
+  if (filter.to) where.add(`a.at < ?::date + interval '1 day'`, filter.to);
+  const clause = where.where;
+  const bindings = where.bindings;
   const [{ rows }, count] = await Promise.all([
     db.raw<{ rows: AuditRow[] }>(`${AUDIT_SELECT} ${clause} ORDER BY a.id DESC LIMIT ? OFFSET ?`, [...bindings, filter.perPage, (filter.page - 1) * filter.perPage]),
     db.raw<{ rows: { n: number }[] }>(`SELECT count(*) AS n FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id ${clause}`, bindings),

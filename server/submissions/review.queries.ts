@@ -5,6 +5,7 @@
  */
 import { cemeteryInScope, submissionInScope, type Scope } from '../accounts/scope.js';
 import type { Knex } from '../db/knex.js';
+import { Conditions } from '../db/conditions.js';
 import type { MartyrSnapshot, martyrSnapshot, Proposal, SubmissionKind } from './proposal.js';
 
 /** A martyr's row: the columns a submission may change, its id and its grave. */
@@ -25,28 +26,14 @@ export type SubmissionRow = {
 /** The queue's page, oldest first, with counts by status, open ones by province and the median days to a decision, all within scope. */
 export async function queueFigures(db: Knex, scope: Scope, filter: QueueFilter) {
   const inScope = submissionInScope(scope);
-  const where: string[] = [inScope.sql];
-  const bindings: Knex.Value[] = [...inScope.bindings];
-  if (filter.status) {
-    if (filter.status === 'open') where.push(`s.status IN ('received', 'in_review', 'needs_info')`);
-    else {
-      where.push('s.status = ?');
-      bindings.push(filter.status);
-    }
-  }
-  if (filter.kind) {
-    where.push('s.kind = ?');
-    bindings.push(filter.kind);
-  }
-  if (filter.province) {
-    where.push('s.province_code = ?');
-    bindings.push(filter.province);
-  }
-  if (filter.olderThanDays) {
-    where.push(`s.created_at < now() - make_interval(days => ?)`);
-    bindings.push(filter.olderThanDays);
-  }
-  const clause = where.join(' AND ');
+  const where = new Conditions().add(inScope.sql, ...inScope.bindings);
+  if (filter.status === 'open') where.add(`s.status IN ('received', 'in_review', 'needs_info')`);
+  else if (filter.status) where.add('s.status = ?', filter.status);
+  if (filter.kind) where.add('s.kind = ?', filter.kind);
+  if (filter.province) where.add('s.province_code = ?', filter.province);
+  if (filter.olderThanDays) where.add(`s.created_at < now() - make_interval(days => ?)`, filter.olderThanDays);
+  const clause = where.sql;
+  const bindings = where.bindings;
   const [items, total, byStatus, byProvince, median] = await Promise.all([
     db.raw(
       `SELECT s.id, s.tracking_code, s.kind, s.status, s.created_at, s.province_code, p.name AS province_name,

@@ -4,6 +4,7 @@
  */
 import type { Knex } from '../db/knex.js';
 import { naturalOrder } from '../db/natural-order.js';
+import { Conditions } from '../db/conditions.js';
 import { cemeteryInScope, martyrInScope, type Scope } from '../accounts/scope.js';
 import { naturalPlotOrder } from '../photos/uploads.queries.js';
 
@@ -178,21 +179,15 @@ export type WalkRow = {
  * what each still lacks. A section code "-" means graves with no section; likewise for rows.
  */
 export async function walkList(db: Knex, cemeteryId: number, f: WalkFilter): Promise<{ total: number; rows: WalkRow[] }> {
-  const where = ['g.cemetery_id = ?'];
-  const bindings: Knex.Value[] = [cemeteryId];
-  if (f.section === '-') where.push('g.section_id IS NULL');
-  else if (f.section) {
-    where.push('lower(s.code) = lower(?)');
-    bindings.push(f.section);
-  }
-  if (f.row === '-') where.push('g.row_label IS NULL');
-  else if (f.row) {
-    where.push('lower(g.row_label) = lower(?)');
-    bindings.push(f.row);
-  }
-  if (f.missing) where.push(MISSING_SQL[f.missing]);
+  const where = new Conditions().add('g.cemetery_id = ?', cemeteryId);
+  if (f.section === '-') where.add('g.section_id IS NULL');
+  else if (f.section) where.add('lower(s.code) = lower(?)', f.section);
+  if (f.row === '-') where.add('g.row_label IS NULL');
+  else if (f.row) where.add('lower(g.row_label) = lower(?)', f.row);
+  if (f.missing) where.add(MISSING_SQL[f.missing]);
+  const bindings = where.bindings;
   const from = `FROM graves g JOIN cemeteries c ON c.id = g.cemetery_id LEFT JOIN cemetery_sections s ON s.id = g.section_id
-                LEFT JOIN photos ph ON ph.grave_id = g.id AND ph.is_current WHERE ${where.join(' AND ')}`;
+                LEFT JOIN photos ph ON ph.grave_id = g.id AND ph.is_current WHERE ${where.sql}`;
   const [{ rows }, count] = await Promise.all([
     db.raw<{ rows: WalkRow[] }>(
       `SELECT g.id, s.kind AS section_kind, s.code AS section_code, g.row_label, g.plot_number, g.state, g.known_name,
