@@ -26,3 +26,23 @@ function cacheOf(db: Knex): LRUCache<string, number, Counter> {
 export async function cachedCount(db: Knex, key: string, count: Counter): Promise<number> {
   return (await cacheOf(db).fetch(key, { context: count })) ?? count();
 }
+
+/**
+ * One value loaded at most once per `ttlMs` for a whole process (a page's counts, a list of
+ * provinces): callers arriving while it loads wait for that load rather than each starting their
+ * own, and a failed load is not kept.
+ */
+export function cachedFor<T>(ttlMs: number, load: () => Promise<T>): () => Promise<T> {
+  let cached: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    if (!cached || Date.now() - cached.at > ttlMs) {
+      const value = load();
+      const entry = { at: Date.now(), value };
+      cached = entry;
+      value.catch(() => {
+        if (cached === entry) cached = undefined;
+      });
+    }
+    return cached.value;
+  };
+}

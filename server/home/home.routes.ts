@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { cachedFor } from '../db/count-cache.js';
 import type { Db } from '../db/knex.js';
 import { translate } from '../i18n/messages.js';
 import { localeOf } from '../http/locale.js';
@@ -10,19 +11,8 @@ const COUNTS_TTL_MS = 60_000;
 
 export function homeRoutes(db: Db, canonicalBase: string | undefined): Router {
   const router = Router();
-  // One count for the home page and /api/stats; requests arriving while it runs wait for it
-  // rather than each starting their own (a failed count is not kept).
-  let cached: { at: number; counts: Promise<PortalCounts> } | undefined;
-  const counts = (): Promise<PortalCounts> => {
-    if (!cached || Date.now() - cached.at > COUNTS_TTL_MS) {
-      const counting = portalCounts(db);
-      cached = { at: Date.now(), counts: counting };
-      counting.catch(() => {
-        if (cached?.counts === counting) cached = undefined;
-      });
-    }
-    return cached.counts;
-  };
+  // One count for the home page and /api/stats.
+  const counts = cachedFor<PortalCounts>(COUNTS_TTL_MS, () => portalCounts(db));
 
   router.get('/', async (req, res) => {
     sendPage(req, res, 'home', {

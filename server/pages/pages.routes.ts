@@ -9,6 +9,7 @@
  * redirect → build the view → render.
  */
 import { Router } from 'express';
+import { cachedFor } from '../db/count-cache.js';
 import type { Db } from '../db/knex.js';
 import { NotFoundError } from '../http/errors.js';
 import { parseParams } from '../http/params.js';
@@ -31,18 +32,6 @@ export type PageDeps = { db: Db; provinces: ProvinceCatalogue; publicBaseUrl: st
 
 /** Counting every grave per province on each visit of /tinh is wasteful; a minute-old count is fine. */
 const SUMMARY_TTL_MS = 60_000;
-
-function cachedFor<T>(ttlMs: number, load: () => Promise<T>): () => Promise<T> {
-  let cached: { at: number; value: Promise<T> } | undefined;
-  return () => {
-    if (!cached || Date.now() - cached.at > ttlMs) {
-      const value = load();
-      cached = { at: Date.now(), value };
-      value.catch(() => (cached = undefined));
-    }
-    return cached.value;
-  };
-}
 
 export function pageRoutes({ db, provinces, publicBaseUrl }: PageDeps): Router {
   const router = Router();
