@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMeiliClient } from '../../server/search/client.js';
 import { ensureIndex } from '../../server/search/index-writer.js';
 import { drainOnce } from '../../server/search/outbox-drain.js';
+import { newTrackingCode } from '../../server/submissions/tracking-code.js';
 import { reindex } from '../../server/search/reindex.js';
 import { slugify } from '../../server/text/vietnamese.js';
 import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
@@ -234,6 +235,30 @@ describe('one visibility rule on every public surface', () => {
       expect(bodies).toContain(`/liet-si/${martyrs.public}-`);
       for (const kind of ['alone', 'collective', 'partial'] as const) expect(bodies).not.toContain(`/liet-si/${martyrs[kind]}-`);
       expectNoSecret('sitemap', bodies);
+    });
+  });
+
+  describe('sending information and following it', () => {
+    it('the send-information form knows no confidential record, and shows no withheld headstone of a grave', async () => {
+      for (const kind of ['alone', 'collective', 'partial'] as const) {
+        const about = await page(`/gui-thong-tin?martyr=${martyrs[kind]}`);
+        expect(about.status, kind).toBe(404);
+        expectNoSecret(`/gui-thong-tin?martyr (${kind})`, about.text);
+        const grave = await page(`/gui-thong-tin?grave=${graves[kind]}`);
+        expect(grave.status, kind).toBeLessThan(500);
+        expectNoSecret(`/gui-thong-tin?grave (${kind})`, grave.text);
+      }
+      expect((await page(`/gui-thong-tin?martyr=${martyrs.public}`)).text).toContain(PUBLIC_NAME);
+    });
+
+    it("the tracking page of a submission about a confidential martyr names neither the martyr nor the sender's contact", async () => {
+      const code = newTrackingCode();
+      const sender = { sender_name: 'Người Gửi Riêng Tư 908', sender_contact: '0988 000 908' };
+      await t.db('submissions').insert({ tracking_code: code, kind: 'martyr_correction', martyr_id: martyrs.alone, message: 'Thông tin bổ sung.', ...sender });
+      const tracked = await page(`/theo-doi/${code}`);
+      expect(tracked.status).toBe(200);
+      expectNoSecret('/theo-doi/:code', tracked.text);
+      for (const value of Object.values(sender)) expect(tracked.text).not.toContain(value);
     });
   });
 
