@@ -3,7 +3,7 @@
  * data set into the configured database (created, migrated and given the reference data first).
  * --reset empties the records and removes their photo files before loading.
  */
-import path from 'node:path';
+import { photosDirOf } from '../server/storage/file-stores.js';
 import { parseArgs } from 'node:util';
 import { loadReferenceData } from '../seeds/reference/load-reference.js';
 import { databaseHasGraves, defaultMaxPhotos, ResetRefusedError, resetRecords, seedDemo } from '../seeds/demo/seed-demo.js';
@@ -55,7 +55,7 @@ runMain(async (config, logger) => {
   const graves = args.graves ?? config.demoGraves;
   if (graves < 1) usageError('DEMO_GRAVES is 0: give --graves N');
   const seed = args.seed ?? config.demoSeed;
-  const photosDir = path.join(config.dataDir, 'photos');
+  const photosDir = photosDirOf(config);
   const started = Date.now();
   const say = (message: string) => console.log(`[seed ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`);
 

@@ -2,7 +2,7 @@
  * `npm start`: the portal with demo data. Prepares the services, loads DEMO_GRAVES demo graves
  * when the database has none (a second start reuses them), then serves.
  */
-import path from 'node:path';
+import { photosDirOf } from '../server/storage/file-stores.js';
 import { databaseHasGraves, seedDemo } from '../seeds/demo/seed-demo.js';
 import { indexNeedsRebuild, listen, startServices } from '../server/portal.js';
 import { reindex } from '../server/search/reindex.js';
@@ -16,7 +16,7 @@ runMain(async (config, logger) => {
       const summary = await seedDemo(services.db, logger, {
         graves: config.demoGraves,
         seed: config.demoSeed,
-        photosDir: path.join(config.dataDir, 'photos'),
+        photosDir: photosDirOf(config),
         onProgress: (message: string) => logger.info(message),
       });
       logger.info(summary, 'demo data loaded');

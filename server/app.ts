@@ -36,7 +36,7 @@ import { mapRoutes } from './map/map.routes.js';
 import { createPhotoDeps } from './photos/photo-deps.js';
 import { photoRoutes } from './photos/photos.routes.js';
 import { upkeepRoutes } from './upkeep/upkeep.routes.js';
-import { createFileStores } from './storage/file-stores.js';
+import { createFileStores, photosDirOf } from './storage/file-stores.js';
 import { staticFiles } from './static/static-files.js';
 
 export type AppDeps = {
@@ -100,7 +100,7 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   // Browsers ask for /favicon.ico whatever the page says.
   app.get('/favicon.ico', (_req, res) => res.redirect(301, '/static/favicon.svg'));
   app.use('/static', staticFiles(path.join(ROOT_DIR, 'web', 'static')));
-  app.use('/photos', photoFiles(db, path.join(config.dataDir, 'photos')));
+  app.use('/photos', photoFiles(db, photosDirOf(config)));
   app.use(express.json({ limit: '100kb' }));
   // Form bodies for every route (the CSRF check reads the token from them); uploads parse their own.
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));

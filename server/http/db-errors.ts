@@ -20,3 +20,12 @@ export function isDatabaseBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && BUSY_SQLSTATES.has(code);
 }
+
+/** A unique violation (23505), of the named constraint when one is given. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const e = error as { code?: unknown; constraint?: unknown } | null;
+  return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
+}
+
+/** The unique index that makes a plot hold one grave (migration 20261126000002). */
+export const PLOT_UNIQUE = 'graves_plot_unique';

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { LRUCache } from 'lru-cache';
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -29,8 +30,9 @@ export function staticFiles(root: string) {
       res.setHeader('Cache-Control', isHashed(relative) ? IMMUTABLE : 'no-cache');
     },
   });
-  // Existence of .br copies, looked up once per path: they only change with a build, which hashes anew.
-  const brotliCopies = new Map<string, boolean>();
+  // Existence of .br copies, looked up once per path: they only change with a build, which hashes
+  // anew. Bounded, since anyone may ask for made-up hashed names.
+  const brotliCopies = new LRUCache<string, boolean>({ max: 2_000 });
   return (req: Request, res: Response, next: NextFunction) => {
     const ext = path.extname(req.path);
     if ((req.method === 'GET' || req.method === 'HEAD') && TYPES[ext] && acceptsBrotli(req) && isHashed(req.path)) {

@@ -12,6 +12,7 @@ import { placeOnGrave, storeGravePhoto } from '../photos/grave-photo.js';
 import type { ProcessingQueue } from '../photos/photo-processing.js';
 import type { NewPhoto } from '../photos/photos.queries.js';
 import type { FileStore } from '../storage/file-store.js';
+import { isUniqueViolation, PLOT_UNIQUE } from '../http/db-errors.js';
 import { CemeteryNotInScope, parseAdjusted } from './accept.schema.js';
 import {
   advanceSubmission, cemeteryReachable, firstImage, graveAtPlotForUpdate, graveForReview, graveStateForUpdate, insertEvent, insertIdentifiedGrave,
@@ -129,8 +130,7 @@ export async function acceptSubmission(db: Db, stores: ReviewStores, scope: Scop
     } catch (error) {
       if (error instanceof ProposalError) throw refused(error.message);
       // Only the plot's own uniqueness means "taken"; any other violation is a fault to surface.
-      const violated = error as { code?: string; constraint?: string };
-      if (violated.code === '23505' && violated.constraint === 'graves_plot_unique') throw refused('That plot already has a grave; choose another or link to it.');
+      if (isUniqueViolation(error, PLOT_UNIQUE)) throw refused('That plot already has a grave; choose another or link to it.');
       throw error;
     }
     await insertEvent(trx, { submissionId: id, kind: 'accepted', publicMessage: note, actorUserId: actor.userId });

@@ -3,6 +3,7 @@
  * its sections (khu / lô with their polygons), each audited with a reason. Polygons come as GeoJSON
  * text and are checked by PostGIS before anything is written.
  */
+import { isUniqueViolation } from '../http/db-errors.js';
 import type { Db, Knex } from '../db/knex.js';
 import { changedFields, writeAudit } from '../audit/audit.js';
 import { Conflict, InvalidInput, NotFound, NotInScope } from '../http/errors.js';
@@ -35,7 +36,6 @@ export class SectionConflict extends Conflict {
   }
 }
 
-const UNIQUE_VIOLATION = '23505';
 const FOREIGN_KEY_VIOLATION = '23503';
 
 /** The geometry object of GeoJSON text: a bare geometry, a Feature, or a FeatureCollection of one. */
@@ -95,7 +95,7 @@ async function sectionWrite<T>(db: Db, actor: Actor, cemeteryId: number, write: 
     });
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === UNIQUE_VIOLATION) throw new SectionConflict('code_taken');
+    if (isUniqueViolation(error)) throw new SectionConflict('code_taken');
     if (code === FOREIGN_KEY_VIOLATION) throw new SectionConflict('has_graves');
     throw error;
   }

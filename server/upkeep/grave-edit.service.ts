@@ -5,6 +5,7 @@
  */
 import type { Db } from '../db/knex.js';
 import { changedFields, writeAudit } from '../audit/audit.js';
+import { isUniqueViolation, PLOT_UNIQUE } from '../http/db-errors.js';
 import { Conflict, InvalidInput, NotFound } from '../http/errors.js';
 import type { Actor } from '../photos/photos.service.js';
 import { linkableMartyr, sectionCodeOf, setMartyrGrave, staffGrave, touchGrave, unlinkMartyrFromGrave, updateGraveRow, type StaffGrave } from './upkeep.queries.js';
@@ -34,8 +35,6 @@ export class MartyrNotLinkable extends NotFound {
     super('No martyr record with this number that you may link.', 'martyr_not_found');
   }
 }
-
-const UNIQUE_VIOLATION = '23505';
 
 /** The fields an edit may change, as the audit row records them (readable values, not ids). */
 function auditFields(g: { section_code: string | null; row_label: string | null; plot_number: string | null; state: string; inscription: string | null; latitude: number | null; longitude: number | null }) {
@@ -70,7 +69,7 @@ export async function updateGrave(db: Db, actor: Actor, graveId: number, edit: G
     try {
       await updateGraveRow(trx, graveId, edit);
     } catch (error) {
-      if ((error as { code?: string; constraint?: string }).code === UNIQUE_VIOLATION && (error as { constraint?: string }).constraint === 'graves_plot_unique') throw new PlotTaken();
+      if (isUniqueViolation(error, PLOT_UNIQUE)) throw new PlotTaken();
       throw error;
     }
     const after = (await staffGrave(trx, actor.scope, graveId))!;
