@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the portal needs on this machine: PostgreSQL with PostGIS (the server is usually
-# there already; PostGIS often is not), fonts for the generated headstone images, and Chromium for
-# the browser tests. Run as root, or it says what to run. Node.js and npm must already be installed.
+# there already; PostGIS often is not), fonts for the generated headstone images, Chromium for
+# the browser tests, GDAL for the OGC API's tests and downloads, poppler and Tesseract
+# for dossiers. Run as root, or it says what to run. Node.js and npm must already be installed.
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
@@ -36,6 +37,12 @@ fi
 fc-list 2>/dev/null | grep -qi 'dejavu sans' || need+=(fonts-dejavu-core fontconfig)
 # The browser tests drive Debian's Chromium (no browser download: only Debian's package is reachable).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The OGC API's outside client in the tests (ogrinfo, ogr2ogr) and GeoPackage downloads.
+command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
+# Dossiers: PDF pages rendered by pdftoppm, read by Tesseract with its Vietnamese model.
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
+compgen -G '/usr/share/tesseract-ocr/*/tessdata/vie.traineddata' >/dev/null || need+=(tesseract-ocr-vie)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
