@@ -6,7 +6,9 @@ import type { ProvinceRef } from '../places/province-catalogue.js';
 import { SEARCH_LOCALES } from './index-settings.js';
 import type { SearchRequest } from './search.schema.js';
 
-export const FACETS = ['provinceCodes', 'kind', 'hasPhoto', 'hasGrave', 'unitGroups'] as const;
+/** What splits namesakes: where they came from, when they were born, where they lie. */
+export const NAMESAKE_FACETS = ['hometownProvinceCode', 'birthDecade', 'cemeteryId'] as const;
+export const FACETS = ['provinceCodes', 'kind', 'hasPhoto', 'hasGrave', 'unitGroups', ...NAMESAKE_FACETS] as const;
 
 /**
  * With diacritics typed, the engine still ranks "Thanh" and "Thành" alike; the service re-ranks
@@ -49,19 +51,23 @@ export function buildFilters(request: SearchRequest, province: ProvinceRef | und
   return filters;
 }
 
-export function buildEngineQuery(request: SearchRequest, text: string, province: ProvinceRef | undefined, rerank: boolean): EngineQuery {
+/**
+ * `namesakeFacets`: a bare name (nothing but name words, no filter, first page) also counts the
+ * facets that split namesakes, so an ambiguous name is answered with them in the same engine call.
+ */
+export function buildEngineQuery(request: SearchRequest, text: string, province: ProvinceRef | undefined, rerank: boolean, namesakeFacets = false): EngineQuery {
   const offset = (request.page - 1) * request.perPage;
   // Re-ranking needs the whole window from the top; beyond it, plain paging.
   const useWindow = rerank && offset + request.perPage <= RERANK_WINDOW;
   const params: SearchParams = {
     filter: buildFilters(request, province),
-    ...(request.facets ? { facets: [...FACETS] } : {}),
+    ...(request.facets ? { facets: [...FACETS] } : namesakeFacets ? { facets: [...NAMESAKE_FACETS] } : {}),
     offset: useWindow ? 0 : offset,
     limit: useWindow ? RERANK_WINDOW : request.perPage,
     attributesToRetrieve: RETRIEVED_ATTRIBUTES,
     // No attributesToHighlight: matches are marked by the service (highlight.ts).
-    // The score is only read to re-rank ties.
-    showRankingScore: useWindow,
+    // The score is read to re-rank ties, and to merge the answers of typo variants (search.service.ts).
+    showRankingScore: true,
     locales: [...SEARCH_LOCALES],
   };
   // With `near`, the service orders by distance itself (see nearSearch in search.service.ts).

@@ -5,6 +5,7 @@
  * ("liệt sĩ", "ls") are dropped since every record is one.
  */
 import type { ProvinceCatalogue } from '../places/province-catalogue.js';
+import { toDiacritics } from '../text/input-methods.js';
 import { foldVietnamese, nfc } from '../text/vietnamese.js';
 import { provinceKey } from './province-keys.js';
 
@@ -23,7 +24,9 @@ export type QueryText = {
 };
 
 export function analyseQuery(raw: string, catalogue: Pick<ProvinceCatalogue, 'placeNamesFolded'>): QueryText {
-  let rest = ` ${nfc(raw).replace(FILLER, ' ')} `;
+  // Telex and VNI typed with the input method off ("nguyeenx vawn thanhf") read as the words they
+  // spell, so they are matched, and re-ranked, as if typed with diacritics (input-methods.ts).
+  let rest = ` ${toDiacritics(nfc(raw)).replace(FILLER, ' ')} `;
   const places: string[] = [];
   const keys: string[] = [];
   let folded = foldVietnamese(rest);

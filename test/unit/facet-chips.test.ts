@@ -3,7 +3,7 @@ import { facetChips } from '../../server/map/search-page.js';
 import type { SearchResponse } from '../../server/search/search.service.js';
 
 const result = (over: Partial<SearchResponse['facets']> = {}): SearchResponse => ({
-  query: 'le van chien', total: 859, page: 1, perPage: 20, degraded: false, tookMs: 3, hits: [],
+  query: 'le van chien', total: 859, page: 1, perPage: 20, degraded: false, tookMs: 3, ambiguous: false, hits: [],
   facets: {
     province: [
       { code: '42', name: 'Hà Tĩnh', count: 310 }, { code: '40', name: 'Nghệ An', count: 200 }, { code: '44', name: 'Quảng Trị', count: 100 },
@@ -13,6 +13,9 @@ const result = (over: Partial<SearchResponse['facets']> = {}): SearchResponse =>
     hasPhoto: { true: 12, false: 847 },
     hasGrave: { true: 859, false: 0 },
     unit: [{ value: 'Sư đoàn 320', count: 40 }, { value: 'Sư đoàn 304', count: 30 }, { value: 'Sư đoàn 308', count: 20 }, { value: 'Sư đoàn 312', count: 10 }],
+    hometownProvince: [],
+    birthDecade: [],
+    cemetery: [],
     ...over,
   },
 });
