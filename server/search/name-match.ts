@@ -14,7 +14,10 @@ const canonical = (w: string) => SPELLING[w] ?? w;
 
 export type TypedName = { words: string[]; lastIsPrefix: boolean; variants?: ReadonlyMap<number, ReadonlySet<string>> };
 
-/** How well one name matches: every typed word found, and how many of them exactly (prefix counts as exact). */
+/**
+ * How well one name matches: every typed word found, and how closely: two points for a word as
+ * typed, one for the last word as the start of a longer one, none for a typo or a variant.
+ */
 export type NameScore = { all: boolean; exact: number; inFullName: boolean };
 
 const wordsOf = (name: string) => foldVietnamese(name.normalize('NFC')).split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(canonical);
@@ -28,7 +31,11 @@ function scoreOne(typed: TypedName, own: string[]): { all: boolean; exact: numbe
   for (let i = 0; i < typed.words.length; i++) {
     const t = typed.words[i]!;
     const last = i === typed.words.length - 1;
-    if (own.includes(t) || (last && typed.lastIsPrefix && own.some((w) => w.startsWith(t)))) {
+    if (own.includes(t)) {
+      exact += 2;
+      continue;
+    }
+    if (last && typed.lastIsPrefix && own.some((w) => w.startsWith(t))) {
       exact += 1;
       continue;
     }

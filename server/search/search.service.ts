@@ -259,8 +259,10 @@ function mergeVariants(typed: TypedName, first: EngineDoc[], answers: EngineResu
   let position = 0;
   const add = (doc: EngineDoc, share: number) => {
     const ranked = { doc, score: nameScore(widened, doc), share, position: position++ };
-    const had = seen.get(doc.id);
-    if (!had || (doc._rankingScore ?? 0) > (had.doc._rankingScore ?? 0)) seen.set(doc.id, had ? { ...ranked, position: had.position } : ranked);
+    // `id` is not among the retrieved attributes; kind and record id make it.
+    const key = `${doc.kind}-${doc.recordId}`;
+    const had = seen.get(key);
+    if (!had || (doc._rankingScore ?? 0) > (had.doc._rankingScore ?? 0)) seen.set(key, had ? { ...ranked, position: had.position } : ranked);
   };
   for (const doc of first) add(doc, 1);
   answers.forEach((answer, i) => answer.hits.forEach((doc) => add(doc, variants[i]!.share)));
@@ -299,7 +301,9 @@ export async function search(deps: SearchDeps, request: SearchRequest, meter: Se
     let distribution = result.facetDistribution;
 
     const window = query.offset + query.limit;
-    if (!request.near && window <= RERANK_WINDOW && needsVariants(name, fromTop ? docs[0] : undefined)) {
+    // On a later page the first answer's top is not at hand: this page's first hit stands for it
+    // (when it carries every word, so did the records before it, by the engine's own order).
+    if (!request.near && window <= RERANK_WINDOW && needsVariants(name, docs[0])) {
       const top = fromTop ? docs[0] : undefined;
       const variants = typoVariants(name.words, typedName(top?.fullName ?? top?.knownName ?? '', false).words);
       const calls = variantQueries(query, analysed, variants, window);
@@ -318,11 +322,15 @@ export async function search(deps: SearchDeps, request: SearchRequest, meter: Se
         docs = mergeVariants(name, first, answers, variants);
         total = Math.min(MAX_TOTAL_HITS, total + answers.reduce((sum, a) => sum + (a.estimatedTotalHits ?? a.hits.length), 0));
         distribution = addDistributions([distribution, ...answers.map((a) => a.facetDistribution)]);
-      } else if (fromTop) {
-        // No variant to try: still, a record whose name carries every word goes before one that
-        // needs a place for some of them.
+      } else {
         docs = mergeVariants(name, docs, [], []);
       }
+    } else if (!request.near && name.words.length) {
+      // Within what the engine sent, a name with every word as typed goes before one that needs a
+      // typo or a prefix for one of them: the engine's `attribute` rule, before `typo`, also weighs
+      // where in the name a word sits, which can put "Đặng Văn Đức" before "Trịnh Văn Dân" for
+      // "van dan". Stable: the engine's order stands among equals.
+      docs = mergeVariants(name, docs, [], []);
     }
     const page = fromTop ? docs.slice(query.offset, query.offset + query.limit) : docs;
     const ambiguous = bare && page.length >= 2 && total >= 2 && nameScore(name, page[0]!).all && nameScore(name, page[1]!).all;
