@@ -26,7 +26,10 @@ export type KindRelevance = {
   failed: number;
 };
 
-export type RelevanceReport = { byKind: Record<string, KindRelevance>; all: KindRelevance };
+/** A query whose first hit did not have the right name: what was typed, meant, and came first. */
+export type Miss = { kind: string; q: string; name: string; first: string | null };
+
+export type RelevanceReport = { byKind: Record<string, KindRelevance>; all: KindRelevance; misses: Miss[] };
 
 const fold = (value: string | null) => (value ? foldVietnamese(value.normalize('NFC')).replace(/\s+/g, ' ').trim() : '');
 
@@ -45,6 +48,7 @@ const empty = (): KindRelevance => ({ n: 0, firstHitRightName: 0, recordTop3: 0,
 export function relevanceReport(queries: readonly BenchQuery[], answers: ReadonlyArray<Answer | undefined>): RelevanceReport {
   const byKind: Record<string, KindRelevance> = {};
   const all = empty();
+  const misses: Miss[] = [];
   queries.forEach((query, i) => {
     const k = (byKind[query.kind] ??= empty());
     for (const r of [k, all]) r.n += 1;
@@ -57,13 +61,15 @@ export function relevanceReport(queries: readonly BenchQuery[], answers: Readonl
     const add = (field: keyof KindRelevance, yes: boolean) => {
       if (yes) for (const r of [k, all]) r[field] += 1;
     };
-    add('firstHitRightName', hits[0] !== undefined && nameOf(hits[0]) === query.name);
+    const right = hits[0] !== undefined && nameOf(hits[0]) === query.name;
+    add('firstHitRightName', right);
+    if (!right) misses.push({ kind: query.kind, q: query.q, name: query.name, first: hits[0] ? nameOf(hits[0]) : null });
     add('recordTop3', hits.slice(0, 3).some((h) => identical(h, query)));
     add('recordFirstPage', hits.some((h) => identical(h, query)));
     add('fullNameFirstPage', hits.some((h) => nameOf(h) === query.name));
     add('ambiguous', answer.ambiguous === true);
   });
-  return { byKind, all };
+  return { byKind, all, misses };
 }
 
 const pct = (part: number, whole: number) => (whole ? `${((100 * part) / whole).toFixed(1)}%` : '–');

@@ -14,10 +14,7 @@ const canonical = (w: string) => SPELLING[w] ?? w;
 
 export type TypedName = { words: string[]; lastIsPrefix: boolean; variants?: ReadonlyMap<number, ReadonlySet<string>> };
 
-/**
- * How well one name matches: every typed word found, and how closely: two points for a word as
- * typed, one for the last word as the start of a longer one, none for a typo or a variant.
- */
+/** How well one name matches: every typed word found, and how closely (points, scoreOne). */
 export type NameScore = { all: boolean; exact: number; inFullName: boolean };
 
 const wordsOf = (name: string) => foldVietnamese(name.normalize('NFC')).split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(canonical);
@@ -26,21 +23,49 @@ export function typedName(nameText: string, lastIsPrefix: boolean): TypedName {
   return { words: wordsOf(nameText), lastIsPrefix: lastIsPrefix && !/\s$/.test(nameText) };
 }
 
-function scoreOne(typed: TypedName, own: string[]): { all: boolean; exact: number } {
+/**
+ * A slip people make often: a letter doubled or dropped, or two neighbours swapped (what the issue's
+ * reports show). A replaced letter is forgiven too, but ranks after these.
+ */
+function likelySlip(typed: string, word: string): boolean {
+  if (typed.length === word.length + 1) {
+    for (let i = 1; i < typed.length; i++) if (typed[i] === typed[i - 1] && typed.slice(0, i) + typed.slice(i + 1) === word) return true;
+    return false;
+  }
+  if (typed.length + 1 === word.length) return true;
+  if (typed.length !== word.length) return false;
+  const diff = [...typed].flatMap((c, i) => (c === word[i] ? [] : [i]));
+  return diff.length === 2 && diff[1] === diff[0]! + 1 && typed[diff[0]!] === word[diff[1]!] && typed[diff[1]!] === word[diff[0]!];
+}
+
+/**
+ * Points: three for a word as typed, two for the last word as the start of a longer one, one for a
+ * likely slip, none for another typo or a variant. Each word of the name answers one typed word:
+ * "nguyen van nguyen" is not matched by Nguyễn Văn Quyết.
+ */
+function scoreOne(typed: TypedName, ownWords: string[]): { all: boolean; exact: number } {
+  const own = [...ownWords];
   let exact = 0;
+  const take = (i: number) => own.splice(i, 1);
   for (let i = 0; i < typed.words.length; i++) {
     const t = typed.words[i]!;
     const last = i === typed.words.length - 1;
-    if (own.includes(t)) {
+    const same = own.indexOf(t);
+    if (same >= 0) {
+      exact += 3;
+      take(same);
+      continue;
+    }
+    const prefix = last && typed.lastIsPrefix ? own.findIndex((w) => w.startsWith(t)) : -1;
+    if (prefix >= 0) {
       exact += 2;
+      take(prefix);
       continue;
     }
-    if (last && typed.lastIsPrefix && own.some((w) => w.startsWith(t))) {
-      exact += 1;
-      continue;
-    }
-    const near = own.some((w) => (t.length >= 3 && w[0] === t[0] && withinOneEdit(t, w)) || typed.variants?.get(i)?.has(w));
-    if (!near) return { all: false, exact };
+    const near = own.findIndex((w) => (t.length >= 3 && w[0] === t[0] && withinOneEdit(t, w)) || typed.variants?.get(i)?.has(w));
+    if (near < 0) return { all: false, exact };
+    if (withinOneEdit(t, own[near]!) && likelySlip(t, own[near]!)) exact += 1;
+    take(near);
   }
   return { all: true, exact };
 }

@@ -30,9 +30,12 @@ export function analyseQuery(raw: string, catalogue: Pick<ProvinceCatalogue, 'pl
   const places: string[] = [];
   const keys: string[] = [];
   let folded = foldVietnamese(rest);
-  // Longest names first, so "ha tinh" is taken before a shorter name could match part of it.
-  for (const name of catalogue.placeNamesFolded) {
-    const at = folded.indexOf(` ${name} `);
+  // A province at the end of the query first ("pham xuan thanh hoa binh" is someone of Hoà Bình,
+  // not a "Phạm Xuân Bình" of Thanh Hoá), then longest names first, so "ha tinh" is taken before a
+  // shorter name could match part of it.
+  const atEnd = catalogue.placeNamesFolded.filter((name) => folded.trimEnd().endsWith(` ${name}`));
+  for (const name of [...atEnd, ...catalogue.placeNamesFolded]) {
+    const at = name === atEnd[0] ? folded.lastIndexOf(` ${name} `) : folded.indexOf(` ${name} `);
     if (at < 0) continue;
     // Folding keeps the length of NFC Vietnamese text, so positions carry over to the original.
     const original = rest.slice(at + 1, at + 1 + name.length);

@@ -13,6 +13,8 @@ import { COMMON_NAME_SYLLABLES } from './index-settings.js';
 import { NAME_SYLLABLE_SHARES } from './name-syllables.js';
 
 const NO_TYPO: ReadonlySet<string> = new Set(COMMON_NAME_SYLLABLES);
+/** Shorter words take no typo in the engine either (minWordSizeForTypos): "vn" for Văn, "ng" for Ngô. */
+const ONE_TYPO_FROM = 3;
 /** Rarer than this in its place, a syllable is not worth a query of its own. */
 const MIN_SHARE = 0.002;
 /** At most this many variant queries per search: each costs the engine a names-only query. */
@@ -28,6 +30,8 @@ function neighbours(typed: string, place: Place | undefined): Array<{ word: stri
   const found: Array<{ word: string; share: number }> = [];
   for (const [word, shares] of Object.entries(NAME_SYLLABLE_SHARES)) {
     if (word === typed || word[0] !== typed[0] || !withinOneEdit(word, typed)) continue;
+    // A short word stands for a longer one: "vn" is Văn typed without its vowel, not Vũ.
+    if (typed.length < ONE_TYPO_FROM && word.length <= typed.length) continue;
     const share = place === undefined ? Math.max(...shares) : shares[place];
     if (share >= MIN_SHARE) found.push({ word, share });
   }
@@ -44,7 +48,8 @@ const cache = new Map<string, Array<{ word: string; share: number }>>();
 export function typoVariants(words: readonly string[], firstName: readonly string[] = []): Variant[] {
   const all: Variant[] = [];
   words.forEach((typed, at) => {
-    if (!NO_TYPO.has(typed)) return;
+    const short = typed.length < ONE_TYPO_FROM && !(typed in NAME_SYLLABLE_SHARES);
+    if (!NO_TYPO.has(typed) && !short) return;
     const place = placeOf(at, words.length);
     const key = `${typed}:${place}`;
     let list = cache.get(key);
