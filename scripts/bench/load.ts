@@ -20,6 +20,8 @@ export type Outcome = {
   error?: string;
   /** The Server-Timing header, when the server sent one (the API's engine time and calls). */
   serverTiming?: string;
+  /** Engine calls a direct phase made for this request (the API says it in Server-Timing). */
+  calls?: number;
 };
 
 export type Sample = { index: number; ms: number; outcome: Outcome };

@@ -107,3 +107,9 @@ export function shares(report: RelevanceReport): Record<string, Record<string, n
   }
   return out;
 }
+
+/** "engine;dur=12.3;desc=\"2 calls\"" (the API's Server-Timing) → 2; undefined when the header does not say. */
+export function engineCalls(serverTiming: string | undefined): number | undefined {
+  const match = serverTiming ? /engine;[^,]*desc="(\d+)/.exec(serverTiming) : null;
+  return match ? Number(match[1]) : undefined;
+}

@@ -21,17 +21,11 @@ import { search } from '../../server/search/search.service.js';
 import { runMain } from '../../server/setup/run-main.js';
 import { decodedBody, runLoad, timedRequest } from './load.js';
 import { buildQueryList } from './queries.js';
-import { relevanceReport, relevanceTable, shares, type Answer } from './relevance-report.js';
+import { engineCalls, relevanceReport, relevanceTable, shares, type Answer } from './relevance-report.js';
 import { startServer } from './server-process.js';
 import { summarize } from './stats.js';
 
 const RESULTS_FILE = path.join(ROOT_DIR, 'bench', 'results', 'relevance.json');
-
-/** "engine;dur=12.3;desc=\"2 calls\"" → 2; undefined when the header does not say. */
-export function engineCalls(serverTiming: string | undefined): number | undefined {
-  const match = serverTiming ? /engine;[^,]*desc="(\d+)/.exec(serverTiming) : null;
-  return match ? Number(match[1]) : undefined;
-}
 
 runMain(async (config, logger) => {
   const { values } = parseArgs({

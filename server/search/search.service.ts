@@ -195,7 +195,7 @@ type EngineDoc = SearchDocument & { _rankingScore?: number; distanceMeters?: num
 type EngineResult = { hits: EngineDoc[]; estimatedTotalHits?: number; facetDistribution?: Record<string, Record<string, number>> };
 
 /** Nothing but name words typed, no filter, the first page: the query whose namesakes need splitting. */
-function isBareName(request: SearchRequest, analysed: ReturnType<typeof analyseQuery>): boolean {
+export function isBareName(request: SearchRequest, analysed: ReturnType<typeof analyseQuery>): boolean {
   const { q: _q, page, perPage: _p, facets: _f, lang: _l, ...filters } = request;
   return page === 1 && analysed.nameText.length > 0 && !analysed.years.length && !analysed.places.length && Object.values(filters).every((v) => v === undefined);
 }
@@ -204,7 +204,7 @@ function isBareName(request: SearchRequest, analysed: ReturnType<typeof analyseQ
  * The engine's first answer, re-ranked by exact diacritics when they were typed (ties of the
  * engine's score only), as the whole window from the top when it was asked for one.
  */
-function rerankByDiacritics(docs: EngineDoc[], nameText: string): EngineDoc[] {
+export function rerankByDiacritics(docs: EngineDoc[], nameText: string): EngineDoc[] {
   const typed = words(nameText);
   const scored = docs.map((doc, position) => ({ doc, position, score: Math.round((doc._rankingScore ?? 0) * 1e6), exact: exactDiacriticMatches(typed, doc) }));
   // Stable: only ties in the engine's score move, the rest of its order stands.
@@ -276,6 +276,31 @@ function mergeVariants(typed: TypedName, first: EngineDoc[], answers: EngineResu
     .map((r) => r.doc);
 }
 
+/**
+ * The engine calls that follow the first answer, if any: the typo variants (and, on a later page,
+ * the first query again from the top, to merge like the first page did). Null when the first
+ * answer stands; an empty list when it only needs the name-first order. Pure: the benchmark makes
+ * the same calls straight to Meilisearch.
+ */
+export function followUpQueries(
+  request: SearchRequest,
+  query: EngineQuery,
+  analysed: { nameText: string; text: string },
+  name: TypedName,
+  docs: ReadonlyArray<Pick<SearchDocument, 'fullName' | 'knownName' | 'aliases'>>,
+): { variants: Variant[]; queries: Array<{ q: string; params: SearchParams }>; refetch: boolean } | null {
+  const window = query.offset + query.limit;
+  // On a later page the first answer's top is not at hand: this page's first hit stands for it
+  // (when it carries every word, so did the records before it, by the engine's own order).
+  if (request.near || window > RERANK_WINDOW || !needsVariants(name, docs[0])) return null;
+  const fromTop = query.rerank || query.offset === 0;
+  const top = fromTop ? docs[0] : undefined;
+  const variants = typoVariants(name.words, typedName(top?.fullName ?? top?.knownName ?? '', false).words);
+  const calls = variantQueries(query, analysed, variants, window);
+  const refetch = !fromTop && calls.length > 0;
+  return { variants, refetch, queries: [...(refetch ? [{ q: query.q, params: { ...query.params, offset: 0, limit: window, matchingStrategy: 'all' as const } }] : []), ...calls] };
+}
+
 export async function search(deps: SearchDeps, request: SearchRequest, meter: SearchMeter = { calls: 0, engineMs: 0 }): Promise<SearchResponse> {
   const started = performance.now();
   const province = resolveProvince(request, deps.provinces);
@@ -300,16 +325,9 @@ export async function search(deps: SearchDeps, request: SearchRequest, meter: Se
     let total = result.estimatedTotalHits ?? docs.length;
     let distribution = result.facetDistribution;
 
-    const window = query.offset + query.limit;
-    // On a later page the first answer's top is not at hand: this page's first hit stands for it
-    // (when it carries every word, so did the records before it, by the engine's own order).
-    if (!request.near && window <= RERANK_WINDOW && needsVariants(name, docs[0])) {
-      const top = fromTop ? docs[0] : undefined;
-      const variants = typoVariants(name.words, typedName(top?.fullName ?? top?.knownName ?? '', false).words);
-      const calls = variantQueries(query, analysed, variants, window);
-      // A later page needs the first answer from the top too, to merge like the first page did.
-      const refetch = !fromTop && calls.length > 0;
-      const queries = [...(refetch ? [{ q: query.q, params: { ...query.params, offset: 0, limit: window, matchingStrategy: 'all' as const } }] : []), ...calls];
+    const followUp = followUpQueries(request, query, analysed, name, docs);
+    if (followUp) {
+      const { variants, queries, refetch } = followUp;
       if (queries.length) {
         const t0 = performance.now();
         meter.calls += 1;
@@ -364,6 +382,17 @@ export async function search(deps: SearchDeps, request: SearchRequest, meter: Se
 
 const SUGGEST_LIMIT = 8;
 
+/**
+ * As-you-type suggests names: searching only the name attributes, every typed word required,
+ * keeps the candidate set (and the time) small; words are dropped only when nothing matches.
+ */
+export const SUGGEST_PARAMS: SearchParams = {
+  limit: SUGGEST_LIMIT,
+  attributesToSearchOn: ['names'],
+  attributesToRetrieve: ['kind', 'recordId', 'fullName', 'knownName', 'birthYear', 'deathYear', 'hometownProvince', 'cemeteryProvince', 'url'],
+  locales: [...SEARCH_LOCALES],
+};
+
 function suggestionDetail(doc: SearchDocument): string | null {
   const years = [doc.birthYear, doc.deathYear].some((y) => y !== null) ? `${doc.birthYear ?? '?'}–${doc.deathYear ?? '?'}` : null;
   return [years, doc.hometownProvince ?? doc.cemeteryProvince].filter(Boolean).join(' · ') || null;
@@ -386,14 +415,7 @@ export async function suggest(deps: SearchDeps, request: SuggestRequest, meter: 
     };
   };
   try {
-    const params = {
-      limit: SUGGEST_LIMIT,
-      // As-you-type suggests names: searching only the name attributes, every typed word required,
-      // keeps the candidate set (and the time) small; words are dropped only when nothing matches.
-      attributesToSearchOn: ['names'],
-      attributesToRetrieve: ['kind', 'recordId', 'fullName', 'knownName', 'birthYear', 'deathYear', 'hometownProvince', 'cemeteryProvince', 'url'],
-      locales: [...SEARCH_LOCALES],
-    };
+    const params = SUGGEST_PARAMS;
     const result = await searchEveryWordFirst(deps, analysed.text, params, meter);
     return { query: request.q, degraded: false, suggestions: (result.hits as EngineDoc[]).map(toSuggestion) };
   } catch (error) {
