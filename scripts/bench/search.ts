@@ -521,6 +521,8 @@ async function main(options: Options, config: Config): Promise<number> {
       return { ms: performance.now() - started, outcome: { ...answer.outcome, calls: 1 } };
     };
 
+    let searchSamples: Sample[] = [];
+    let directSamples: Sample[] = [];
     const direct = await runPhase(
       'direct Meilisearch search',
       queries,
@@ -530,8 +532,6 @@ async function main(options: Options, config: Config): Promise<number> {
       directSearch,
       { empty: (body) => body.includes('"hits":[]'), reported: { field: 'processingTimeMs', read: numberField('processingTimeMs') }, keep: (s) => (directSamples = s) },
     );
-    let searchSamples: Sample[] = [];
-    let directSamples: Sample[] = [];
     await waitForQuiet(services, meili, '/api/search');
     const search = await runPhase(
       '/api/search',
