@@ -113,7 +113,7 @@ function pagination(result: SearchResponse, values: FormValues) {
 }
 
 /** Chips shown per kind of facet: enough to narrow among namesakes, few enough for one phone screen. */
-const CHIPS = { province: 5, unit: 3 } as const;
+const CHIPS = { province: 5, unit: 3, hometown: 4, decade: 3, cemetery: 3 } as const;
 
 /**
  * One-tap narrowing from the facets the search returned: each chip is the same search with one
@@ -124,8 +124,25 @@ export function facetChips(result: SearchResponse, values: FormValues, locale: L
   const narrows = (count: number) => count > 0 && count < result.total;
   const link = (extra: Record<string, string>) => `/tim-kiem${queryString({ ...values, ...extra }, { page: undefined })}`;
   const chips: { label: string; count: string; url: string }[] = [];
+  // A name shared by namesakes: first what tells them apart (where they came from, when they were
+  // born, where they lie), then the usual chips.
+  const namesakes = result.ambiguous ? result.facets : undefined;
+  const hometowns = new Set<string>();
+  if (namesakes && !values.province) {
+    for (const p of namesakes.hometownProvince.filter((p) => narrows(p.count)).slice(0, CHIPS.hometown)) {
+      hometowns.add(p.code);
+      chips.push({ label: translate(locale, 'search.namesakes.hometown', { name: p.name }), count: fmt(p.count), url: link({ province: p.code }) });
+    }
+  }
+  if (namesakes && !values.birthYear) {
+    const decades = [...namesakes.birthDecade].sort((a, b) => b.count - a.count).filter((d) => narrows(d.count)).slice(0, CHIPS.decade);
+    for (const d of decades) chips.push({ label: translate(locale, 'search.namesakes.decade', { from: d.decade, to: d.decade + 9 }), count: fmt(d.count), url: link({ birthYear: `${d.decade}-${d.decade + 9}` }) });
+  }
+  if (namesakes && !values.cemetery) {
+    for (const c of namesakes.cemetery.filter((c) => narrows(c.count)).slice(0, CHIPS.cemetery)) chips.push({ label: c.name, count: fmt(c.count), url: link({ cemetery: String(c.id) }) });
+  }
   if (!values.province) {
-    for (const p of result.facets.province.filter((p) => narrows(p.count)).slice(0, CHIPS.province)) chips.push({ label: p.name, count: fmt(p.count), url: link({ province: p.code }) });
+    for (const p of result.facets.province.filter((p) => narrows(p.count) && !hometowns.has(p.code)).slice(0, CHIPS.province - hometowns.size)) chips.push({ label: p.name, count: fmt(p.count), url: link({ province: p.code }) });
   }
   if (!values.hasPhoto && narrows(result.facets.hasPhoto.true)) chips.push({ label: translate(locale, 'journey.chips.hasPhoto'), count: fmt(result.facets.hasPhoto.true), url: link({ hasPhoto: 'true' }) });
   if (!values.unit) {
@@ -167,6 +184,7 @@ export function searchPageView(options: {
     degraded: result?.degraded ?? false,
     hits: result?.hits.map((hit) => hitView(hit, locale, values)) ?? [],
     chips: result && result.total > 1 ? facetChips(result, values, locale) : [],
+    namesakes: Boolean(result?.ambiguous),
     filtersOpen: Boolean(values.province || values.birthYear || values.deathYear || values.unit || values.cemetery || values.hasPhoto),
     pagination: result ? pagination(result, values) : null,
     mapUrl: `/ban-do${queryString(values)}`,

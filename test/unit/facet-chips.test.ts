@@ -41,3 +41,28 @@ describe('facetChips', () => {
     expect(facetChips(big, {}, 'en')[0]!.count).toBe('2,200');
   });
 });
+
+describe('facetChips for namesakes (issue 14)', () => {
+  const ambiguous = (): SearchResponse => ({
+    ...result({
+      hometownProvince: [{ code: '42', name: 'Hà Tĩnh', count: 300 }, { code: '40', name: 'Nghệ An', count: 200 }],
+      birthDecade: [{ decade: 1940, count: 500 }, { decade: 1950, count: 359 }],
+      cemetery: [{ id: 7, name: 'Nghĩa trang liệt sĩ Quốc gia Trường Sơn', count: 120 }],
+    }),
+    ambiguous: true,
+  });
+
+  it('offers hometown, birth decade and cemetery first when the name alone is ambiguous, without repeating a province', () => {
+    const chips = facetChips(ambiguous(), { q: 'le van chien' }, 'vi');
+    expect(chips.slice(0, 5).map((c) => c.label)).toEqual(['Quê Hà Tĩnh', 'Quê Nghệ An', 'Sinh 1940–1949', 'Sinh 1950–1959', 'Nghĩa trang liệt sĩ Quốc gia Trường Sơn']);
+    expect(chips[2]!.url).toBe('/tim-kiem?q=le+van+chien&birthYear=1940-1949');
+    expect(chips[4]!.url).toBe('/tim-kiem?q=le+van+chien&cemetery=7');
+    expect(chips.filter((c) => c.label === 'Hà Tĩnh')).toEqual([]);
+    expect(facetChips(ambiguous(), { q: 'le van chien' }, 'en')[0]!.label).toBe('From Hà Tĩnh');
+  });
+
+  it('offers no namesake chips for a name that is not ambiguous', () => {
+    const chips = facetChips({ ...ambiguous(), ambiguous: false }, { q: 'le van chien' }, 'vi');
+    expect(chips.some((c) => c.label.startsWith('Quê') || c.label.startsWith('Sinh'))).toBe(false);
+  });
+});
