@@ -113,7 +113,7 @@ function pagination(result: SearchResponse, values: FormValues) {
 }
 
 /** Chips shown per kind of facet: enough to narrow among namesakes, few enough for one phone screen. */
-const CHIPS = { province: 5, unit: 3, hometown: 4, decade: 3, cemetery: 3 } as const;
+const CHIPS = { province: 5, unit: 3, hometown: 3, decade: 3, cemetery: 2 } as const;
 
 /**
  * One-tap narrowing from the facets the search returned: each chip is the same search with one
@@ -127,10 +127,8 @@ export function facetChips(result: SearchResponse, values: FormValues, locale: L
   // A name shared by namesakes: first what tells them apart (where they came from, when they were
   // born, where they lie), then the usual chips.
   const namesakes = result.ambiguous ? result.facets : undefined;
-  const hometowns = new Set<string>();
   if (namesakes && !values.province) {
     for (const p of namesakes.hometownProvince.filter((p) => narrows(p.count)).slice(0, CHIPS.hometown)) {
-      hometowns.add(p.code);
       chips.push({ label: translate(locale, 'search.namesakes.hometown', { name: p.name }), count: fmt(p.count), url: link({ province: p.code }) });
     }
   }
@@ -141,11 +139,13 @@ export function facetChips(result: SearchResponse, values: FormValues, locale: L
   if (namesakes && !values.cemetery) {
     for (const c of namesakes.cemetery.filter((c) => narrows(c.count)).slice(0, CHIPS.cemetery)) chips.push({ label: c.name, count: fmt(c.count), url: link({ cemetery: String(c.id) }) });
   }
-  if (!values.province) {
-    for (const p of result.facets.province.filter((p) => narrows(p.count) && !hometowns.has(p.code)).slice(0, CHIPS.province - hometowns.size)) chips.push({ label: p.name, count: fmt(p.count), url: link({ province: p.code }) });
+  // For namesakes the chips above are the ones that help; the general ones would push the
+  // results off a phone's first screen.
+  if (!values.province && !namesakes) {
+    for (const p of result.facets.province.filter((p) => narrows(p.count)).slice(0, CHIPS.province)) chips.push({ label: p.name, count: fmt(p.count), url: link({ province: p.code }) });
   }
   if (!values.hasPhoto && narrows(result.facets.hasPhoto.true)) chips.push({ label: translate(locale, 'journey.chips.hasPhoto'), count: fmt(result.facets.hasPhoto.true), url: link({ hasPhoto: 'true' }) });
-  if (!values.unit) {
+  if (!values.unit && !namesakes) {
     for (const u of result.facets.unit.filter((u) => narrows(u.count)).slice(0, CHIPS.unit)) chips.push({ label: u.value, count: fmt(u.count), url: link({ unit: u.value }) });
   }
   return chips;
