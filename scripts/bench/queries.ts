@@ -36,6 +36,8 @@ export type BenchQuery = {
   province?: string;
   /** The year typed, when the query has one. */
   year?: number;
+  /** The alias typed (folded), for an alias query: the right name is a hit that carries it. */
+  alias?: string;
 };
 
 export type QueryList = { seed: string; source: string; count: number; byKind: Record<string, number>; queries: BenchQuery[] };
@@ -144,7 +146,7 @@ function familyAndGiven(folded: string): string | undefined {
   return `${parts[0]} ${parts[parts.length - 1]}`;
 }
 
-type Built = { q: string; province?: string; year?: number };
+type Built = { q: string; province?: string; year?: number; alias?: string };
 
 /** The query of one kind for a record; undefined when the record lacks what the kind needs. */
 function queryFor(kind: QueryKind, row: Row, rng: Rng): Built | undefined {
@@ -181,7 +183,7 @@ function queryFor(kind: QueryKind, row: Row, rng: Rng): Built | undefined {
       const aliases = (row.aliases ?? []).filter((a) => a.trim());
       if (!aliases.length) return undefined;
       const alias = pick(rng, aliases).normalize('NFC').replace(/\s+/g, ' ').trim();
-      return { q: rng() < 0.5 ? fold(alias) : alias };
+      return { q: rng() < 0.5 ? fold(alias) : alias, alias: fold(alias) };
     }
     case 'telex':
     case 'vni':
@@ -210,7 +212,7 @@ export async function buildQueryList(db: Db, count: number, seed: string, source
   const rng = seedrandom.alea(`bench-search:${seed}`);
   const queries: BenchQuery[] = [];
   const add = (kind: QueryKind, row: Row, built: Built) =>
-    queries.push({ q: built.q, suggest: typedPrefix(built.q, rng), kind, martyrId: Number(row.id), name: fold(row.full_name), ...(built.province ? { province: built.province } : {}), ...(built.year ? { year: built.year } : {}) });
+    queries.push({ q: built.q, suggest: typedPrefix(built.q, rng), kind, martyrId: Number(row.id), name: fold(row.full_name), ...(built.province ? { province: built.province } : {}), ...(built.year ? { year: built.year } : {}), ...(built.alias ? { alias: built.alias } : {}) });
 
   for (let i = 0; queries.length < count - aliasRows.length; i++) {
     const row = rows[i % rows.length]!;

@@ -1,13 +1,14 @@
 /**
  * Relevance by kind of query, from search answers to the benchmark's queries (queries.ts): how
- * often the first hit has the right name (the record's name once diacritics and case are folded),
+ * often the first hit has the right name (the record's name once diacritics and case are folded;
+ * for an alias query, the alias typed among the hit's names),
  * and how often the record itself, or one identical in every typed field (name, province, year),
  * is in the top 3 and on the first page. Shared by bench:search and bench:relevance.
  */
 import { foldVietnamese } from '../../server/text/vietnamese.js';
 import type { BenchQuery } from './queries.js';
 
-export type AnswerHit = { kind: string; id: number; fullName: string | null; knownName: string | null; hometownProvince: string | null; birthDate: string | null; deathDate: string | null };
+export type AnswerHit = { kind: string; id: number; fullName: string | null; knownName: string | null; aliases?: string[]; hometownProvince: string | null; birthDate: string | null; deathDate: string | null };
 export type Answer = { hits: AnswerHit[]; ambiguous?: boolean };
 
 export type KindRelevance = {
@@ -34,10 +35,12 @@ export type RelevanceReport = { byKind: Record<string, KindRelevance>; all: Kind
 const fold = (value: string | null) => (value ? foldVietnamese(value.normalize('NFC')).replace(/\s+/g, ' ').trim() : '');
 
 const nameOf = (hit: AnswerHit) => fold(hit.fullName ?? hit.knownName);
+/** The right name: the record's full name; for an alias query, the alias typed among the hit's names. */
+const rightName = (hit: AnswerHit, query: BenchQuery) => (query.alias ? [hit.fullName, ...(hit.aliases ?? [])].some((n) => fold(n) === query.alias) : nameOf(hit) === query.name);
 
 function identical(hit: AnswerHit, query: BenchQuery): boolean {
   if (hit.kind === 'martyr' && hit.id === query.martyrId) return true;
-  if (nameOf(hit) !== query.name) return false;
+  if (!rightName(hit, query)) return false;
   if (query.province && hit.hometownProvince !== query.province) return false;
   if (query.year && !`${hit.birthDate ?? ''} ${hit.deathDate ?? ''}`.includes(String(query.year))) return false;
   return true;
@@ -61,12 +64,12 @@ export function relevanceReport(queries: readonly BenchQuery[], answers: Readonl
     const add = (field: keyof KindRelevance, yes: boolean) => {
       if (yes) for (const r of [k, all]) r[field] += 1;
     };
-    const right = hits[0] !== undefined && nameOf(hits[0]) === query.name;
+    const right = hits[0] !== undefined && rightName(hits[0], query);
     add('firstHitRightName', right);
     if (!right) misses.push({ kind: query.kind, q: query.q, name: query.name, first: hits[0] ? nameOf(hits[0]) : null });
     add('recordTop3', hits.slice(0, 3).some((h) => identical(h, query)));
     add('recordFirstPage', hits.some((h) => identical(h, query)));
-    add('fullNameFirstPage', hits.some((h) => nameOf(h) === query.name));
+    add('fullNameFirstPage', hits.some((h) => rightName(h, query)));
     add('ambiguous', answer.ambiguous === true);
   });
   return { byKind, all, misses };
