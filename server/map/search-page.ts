@@ -15,13 +15,13 @@ export const SEARCH_PAGE_SIZE = 20;
 
 /** What /tim-kiem accepts: the filters a person sets in its form; anything else is a 400. */
 export const searchPageSchema = searchSchema
-  .pick({ q: true, province: true, cemetery: true, birthYear: true, deathYear: true, unit: true, kind: true, hasPhoto: true, hasGrave: true, page: true, lang: true })
+  .pick({ q: true, province: true, hometown: true, cemetery: true, birthYear: true, deathYear: true, unit: true, kind: true, hasPhoto: true, hasGrave: true, page: true, lang: true })
   .strict();
 
 export type SearchPageRequest = z.output<typeof searchPageSchema>;
 
 /** The filter names in the order they appear in URLs; the map page uses the same names. */
-const FILTERS = ['q', 'province', 'birthYear', 'deathYear', 'unit', 'cemetery', 'kind', 'hasPhoto', 'hasGrave'] as const;
+const FILTERS = ['q', 'province', 'hometown', 'birthYear', 'deathYear', 'unit', 'cemetery', 'kind', 'hasPhoto', 'hasGrave'] as const;
 
 /** A GET form sends every field, empty or not: an empty field means "no filter". */
 export function withoutEmptyValues(query: Record<string, unknown>): Record<string, unknown> {
@@ -127,9 +127,9 @@ export function facetChips(result: SearchResponse, values: FormValues, locale: L
   // A name shared by namesakes: first what tells them apart (where they came from, when they were
   // born, where they lie), then the usual chips.
   const namesakes = result.ambiguous ? result.facets : undefined;
-  if (namesakes && !values.province) {
+  if (namesakes && !values.province && !values.hometown) {
     for (const p of namesakes.hometownProvince.filter((p) => narrows(p.count)).slice(0, CHIPS.hometown)) {
-      chips.push({ label: translate(locale, 'search.namesakes.hometown', { name: p.name }), count: fmt(p.count), url: link({ province: p.code }) });
+      chips.push({ label: translate(locale, 'search.namesakes.hometown', { name: p.name }), count: fmt(p.count), url: link({ hometown: p.code }) });
     }
   }
   if (namesakes && !values.birthYear) {
@@ -185,7 +185,7 @@ export function searchPageView(options: {
     hits: result?.hits.map((hit) => hitView(hit, locale, values)) ?? [],
     chips: result && result.total > 1 ? facetChips(result, values, locale) : [],
     namesakes: Boolean(result?.ambiguous),
-    filtersOpen: Boolean(values.province || values.birthYear || values.deathYear || values.unit || values.cemetery || values.hasPhoto),
+    filtersOpen: Boolean(values.province || values.hometown || values.birthYear || values.deathYear || values.unit || values.cemetery || values.hasPhoto),
     pagination: result ? pagination(result, values) : null,
     mapUrl: `/ban-do${queryString(values)}`,
     clearUrl: `/tim-kiem${queryString({ q: values.q })}`,

@@ -34,8 +34,9 @@ export function quote(value: string): string {
 
 export type EngineQuery = { q: string; params: SearchParams; offset: number; limit: number; rerank: boolean };
 
-export function buildFilters(request: SearchRequest, province: ProvinceRef | undefined): string[] {
+export function buildFilters(request: SearchRequest, province: ProvinceRef | undefined, hometown?: string): string[] {
   const filters: string[] = [];
+  if (hometown) filters.push(`hometownProvinceCode = ${quote(hometown)}`);
   if (province) filters.push(`${province.scope === 'current' ? 'provinceCodes' : 'oldProvinceCodes'} = ${quote(province.code)}`);
   if (request.cemetery) filters.push(`cemeteryId = ${request.cemetery}`);
   if (request.birthYear) filters.push(`birthYear ${request.birthYear.from} TO ${request.birthYear.to}`);
@@ -55,12 +56,12 @@ export function buildFilters(request: SearchRequest, province: ProvinceRef | und
  * `namesakeFacets`: a bare name (nothing but name words, no filter, first page) also counts the
  * facets that split namesakes, so an ambiguous name is answered with them in the same engine call.
  */
-export function buildEngineQuery(request: SearchRequest, text: string, province: ProvinceRef | undefined, rerank: boolean, namesakeFacets = false): EngineQuery {
+export function buildEngineQuery(request: SearchRequest, text: string, province: ProvinceRef | undefined, rerank: boolean, namesakeFacets = false, hometown?: string): EngineQuery {
   const offset = (request.page - 1) * request.perPage;
   // Re-ranking needs the whole window from the top; beyond it, plain paging.
   const useWindow = rerank && offset + request.perPage <= RERANK_WINDOW;
   const params: SearchParams = {
-    filter: buildFilters(request, province),
+    filter: buildFilters(request, province, hometown),
     ...(request.facets ? { facets: [...FACETS] } : namesakeFacets ? { facets: [...NAMESAKE_FACETS] } : {}),
     offset: useWindow ? 0 : offset,
     limit: useWindow ? RERANK_WINDOW : request.perPage,

@@ -118,6 +118,15 @@ function addDistributions(all: Array<Record<string, Record<string, number>> | un
   return sum;
 }
 
+/** The hometown filter as today's province code; a province that no longer exists is refused (its records are under today's). */
+function resolveHometown(request: SearchRequest, provinces: ProvinceCatalogue): string | undefined {
+  if (!request.hometown) return undefined;
+  const ref = provinces.resolve(request.hometown);
+  if (!ref) throw new BadRequestError(`hometown: unknown province "${request.hometown}" (use a code such as 42 or a name such as ha-tinh)`);
+  if (ref.scope !== 'current') throw new BadRequestError(`hometown: "${request.hometown}" is a province from before July 2025; use today's province it is part of`);
+  return ref.code;
+}
+
 function resolveProvince(request: SearchRequest, provinces: ProvinceCatalogue): ProvinceRef | undefined {
   if (!request.province) return undefined;
   const ref = provinces.resolve(request.province);
@@ -304,11 +313,12 @@ export function followUpQueries(
 export async function search(deps: SearchDeps, request: SearchRequest, meter: SearchMeter = { calls: 0, engineMs: 0 }): Promise<SearchResponse> {
   const started = performance.now();
   const province = resolveProvince(request, deps.provinces);
+  const hometown = resolveHometown(request, deps.provinces);
   const analysed = analyseQuery(request.q, deps.provinces);
   const typedWithMarks = hasDiacritics(analysed.nameText);
   const bare = isBareName(request, analysed);
   // Nearest-first results keep their distance order: no re-ranking by diacritics there.
-  const query = buildEngineQuery(request, analysed.text, province, typedWithMarks && !request.near, bare);
+  const query = buildEngineQuery(request, analysed.text, province, typedWithMarks && !request.near, bare, hometown);
   const base = { query: request.q, page: request.page, perPage: request.perPage };
   // What Meilisearch is sent, whose last word it reads as the start of one.
   const typed = typedWords(analysed.text, true);
@@ -367,7 +377,7 @@ export async function search(deps: SearchDeps, request: SearchRequest, meter: Se
     // Only an engine that cannot answer is replaced; our own bugs and refused queries surface.
     if (!meilisearchUnavailable(error)) throw error;
     deps.logger.warn({ err: error }, 'meilisearch did not answer; searching PostgreSQL instead');
-    const fallback = await fallbackSearch(deps.db, request, analysed.nameText, analysed.years, province);
+    const fallback = await fallbackSearch(deps.db, request, analysed.nameText, analysed.years, province, hometown);
     return {
       ...base,
       total: fallback.total,

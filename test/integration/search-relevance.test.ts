@@ -113,6 +113,13 @@ describe('search relevance: a slip in the name beats exact words in places', () 
     expect(body.total).toBe(12);
     expect(body.facets.hometownProvince.map((p) => [p.code, p.count])).toEqual([['38', 4], ['40', 4], ['42', 4]].sort((a, b) => Number(b[1]) - Number(a[1]) || 0));
     expect(body.facets.birthDecade).toEqual([{ decade: 1940, count: 8 }, { decade: 1950, count: 4 }]);
+    // The hometown choice narrows to exactly what its count said, in the engine and in the fallback.
+    const fromNgheAn = await get(app, 'le van chien', { hometown: '40' });
+    expect(fromNgheAn.total).toBe(4);
+    expect((await get(degradedApp, 'le van chien', { hometown: '40' })).total).toBe(4);
+    const refused = await request(app).get('/api/search').query({ q: 'le van chien', hometown: 'nowhere' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toMatch(/hometown/);
     // Not ambiguous once narrowed, nor for a name only one record carries.
     expect((await get(app, 'le van chien 1952')).ambiguous).toBe(false);
     expect((await get(app, 'truong xuan chinh')).ambiguous).toBe(false);

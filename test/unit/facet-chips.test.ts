@@ -55,6 +55,7 @@ describe('facetChips for namesakes (issue 14)', () => {
   it('offers hometown, birth decade and cemetery when the name alone is ambiguous, and not the general province and unit chips', () => {
     const chips = facetChips(ambiguous(), { q: 'le van chien' }, 'vi');
     expect(chips.slice(0, 5).map((c) => c.label)).toEqual(['Quê Hà Tĩnh', 'Quê Nghệ An', 'Sinh 1940–1949', 'Sinh 1950–1959', 'Nghĩa trang liệt sĩ Quốc gia Trường Sơn']);
+    expect(chips[0]!.url).toBe('/tim-kiem?q=le+van+chien&hometown=42');
     expect(chips[2]!.url).toBe('/tim-kiem?q=le+van+chien&birthYear=1940-1949');
     expect(chips[4]!.url).toBe('/tim-kiem?q=le+van+chien&cemetery=7');
     expect(chips.map((c) => c.label)).toEqual(['Quê Hà Tĩnh', 'Quê Nghệ An', 'Sinh 1940–1949', 'Sinh 1950–1959', 'Nghĩa trang liệt sĩ Quốc gia Trường Sơn', 'Có ảnh bia mộ']);
