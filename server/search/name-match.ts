@@ -15,7 +15,17 @@ const canonical = (w: string) => SPELLING[w] ?? w;
 export type TypedName = { words: string[]; lastIsPrefix: boolean; variants?: ReadonlyMap<number, ReadonlySet<string>> };
 
 /** How well one name matches: every typed word found, and how closely (points, scoreOne). */
-export type NameScore = { all: boolean; exact: number; inFullName: boolean };
+export type NameScore = {
+  all: boolean;
+  exact: number;
+  inFullName: boolean;
+  /** The first typed word is the name's first (the family name) and the last its last (the given name). */
+  ends: boolean;
+  /** Words of the name beyond those typed: "nguyen thanh" is Nguyễn Thanh before Nguyễn Văn Thanh. */
+  extra: number;
+  /** The name's words, folded (its middle words decide the order among namesakes, search.service.ts). */
+  words: string[];
+};
 
 const wordsOf = (name: string) => foldVietnamese(name.normalize('NFC')).split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(canonical);
 
@@ -72,13 +82,16 @@ function scoreOne(typed: TypedName, ownWords: string[]): { all: boolean; exact: 
 
 /** The best of a record's names (full name, name read on the headstone, aliases). */
 export function nameScore(typed: TypedName, doc: { fullName: string | null; knownName: string | null; aliases: string[] }): NameScore {
-  if (!typed.words.length) return { all: true, exact: 0, inFullName: true };
-  let best: NameScore = { all: false, exact: 0, inFullName: false };
+  if (!typed.words.length) return { all: true, exact: 0, inFullName: true, ends: true, extra: 0, words: [] };
+  let best: NameScore = { all: false, exact: 0, inFullName: false, ends: false, extra: 0, words: [] };
   const names = [doc.fullName, doc.knownName, ...doc.aliases];
   names.forEach((name, i) => {
     if (!name) return;
-    const s = scoreOne(typed, wordsOf(name));
-    const candidate = { ...s, inFullName: i < 2 };
+    const own = wordsOf(name);
+    const s = scoreOne(typed, own);
+    const near = (t: string, w: string | undefined) => w !== undefined && (t === w || (t.length >= 3 && w[0] === t[0] && withinOneEdit(t, w)));
+    const ends = near(typed.words[0]!, own[0]) && (typed.words.length < 2 || near(typed.words.at(-1)!, own.at(-1)) || (typed.lastIsPrefix && own.at(-1)!.startsWith(typed.words.at(-1)!)));
+    const candidate = { ...s, inFullName: i < 2, ends, extra: Math.max(0, own.length - typed.words.length), words: own };
     if (Number(candidate.all) * 100 + candidate.exact * 2 + Number(candidate.inFullName) > Number(best.all) * 100 + best.exact * 2 + Number(best.inFullName)) best = candidate;
   });
   return best;

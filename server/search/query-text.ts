@@ -40,6 +40,11 @@ export function analyseQuery(raw: string, catalogue: Pick<ProvinceCatalogue, 'pl
     // Folding keeps the length of NFC Vietnamese text, so positions carry over to the original.
     const original = rest.slice(at + 1, at + 1 + name.length);
     if (foldVietnamese(original) !== name) continue;
+    // A name is two words or more: "nguyen quang binh" is Nguyễn Quang Bình, not a Nguyễn of Quảng
+    // Bình, and "quang binh nguyen" likewise leaves one word. Only when at least two name words
+    // stay is the province taken as a place.
+    const left = `${rest.slice(0, at)} ${rest.slice(at + 1 + name.length)}`.split(/\s+/).filter((w) => w && !YEAR.test(w) && !PROVINCE_WORD_BEFORE.test(` ${w}`));
+    if (left.length < 2) continue;
     places.push(original);
     keys.push(provinceKey(name));
     // "tinh thai binh", "tp Hồ Chí Minh": the unit word before a province's name says nothing more.

@@ -17,7 +17,7 @@ import { exactDiacriticMatches, toHit, type SearchHit } from './hits.js';
 import { boxFilter, buildEngineQuery, quote, RERANK_WINDOW, type EngineQuery } from './meili-query.js';
 import { cemeteryNames } from './cemetery-names.queries.js';
 import { nameScore, typedName, type NameScore, type TypedName } from './name-match.js';
-import { typoVariants, type Variant } from './typo-variants.js';
+import { LIKELY_MIDDLE_NAMES, middleShare, MIDDLE_NAME_QUERIES, typoVariants, type Variant } from './typo-variants.js';
 import { escapeHtml, highlightWords, typedWords } from './highlight.js';
 import { analyseQuery } from './query-text.js';
 import type { SearchRequest, SuggestRequest } from './search.schema.js';
@@ -274,15 +274,49 @@ function mergeVariants(typed: TypedName, first: EngineDoc[], answers: EngineResu
     if (!had || (doc._rankingScore ?? 0) > (had.doc._rankingScore ?? 0)) seen.set(key, had ? { ...ranked, position: had.position } : ranked);
   };
   for (const doc of first) add(doc, 1);
-  answers.forEach((answer, i) => answer.hits.forEach((doc) => add(doc, variants[i]!.share)));
-  return [...seen.values()]
-    .sort(
-      (a, b) =>
-        Number(b.score.all) - Number(a.score.all) ||
-        (a.score.all ? b.score.exact - a.score.exact || (b.doc._rankingScore ?? 0) - (a.doc._rankingScore ?? 0) || b.share - a.share : 0) ||
-        a.position - b.position,
-    )
-    .map((r) => r.doc);
+  answers.forEach((answer, i) => answer.hits.forEach((doc) => add(doc, variants[i]?.share ?? 1)));
+  const ranked = [...seen.values()].sort(
+    (a, b) =>
+      Number(b.score.all) - Number(a.score.all) ||
+      (a.score.all
+        ? b.score.exact - a.score.exact ||
+          Number(b.score.ends) - Number(a.score.ends) ||
+          a.score.extra - b.score.extra ||
+          (b.doc._rankingScore ?? 0) - (a.doc._rankingScore ?? 0) ||
+          b.share - a.share
+        : 0) ||
+      a.position - b.position,
+  );
+  return interleaveMiddleNames(ranked).map((r) => r.doc);
+}
+
+/**
+ * Family + given name typed, names with one more word between them: each middle name takes its
+ * turn by how common it is (Văn about twice as often as Minh), so the first page shows the likely
+ * full names side by side rather than fifty Nguyễn Văn Thanh before the first Nguyễn Minh Thanh.
+ */
+function interleaveMiddleNames(ranked: Ranked[]): Ranked[] {
+  const out = [...ranked];
+  let start = 0;
+  while (start < out.length) {
+    const head = out[start]!.score;
+    let end = start + 1;
+    const same = (s: NameScore) => s.all === head.all && s.exact === head.exact && s.ends === head.ends && s.extra === head.extra;
+    while (end < out.length && same(out[end]!.score)) end++;
+    if (head.all && head.ends && head.extra === 1) {
+      const seenOf = new Map<string, number>();
+      const slotted = out.slice(start, end).map((r, i) => {
+        const middle = r.score.words.slice(1, -1).join(' ');
+        const k = seenOf.get(middle) ?? 0;
+        seenOf.set(middle, k + 1);
+        return { r, i, slot: (k + 1) / middleShare(middle) };
+      });
+      slotted.sort((a, b) => a.slot - b.slot || a.i - b.i);
+      out.splice(start, end - start, ...slotted.map((x) => x.r));
+    }
+    start = end;
+  }
+  return out;
 }
 
 /**
@@ -294,14 +328,24 @@ function mergeVariants(typed: TypedName, first: EngineDoc[], answers: EngineResu
 export function followUpQueries(
   request: SearchRequest,
   query: EngineQuery,
-  analysed: { nameText: string; text: string },
+  analysed: ReturnType<typeof analyseQuery>,
   name: TypedName,
   docs: ReadonlyArray<Pick<SearchDocument, 'fullName' | 'knownName' | 'aliases'>>,
 ): { variants: Variant[]; queries: Array<{ q: string; params: SearchParams }>; refetch: boolean } | null {
   const window = query.offset + query.limit;
+  if (request.near || window > RERANK_WINDOW) return null;
   // On a later page the first answer's top is not at hand: this page's first hit stands for it
   // (when it carries every word, so did the records before it, by the engine's own order).
-  if (request.near || window > RERANK_WINDOW || !needsVariants(name, docs[0])) return null;
+  if (!needsVariants(name, docs[0])) {
+    // Family + given name alone ("nguyen thanh" for Nguyễn Văn Thành), more namesakes than one
+    // page: the engine puts every Nguyễn Thanh X (the given name typed sits second) before any
+    // Nguyễn Văn Thanh, so the likeliest middle names are asked for too, names only.
+    const [family, given] = name.words;
+    if (name.words.length !== 2 || !isBareName(request, analysed) || docs.length < query.limit) return null;
+    const middles = LIKELY_MIDDLE_NAMES.filter((m) => m.word !== family && m.word !== given).slice(0, MIDDLE_NAME_QUERIES);
+    const params: SearchParams = { ...query.params, attributesToSearchOn: ['names'], matchingStrategy: 'all', offset: 0, limit: window, facets: undefined };
+    return { variants: [], refetch: false, queries: middles.map((m) => ({ q: `${family} ${m.word} ${given}`, params })) };
+  }
   const fromTop = query.rerank || query.offset === 0;
   const top = fromTop ? docs[0] : undefined;
   const variants = typoVariants(name.words, typedName(top?.fullName ?? top?.knownName ?? '', false).words);
@@ -348,8 +392,12 @@ export async function search(deps: SearchDeps, request: SearchRequest, meter: Se
         const first = refetch ? answers.shift()!.hits : docs;
         fromTop = true;
         docs = mergeVariants(name, first, answers, variants);
-        total = Math.min(MAX_TOTAL_HITS, total + answers.reduce((sum, a) => sum + (a.estimatedTotalHits ?? a.hits.length), 0));
-        distribution = addDistributions([distribution, ...answers.map((a) => a.facetDistribution)]);
+        // Middle names tried for a family + given name find records the first query matched
+        // already: its total and facets stand. Typo variants find others.
+        if (variants.length) {
+          total = Math.min(MAX_TOTAL_HITS, total + answers.reduce((sum, a) => sum + (a.estimatedTotalHits ?? a.hits.length), 0));
+          distribution = addDistributions([distribution, ...answers.map((a) => a.facetDistribution)]);
+        }
       } else {
         docs = mergeVariants(name, docs, [], []);
       }

@@ -22,6 +22,18 @@ export const MAX_VARIANT_QUERIES = 4;
 
 export type Variant = { at: number; word: string; share: number };
 
+/** How many likely middle names a family + given name is tried with (search.service.ts). */
+export const MIDDLE_NAME_QUERIES = 4;
+
+/** The likeliest middle names, with their share in that place: "nguyen thanh" is most often Nguyễn Văn Thành. */
+export const LIKELY_MIDDLE_NAMES: ReadonlyArray<{ word: string; share: number }> = Object.entries(NAME_SYLLABLE_SHARES)
+  .map(([word, shares]) => ({ word, share: shares[1] }))
+  .sort((a, b) => b.share - a.share)
+  .slice(0, 12);
+
+/** The share of a syllable as a middle name (a floor for the unknown). */
+export const middleShare = (word: string): number => Math.max(NAME_SYLLABLE_SHARES[word]?.[1] ?? 0, 0.0005);
+
 type Place = 0 | 1 | 2;
 const placeOf = (at: number, count: number): Place | undefined => (count < 2 ? undefined : at === 0 ? 0 : at === count - 1 ? 2 : 1);
 

@@ -93,6 +93,21 @@ describe('search relevance: a slip in the name beats exact words in places', () 
     expect((await get(app, 'hoang van minh')).hits[0]!.fullName).toBe('Hoàng Văn Minh');
   });
 
+  it("puts, for family + given name, the likeliest full names first: 'nguyen thanh' brings Nguyễn Văn Thành before Nguyễn Thanh Hải", async () => {
+    const insert = async (row: Record<string, unknown>) => Number((await t.db('martyrs').insert({ gender: 'male', ...row }).returning('id'))[0]!.id);
+    // Thirty "Nguyễn Thanh X": each would come before any Nguyễn Văn Thành by the engine's word positions.
+    const others: number[] = [];
+    for (let i = 0; i < 30; i++) others.push(await insert({ full_name: `Nguyễn Thanh ${['Hải', 'Tùng', 'Bình', 'Sơn', 'Long', 'Nam'][i % 6]}`, birth_year: 1940 + i }));
+    await syncRecords(t.db, testMeili(), indexUid, others, []);
+    const body = await get(app, 'nguyen thanh');
+    const names = body.hits.map((h) => h.fullName?.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/gi, 'd'));
+    expect(names.slice(0, 10)).toContain('Nguyen Van Thanh');
+    const firstOther = names.findIndex((n) => n?.startsWith('Nguyen Thanh '));
+    expect(firstOther === -1 || names.indexOf('Nguyen Van Thanh') < firstOther).toBe(true);
+    // The total still counts every record the words match, once.
+    expect(body.total).toBeGreaterThan(130);
+  });
+
   it('says the engine calls it made (Server-Timing): one when the first answer is right, two with typo variants', async () => {
     const one = await request(app).get('/api/search').query({ q: 'tran van thanh' });
     expect(one.headers['server-timing']).toMatch(/^engine;dur=\d+(\.\d)?;desc="1 calls"$/);

@@ -184,3 +184,12 @@ describe('typo variants, name matching and input methods (issue 14)', () => {
     for (const plain of ['nguyen van thanh', 'ls', 'ntls', 'tphcm', 'daklak', 'f304', 'c2', 'e320', '1968', 'hcm', 'brvt']) expect(toDiacritics(plain)).toBe(plain);
   });
 });
+
+describe('provinces inside names (issue 14)', () => {
+  it('leaves a province in the name when taking it would leave one name word', () => {
+    const quangBinh = { placeNamesFolded: ['quang binh'] };
+    expect(analyseQuery('ngueyn quang binh', quangBinh).places).toEqual([]);
+    expect(analyseQuery('quang binh nguyen', quangBinh).places).toEqual([]);
+    expect(analyseQuery('nguyen van an quang binh', quangBinh)).toMatchObject({ nameText: 'nguyen van an', places: ['quang binh'] });
+  });
+});
