@@ -18,6 +18,10 @@ export type Outcome = {
   encoding?: string;
   status?: number;
   error?: string;
+  /** The Server-Timing header, when the server sent one (the API's engine time and calls). */
+  serverTiming?: string;
+  /** Engine calls a direct phase made for this request (the API says it in Server-Timing). */
+  calls?: number;
 };
 
 export type Sample = { index: number; ms: number; outcome: Outcome };
@@ -47,7 +51,9 @@ export async function timedRequest(url: string, init: TimedRequest = {}): Promis
     const ms = performance.now() - started;
     const encoding = typeof response.headers['content-encoding'] === 'string' ? response.headers['content-encoding'] : undefined;
     const ok = response.statusCode >= 200 && response.statusCode < 300;
-    return { ms, outcome: { ok, body, encoding, status: response.statusCode, ...(ok ? {} : { error: `HTTP ${response.statusCode}` }) } };
+    const timing = response.headers['server-timing'];
+    const serverTiming = typeof timing === 'string' ? timing : undefined;
+    return { ms, outcome: { ok, body, encoding, status: response.statusCode, ...(serverTiming ? { serverTiming } : {}), ...(ok ? {} : { error: `HTTP ${response.statusCode}` }) } };
   } catch (error) {
     return { ms: performance.now() - started, outcome: { ok: false, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) } };
   }

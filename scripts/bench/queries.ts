@@ -6,16 +6,22 @@
  */
 import seedrandom from 'seedrandom';
 import type { Db } from '../../server/db/knex.js';
+import { withinOneEdit } from '../../server/search/highlight.js';
+import { COMMON_NAME_SYLLABLES } from '../../server/search/index-settings.js';
+import { encodeInputMethod } from '../../server/text/input-methods.js';
 import { foldVietnamese } from '../../server/text/vietnamese.js';
 
 export type QueryKind =
   | 'folded' // full name, diacritics stripped (đ → d)
-  | 'typo' // folded, one letter swapped, dropped or replaced in one syllable
-  | 'partial' // family + given name, or the last two syllables
+  | 'typo' // folded, two letters swapped, one dropped or one doubled in the longest syllable
+  | 'family+given' // family and given name only ("nguyen thanh" for Nguyễn Văn Thành)
   | 'name+province' // folded name and a province (current or pre-2025), folded
   | 'name+year' // folded name and the birth or death year
+  | 'name+province+year' // folded name, a province and a year
   | 'alias' // an alias, folded or as written
-  | 'diacritics'; // the full name as written
+  | 'telex' // the full name typed in Telex with the input method off
+  | 'vni' // the full name typed in VNI with the input method off
+  | 'diacritics'; // the full name as written (exact)
 
 export type BenchQuery = {
   /** What is sent as /api/search?q= and to Meilisearch (after the same analysis the API does). */
@@ -24,6 +30,14 @@ export type BenchQuery = {
   suggest: string;
   kind: QueryKind;
   martyrId: number;
+  /** The record's full name, folded: what "the right name" means. */
+  name: string;
+  /** The record's hometown province today, when the query names a province (current or old). */
+  province?: string;
+  /** The year typed, when the query has one. */
+  year?: number;
+  /** The alias typed (folded), for an alias query: the right name is a hit that carries it. */
+  alias?: string;
 };
 
 export type QueryList = { seed: string; source: string; count: number; byKind: Record<string, number>; queries: BenchQuery[] };
@@ -40,15 +54,17 @@ type Row = {
 
 /** Shares of the list; an alias query needs a record with an alias, sampled separately. */
 const WEIGHTS: Array<[QueryKind, number]> = [
-  ['folded', 25],
+  ['folded', 15],
   ['typo', 20],
-  ['partial', 15],
-  ['name+province', 15],
+  ['family+given', 10],
+  ['name+province', 10],
   ['name+year', 10],
+  ['name+province+year', 10],
   ['diacritics', 10],
+  ['telex', 5],
+  ['vni', 5],
 ];
 const ALIAS_SHARE = 0.05;
-const TYPO_LETTERS = 'abcdeghiklmnopqrstuvxy';
 
 const SAMPLE_SQL = `
   WITH numbered AS (
@@ -90,64 +106,90 @@ function weighted(rng: Rng): QueryKind {
 const fold = (text: string) => foldVietnamese(text.normalize('NFC')).replace(/\s+/g, ' ').trim();
 const syllables = (name: string) => name.split(/\s+/).filter(Boolean);
 
-/** One typo in one syllable of a folded name: two letters swapped, one dropped, or one replaced. */
-export function withTypo(folded: string, rng: Rng): string {
+const COMMON: readonly string[] = COMMON_NAME_SYLLABLES;
+
+/**
+ * One slip in the longest syllable of a folded name: two neighbouring letters swapped, one
+ * dropped, or one doubled. Slips that land on, or within one edit of, another common syllable are
+ * not kept (undefined): "thanh" typed "thah" could as well be "thach", and no ranking can know
+ * which was meant.
+ */
+export function withTypo(folded: string, rng: Rng): string | undefined {
   const parts = syllables(folded);
-  // A typo in a 1-2 letter syllable is rarely forgiven by the engine (by design); people also
-  // mistype longer words more often, so prefer syllables of 3 letters or more.
-  const candidates = parts.map((p, i) => ({ p, i })).filter(({ p }) => p.length >= 3);
-  const { p: word, i: at } = candidates.length ? pick(rng, candidates) : { p: parts[0] ?? folded, i: 0 };
-  let typo = word;
-  for (let attempt = 0; attempt < 10 && typo === word; attempt++) {
-    const op = pick(rng, ['swap', 'drop', 'replace'] as const);
-    const i = Math.floor(rng() * word.length);
-    if (op === 'swap' && word.length >= 2) {
+  let at = 0;
+  parts.forEach((p, i) => {
+    if (p.length > parts[at]!.length) at = i;
+  });
+  const word = parts[at]!;
+  if (word.length < 3) return undefined;
+  for (let attempt = 0; attempt < 12; attempt++) {
+    const op = pick(rng, ['swap', 'drop', 'double'] as const);
+    // Not the first letter: a wrong first letter counts as two typos in the engine, and people rarely make it.
+    const i = 1 + Math.floor(rng() * (word.length - 1));
+    let typo: string;
+    if (op === 'swap') {
       const j = Math.min(i, word.length - 2);
       typo = word.slice(0, j) + word[j + 1] + word[j] + word.slice(j + 2);
-    } else if (op === 'drop' && word.length >= 3) {
-      typo = word.slice(0, i) + word.slice(i + 1);
-    } else {
-      const letters = TYPO_LETTERS.replace(word[i] ?? '', '');
-      typo = word.slice(0, i) + pick(rng, [...letters]) + word.slice(i + 1);
-    }
+    } else if (op === 'drop') typo = word.slice(0, i) + word.slice(i + 1);
+    else typo = word.slice(0, i) + word[i] + word.slice(i);
+    if (typo === word) continue;
+    if (COMMON.some((c) => c !== word && withinOneEdit(c, typo))) continue;
+    parts[at] = typo;
+    return parts.join(' ');
   }
-  parts[at] = typo;
-  return parts.join(' ');
+  return undefined;
 }
 
-function partial(folded: string, rng: Rng): string {
+function familyAndGiven(folded: string): string | undefined {
   const parts = syllables(folded);
-  if (parts.length < 3) return folded;
-  return rng() < 0.5 ? `${parts[0]} ${parts[parts.length - 1]}` : parts.slice(-2).join(' ');
+  if (parts.length < 3) return undefined;
+  return `${parts[0]} ${parts[parts.length - 1]}`;
 }
+
+type Built = { q: string; province?: string; year?: number; alias?: string };
 
 /** The query of one kind for a record; undefined when the record lacks what the kind needs. */
-function queryFor(kind: QueryKind, row: Row, rng: Rng): string | undefined {
+function queryFor(kind: QueryKind, row: Row, rng: Rng): Built | undefined {
   const name = row.full_name.normalize('NFC').replace(/\s+/g, ' ').trim();
   const folded = fold(name);
+  const provinces = [row.province, row.old_province].filter((p): p is string => Boolean(p));
+  const years = [row.birth_year, row.death_year].filter((y): y is number => y !== null);
+  const withProvince = (q: string): Built | undefined => (provinces.length && row.province ? { q: `${q} ${fold(pick(rng, provinces))}`, province: row.province } : undefined);
   switch (kind) {
     case 'folded':
-      return folded;
-    case 'typo':
-      return withTypo(folded, rng);
-    case 'partial':
-      return partial(folded, rng);
-    case 'name+province': {
-      const provinces = [row.province, row.old_province].filter((p): p is string => Boolean(p));
-      return provinces.length ? `${folded} ${fold(pick(rng, provinces))}` : undefined;
+      return { q: folded };
+    case 'typo': {
+      const q = withTypo(folded, rng);
+      return q === undefined ? undefined : { q };
     }
+    case 'family+given': {
+      const q = familyAndGiven(folded);
+      return q === undefined ? undefined : { q };
+    }
+    case 'name+province':
+      return withProvince(folded);
     case 'name+year': {
-      const years = [row.birth_year, row.death_year].filter((y): y is number => y !== null);
-      return years.length ? `${folded} ${pick(rng, years)}` : undefined;
+      if (!years.length) return undefined;
+      const year = pick(rng, years);
+      return { q: `${folded} ${year}`, year };
+    }
+    case 'name+province+year': {
+      if (!years.length) return undefined;
+      const year = pick(rng, years);
+      const built = withProvince(folded);
+      return built ? { ...built, q: `${built.q} ${year}`, year } : undefined;
     }
     case 'alias': {
       const aliases = (row.aliases ?? []).filter((a) => a.trim());
       if (!aliases.length) return undefined;
       const alias = pick(rng, aliases).normalize('NFC').replace(/\s+/g, ' ').trim();
-      return rng() < 0.5 ? fold(alias) : alias;
+      return { q: rng() < 0.5 ? fold(alias) : alias, alias: fold(alias) };
     }
+    case 'telex':
+    case 'vni':
+      return { q: encodeInputMethod(name, kind) };
     case 'diacritics':
-      return name;
+      return { q: name };
   }
 }
 
@@ -169,17 +211,23 @@ export async function buildQueryList(db: Db, count: number, seed: string, source
   if (!rows.length) throw new Error('the database has no public martyrs to build queries from');
   const rng = seedrandom.alea(`bench-search:${seed}`);
   const queries: BenchQuery[] = [];
-  const add = (kind: QueryKind, row: Row, q: string) => queries.push({ q, suggest: typedPrefix(q, rng), kind, martyrId: Number(row.id) });
+  const add = (kind: QueryKind, row: Row, built: Built) =>
+    queries.push({ q: built.q, suggest: typedPrefix(built.q, rng), kind, martyrId: Number(row.id), name: fold(row.full_name), ...(built.province ? { province: built.province } : {}), ...(built.year ? { year: built.year } : {}), ...(built.alias ? { alias: built.alias } : {}) });
 
   for (let i = 0; queries.length < count - aliasRows.length; i++) {
     const row = rows[i % rows.length]!;
+    // A record that cannot give the kind drawn (no year, no typo that stays unambiguous) draws again.
     let kind = weighted(rng);
-    let q = queryFor(kind, row, rng);
-    if (q === undefined) {
-      kind = 'folded';
-      q = queryFor(kind, row, rng)!;
+    let built = queryFor(kind, row, rng);
+    for (let attempt = 0; built === undefined && attempt < 4; attempt++) {
+      kind = weighted(rng);
+      built = queryFor(kind, row, rng);
     }
-    add(kind, row, q);
+    if (built === undefined) {
+      kind = 'folded';
+      built = queryFor(kind, row, rng)!;
+    }
+    add(kind, row, built);
   }
   for (const row of aliasRows) add('alias', row, queryFor('alias', row, rng)!);
 

@@ -1,11 +1,14 @@
 /**
  * `npm run bench:search [-- --min-records N] [--skip-reindex] [--queries N] [--concurrency N]
- * [--warmup N] [--seed S] [--queries-file F]`
+ * [--warmup N] [--seed S] [--queries-file F] [--fallback N]`
  *
  * Measures search on whatever database the configuration points at (DATABASE_URL or the local
  * default): the full index build (reindex into the live index), then a fixed list of realistic
- * queries with 8 concurrent clients, three times: straight to Meilisearch, /api/search and
- * /api/suggest of a server running as a child process (whose memory is sampled every 100 ms).
+ * queries with 8 concurrent clients: straight to Meilisearch (the very engine calls the API makes
+ * for each query, search.service.ts's followUpQueries included), /api/search, the suggest calls
+ * straight to Meilisearch and /api/suggest of a server running as a child process (whose memory
+ * is sampled every 100 ms); then the relevance report by kind of query (relevance-report.ts) and
+ * the engine calls per API search, and the first N queries through the PostgreSQL fallback.
  * Prints a table and writes bench/results/search.json; the query list goes to
  * bench/results/search-queries.json so runs compare. Missing a target is a measurement, not a
  * failure: the exit code is non-zero only when the benchmark itself could not run (or more than
@@ -18,7 +21,10 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, ROOT_DIR, type Config } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { startServices, type Services } from '../../server/portal.js';
+import { createMeiliClient } from '../../server/search/client.js';
 import { buildEngineQuery } from '../../server/search/meili-query.js';
+import { typedName } from '../../server/search/name-match.js';
+import { followUpQueries, isBareName, rerankByDiacritics, search as apiSearch, SUGGEST_PARAMS } from '../../server/search/search.service.js';
 import { analyseQuery } from '../../server/search/query-text.js';
 import { reindex, type ReindexResult } from '../../server/search/reindex.js';
 import { searchSchema } from '../../server/search/search.schema.js';
@@ -27,11 +33,12 @@ import { hasDiacritics } from '../../server/text/vietnamese.js';
 import { cpuWindow } from './cpu.js';
 import { decodedBody, runLoad, timedRequest, type Outcome, type Sample } from './load.js';
 import { buildQueryList, type BenchQuery, type QueryList } from './queries.js';
+import { engineCalls as engineCallsOf, relevanceReport, relevanceTable, shares, type Answer } from './relevance-report.js';
 import { findMeiliPid, MemorySampler, startServer, type ServerUnderTest } from './server-process.js';
 import { ratio, round, summarize, type LatencySummary } from './stats.js';
 
 const USAGE =
-  'usage: npm run bench:search -- [--min-records N] [--skip-reindex] [--queries N] [--concurrency N] [--warmup N] [--seed S] [--queries-file F]';
+  'usage: npm run bench:search -- [--min-records N] [--skip-reindex] [--queries N] [--concurrency N] [--warmup N] [--seed S] [--queries-file F] [--fallback N]';
 const RESULTS_DIR = path.join(ROOT_DIR, 'bench', 'results');
 const RESULTS_FILE = path.join(RESULTS_DIR, 'search.json');
 const QUERIES_FILE = path.join(RESULTS_DIR, 'search-queries.json');
@@ -40,7 +47,21 @@ const MAX_ERROR_SHARE = 0.01;
 /** Above this share of the machine's CPU used by other processes during a phase, the run warns. */
 const FOREIGN_CPU_WARNING = 0.1;
 
-const TARGETS = { searchP95Ms: 50, searchVsDirectP95: 1.5, suggestP95Ms: 30, reindexMs: 600_000, reindexRecords: 1_000_000 };
+const TARGETS = {
+  searchP95Ms: 50,
+  searchVsDirectP95: 1.5,
+  suggestP95Ms: 30,
+  reindexMs: 600_000,
+  reindexRecords: 1_000_000,
+  // Issue 14: the API's own time over the same engine calls made directly, and relevance.
+  overheadP50Ms: 5,
+  overheadP95Ms: 10,
+  typoFirstHit: 0.98,
+  foldedFirstHit: 0.99,
+  exactFirstHit: 0.99,
+  provinceYearTop3: 0.98,
+  familyGivenFirstPage: 0.6,
+};
 
 type Options = {
   minRecords: number;
@@ -50,6 +71,7 @@ type Options = {
   warmup: number;
   seed: string;
   queriesFile: string | undefined;
+  fallback: number;
 };
 
 function usageError(message: string): never {
@@ -78,6 +100,7 @@ function parseOptions(argv: string[]): Options {
         warmup: { type: 'string' },
         seed: { type: 'string' },
         'queries-file': { type: 'string' },
+        fallback: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -93,6 +116,7 @@ function parseOptions(argv: string[]): Options {
     warmup: wholeNumber('warmup', values.warmup, 500, 0),
     seed: values.seed?.trim() || 'liet-si',
     queriesFile: values['queries-file'],
+    fallback: wholeNumber('fallback', values.fallback, 60, 0),
   };
 }
 
@@ -213,6 +237,8 @@ type Check = {
   degraded?: (body: Buffer) => boolean;
   /** The time the answering service says it spent (Meilisearch processingTimeMs, the API's tookMs). */
   reported?: { field: string; read: (body: Buffer) => number | undefined };
+  /** Receives the phase's samples (the relevance report and the engine calls are made from them). */
+  keep?: (samples: Sample[]) => void;
 };
 
 /** A number field of a JSON body, found without parsing the whole of it. */
@@ -311,6 +337,7 @@ async function runPhase(
   const { samples, wallMs } = await runLoad(queries, options.concurrency, send);
   const foreignCpuShare = await cpu.foreignShare();
   for (const s of samplers) s.enter('idle');
+  check.keep?.(samples);
   const result = { ...analysePhase(queries, samples, wallMs, check), foreignCpuShare };
   say(
     `  ${name}: ${int(result.n)} requests in ${fmt(wallMs / 1000)} s, p50 ${fmt(result.p50)} ms, p95 ${fmt(result.p95)} ms, ${int(result.errors)} errors` +
@@ -440,26 +467,70 @@ async function main(options: Options, config: Config): Promise<number> {
     // Uncompressed, as the server's own client asks (server/search/client.ts): compressed answers
     // come back about 40 ms later, which would measure the encoding and not the search.
     const headers = { 'Content-Type': 'application/json', 'Accept-Encoding': 'identity', ...(meili.key ? { Authorization: `Bearer ${meili.key}` } : {}) };
-    const directBodies = new Map<BenchQuery, string>();
+    type Plan = { first: string; last: string; request: ReturnType<typeof searchSchema.parse>; analysed: ReturnType<typeof analyseQuery>; engine: ReturnType<typeof buildEngineQuery>; multiWord: boolean };
+    const plans = new Map<BenchQuery, Plan>();
+    const suggestBodies = new Map<BenchQuery, { all: string; last: string; multiWord: boolean }>();
     for (const query of [...queries, ...warmUp]) {
-      // What search.service.ts does before it calls Meilisearch: the same text, filters, facets,
-      // limit (the re-rank window when diacritics are typed), highlighting and locales.
+      // What search.service.ts does before it calls Meilisearch: the same text, filters, facets
+      // (the namesake facets of a bare name), limit (the re-rank window when diacritics are typed),
+      // ranking score and locales, every word required first.
       const request = searchSchema.parse({ q: query.q });
       const analysed = analyseQuery(request.q, services.provinces);
-      const engine = buildEngineQuery(request, analysed.text, undefined, hasDiacritics(analysed.nameText));
-      directBodies.set(query, JSON.stringify({ q: engine.q, ...engine.params }));
+      const engine = buildEngineQuery(request, analysed.text, undefined, hasDiacritics(analysed.nameText), isBareName(request, analysed));
+      const body = (strategy: 'all' | 'last') => JSON.stringify({ q: engine.q, ...engine.params, matchingStrategy: strategy });
+      plans.set(query, { first: body('all'), last: body('last'), request, analysed, engine, multiWord: engine.q.trim().includes(' ') });
+      const typed = analyseQuery(query.suggest, services.provinces).text;
+      const suggestBody = (strategy: 'all' | 'last') => JSON.stringify({ q: typed, ...SUGGEST_PARAMS, matchingStrategy: strategy });
+      suggestBodies.set(query, { all: suggestBody('all'), last: suggestBody('last'), multiWord: typed.trim().includes(' ') });
     }
     const searchUrl = `${meili.url}/indexes/${encodeURIComponent(config.meiliIndex)}/search`;
+    const multiSearchUrl = `${meili.url}/multi-search`;
     const martyrHit = (body: Buffer, q: BenchQuery) => body.includes(`"kind":"martyr","id":${q.martyrId},`);
+    const post = (url: string, body: string) => timedRequest(url, { method: 'POST', headers, body });
+    /** The engine calls the API makes for a query, made straight to Meilisearch, one after the other as the API does. */
+    const directSearch = async (query: BenchQuery) => {
+      const plan = plans.get(query)!;
+      const started = performance.now();
+      let calls = 1;
+      let answer = await post(searchUrl, plan.first);
+      if (!answer.outcome.ok) return answer;
+      let parsed = JSON.parse(answer.outcome.body!.toString('utf8')) as { hits: Parameters<typeof rerankByDiacritics>[0] };
+      if (!parsed.hits.length && plan.multiWord) {
+        calls += 1;
+        answer = await post(searchUrl, plan.last);
+        if (!answer.outcome.ok) return answer;
+        parsed = JSON.parse(answer.outcome.body!.toString('utf8')) as typeof parsed;
+      }
+      const docs = plan.engine.rerank ? rerankByDiacritics(parsed.hits, plan.analysed.nameText) : parsed.hits;
+      const followUp = followUpQueries(plan.request, plan.engine, plan.analysed, typedName(plan.analysed.nameText, true), docs);
+      if (followUp?.queries.length) {
+        calls += 1;
+        const more = await post(multiSearchUrl, JSON.stringify({ queries: followUp.queries.map((c) => ({ indexUid: config.meiliIndex, q: c.q, ...c.params })) }));
+        if (!more.outcome.ok) return more;
+      }
+      return { ms: performance.now() - started, outcome: { ...answer.outcome, calls } };
+    };
+    const directSuggest = async (query: BenchQuery) => {
+      const bodies = suggestBodies.get(query)!;
+      const started = performance.now();
+      const answer = await post(searchUrl, bodies.all);
+      if (answer.outcome.ok && bodies.multiWord && answer.outcome.body!.includes('"hits":[]')) {
+        const again = await post(searchUrl, bodies.last);
+        return { ms: performance.now() - started, outcome: { ...again.outcome, calls: 2 } };
+      }
+      return { ms: performance.now() - started, outcome: { ...answer.outcome, calls: 1 } };
+    };
 
+    let searchSamples: Sample[] = [];
+    let directSamples: Sample[] = [];
     const direct = await runPhase(
       'direct Meilisearch search',
       queries,
       warmUp,
       options,
       samplers,
-      (query) => timedRequest(searchUrl, { method: 'POST', headers, body: directBodies.get(query)! }),
-      { empty: (body) => body.includes('"hits":[]'), reported: { field: 'processingTimeMs', read: numberField('processingTimeMs') } },
+      directSearch,
+      { empty: (body) => body.includes('"hits":[]'), reported: { field: 'processingTimeMs', read: numberField('processingTimeMs') }, keep: (s) => (directSamples = s) },
     );
     await waitForQuiet(services, meili, '/api/search');
     const search = await runPhase(
@@ -474,8 +545,11 @@ async function main(options: Options, config: Config): Promise<number> {
         found: martyrHit,
         degraded: (body) => body.includes('"degraded":true'),
         reported: { field: 'tookMs', read: numberField('tookMs') },
+        keep: (s) => (searchSamples = s),
       },
     );
+    await waitForQuiet(services, meili, 'direct suggest');
+    const directSuggestPhase = await runPhase('direct Meilisearch suggest', queries, warmUp, options, samplers, directSuggest, { empty: (body) => body.includes('"hits":[]') });
     await waitForQuiet(services, meili, '/api/suggest');
     const suggest = await runPhase(
       '/api/suggest',
@@ -489,6 +563,45 @@ async function main(options: Options, config: Config): Promise<number> {
 
     const exit = await server.stop();
     await meiliSampler?.stop();
+
+    // Relevance by kind, from the /api/search answers; engine calls per search, both ways.
+    const answers = searchSamples.map((s) => (s.outcome.ok ? (JSON.parse(decodedBody(s.outcome).toString('utf8')) as Answer) : undefined));
+    const relevance = relevanceReport(queries, answers);
+    const callsOf = (samples: Sample[], read: (s: Sample) => number | undefined) => {
+      const counts: Record<string, number> = {};
+      let sum = 0;
+      for (const s of samples) {
+        const n = read(s) ?? 1;
+        counts[n] = (counts[n] ?? 0) + 1;
+        sum += n;
+      }
+      return { mean: round(sum / Math.max(1, samples.length), 3), counts };
+    };
+    const apiCalls = callsOf(searchSamples, (s) => engineCallsOf(s.outcome.serverTiming));
+    const directCalls = callsOf(directSamples, (s) => s.outcome.calls);
+
+    // The fallback: the same service in this process, with a Meilisearch that refuses every connection.
+    const fallbackQueries = queries.slice(0, options.fallback);
+    const deadDeps = { db: services.db, meili: createMeiliClient('http://127.0.0.1:9', undefined, 2000), indexUid: config.meiliIndex, provinces: services.provinces, logger };
+    const fallbackAnswers: Array<Answer | undefined> = [];
+    const fallbackMs: number[] = [];
+    const fallbackStarted = performance.now();
+    await runLoad(
+      fallbackQueries.map((q, i) => ({ q, i })),
+      Math.min(4, options.concurrency),
+      async ({ q, i }) => {
+        const t0 = performance.now();
+        try {
+          fallbackAnswers[i] = (await apiSearch(deadDeps, searchSchema.parse({ q: q.q }))) as unknown as Answer;
+        } catch {
+          fallbackAnswers[i] = undefined;
+        }
+        const ms = performance.now() - t0;
+        fallbackMs.push(ms);
+        return { ms, outcome: { ok: true } };
+      },
+    );
+    const fallback = { n: fallbackQueries.length, latency: summarize(fallbackMs, 0, performance.now() - fallbackStarted), relevance: relevanceReport(fallbackQueries, fallbackAnswers) };
     const serverPeakMb = server.memory.peakMb();
     const peakByPhaseMb = Object.fromEntries(Object.entries(server.memory.peakRssKbByPhase).map(([k, v]) => [k, Math.round(v / 102.4) / 10]));
     // Start-up includes draining the outbox, which can cost far more memory than answering searches.
@@ -496,8 +609,32 @@ async function main(options: Options, config: Config): Promise<number> {
 
     // 5. Results.
     const ratios = { searchP50: ratio(search.p50, direct.p50), searchP95: ratio(search.p95, direct.p95), searchP99: ratio(search.p99, direct.p99) };
+    // The API's own time: its latency minus that of the same engine calls made directly, same run.
+    const overhead = {
+      searchP50: round(search.p50 - direct.p50),
+      searchP95: round(search.p95 - direct.p95),
+      suggestP50: round(suggest.p50 - directSuggestPhase.p50),
+      suggestP95: round(suggest.p95 - directSuggestPhase.p95),
+    };
+    const kindShare = (kind: string, field: 'firstHitRightName' | 'recordTop3' | 'fullNameFirstPage') => {
+      const k = relevance.byKind[kind];
+      return k && k.n ? round(k[field] / k.n, 3) : null;
+    };
+    const share = (kind: string, field: 'firstHitRightName' | 'recordTop3' | 'fullNameFirstPage', min: number, name: string) => {
+      const measured = kindShare(kind, field);
+      return { name, measured: measured === null ? null : round(measured * 100, 1), unit: '%', pass: measured === null ? null : measured >= min };
+    };
     const reindexApplies = dataset.searchableRecords >= TARGETS.reindexRecords;
     const targets = [
+      { name: 'API search overhead over direct, p50 ≤ 5 ms', measured: overhead.searchP50, unit: 'ms', pass: overhead.searchP50 <= TARGETS.overheadP50Ms },
+      { name: 'API search overhead over direct, p95 ≤ 10 ms', measured: overhead.searchP95, unit: 'ms', pass: overhead.searchP95 <= TARGETS.overheadP95Ms },
+      { name: 'API suggest overhead over direct, p50 ≤ 5 ms', measured: overhead.suggestP50, unit: 'ms', pass: overhead.suggestP50 <= TARGETS.overheadP50Ms },
+      { name: 'API suggest overhead over direct, p95 ≤ 10 ms', measured: overhead.suggestP95, unit: 'ms', pass: overhead.suggestP95 <= TARGETS.overheadP95Ms },
+      share('typo', 'firstHitRightName', TARGETS.typoFirstHit, 'one typo: first hit right name ≥ 98%'),
+      share('folded', 'firstHitRightName', TARGETS.foldedFirstHit, 'without diacritics: first hit right name ≥ 99%'),
+      share('diacritics', 'firstHitRightName', TARGETS.exactFirstHit, 'exact: first hit right name ≥ 99%'),
+      share('name+province+year', 'recordTop3', TARGETS.provinceYearTop3, 'name + province + year: record in top 3 ≥ 98%'),
+      share('family+given', 'fullNameFirstPage', TARGETS.familyGivenFirstPage, 'family + given: full name on page 1 ≥ 60%'),
       { name: 'API search p95 < 50 ms', measured: search.p95, unit: 'ms', pass: search.p95 < TARGETS.searchP95Ms },
       { name: 'API search p95 ≤ 1.5 × direct Meilisearch p95', measured: ratios.searchP95, unit: '×', pass: ratios.searchP95 !== null && ratios.searchP95 <= TARGETS.searchVsDirectP95 },
       { name: 'suggest p95 < 30 ms', measured: suggest.p95, unit: 'ms', pass: suggest.p95 < TARGETS.suggestP95Ms },
@@ -546,7 +683,12 @@ async function main(options: Options, config: Config): Promise<number> {
       search,
       suggest,
       direct,
+      directSuggest: directSuggestPhase,
       ratios,
+      overheadMs: overhead,
+      engineCallsPerSearch: { api: apiCalls, direct: directCalls },
+      relevance: { byKind: shares(relevance), misses: relevance.misses.slice(0, 200) },
+      fallback: { n: fallback.n, latency: fallback.latency, relevance: shares(fallback.relevance) },
       server: {
         pid: server.pid,
         peakRssMb: serverPeakMb,
@@ -571,6 +713,7 @@ async function main(options: Options, config: Config): Promise<number> {
     const rows = [
       ['direct Meilisearch', direct],
       ['/api/search', search],
+      ['direct suggest', directSuggestPhase],
       ['/api/suggest', suggest],
     ] as const;
     const table = [
@@ -594,6 +737,13 @@ async function main(options: Options, config: Config): Promise<number> {
       `/api/search, the record a query was built from on the first page, by kind: ` +
         Object.entries(search.byKind).map(([kind, k]) => `${kind} ${k.foundShare === null ? '–' : `${fmt(k.foundShare * 100, 0)}%`}`).join(', '),
     );
+    say(`API overhead over the same engine calls made directly: search p50 ${fmt(overhead.searchP50)} / p95 ${fmt(overhead.searchP95)} ms, suggest p50 ${fmt(overhead.suggestP50)} / p95 ${fmt(overhead.suggestP95)} ms`);
+    say(`engine calls per search: API ${fmt(apiCalls.mean, 3)} (${Object.entries(apiCalls.counts).map(([n, c]) => `${n}: ${c}`).join(', ')}), direct ${fmt(directCalls.mean, 3)}`);
+    say('');
+    say(`relevance of /api/search by kind of query (${int(queries.length)} queries):`);
+    for (const line of relevanceTable(relevance)) say(`  ${line}`);
+    say(`PostgreSQL fallback, the first ${fallback.n} queries: p50 ${fmt(fallback.latency.p50, 0)} ms, p95 ${fmt(fallback.latency.p95, 0)} ms`);
+    for (const line of relevanceTable(fallback.relevance)) say(`  ${line}`);
     say('');
     if (direct.reportedMs && search.reportedMs) {
       say(

@@ -15,13 +15,13 @@ export const SEARCH_PAGE_SIZE = 20;
 
 /** What /tim-kiem accepts: the filters a person sets in its form; anything else is a 400. */
 export const searchPageSchema = searchSchema
-  .pick({ q: true, province: true, cemetery: true, birthYear: true, deathYear: true, unit: true, kind: true, hasPhoto: true, hasGrave: true, page: true, lang: true })
+  .pick({ q: true, province: true, hometown: true, cemetery: true, birthYear: true, deathYear: true, unit: true, kind: true, hasPhoto: true, hasGrave: true, page: true, lang: true })
   .strict();
 
 export type SearchPageRequest = z.output<typeof searchPageSchema>;
 
 /** The filter names in the order they appear in URLs; the map page uses the same names. */
-const FILTERS = ['q', 'province', 'birthYear', 'deathYear', 'unit', 'cemetery', 'kind', 'hasPhoto', 'hasGrave'] as const;
+const FILTERS = ['q', 'province', 'hometown', 'birthYear', 'deathYear', 'unit', 'cemetery', 'kind', 'hasPhoto', 'hasGrave'] as const;
 
 /** A GET form sends every field, empty or not: an empty field means "no filter". */
 export function withoutEmptyValues(query: Record<string, unknown>): Record<string, unknown> {
@@ -113,7 +113,7 @@ function pagination(result: SearchResponse, values: FormValues) {
 }
 
 /** Chips shown per kind of facet: enough to narrow among namesakes, few enough for one phone screen. */
-const CHIPS = { province: 5, unit: 3 } as const;
+const CHIPS = { province: 5, unit: 3, hometown: 3, decade: 3, cemetery: 2 } as const;
 
 /**
  * One-tap narrowing from the facets the search returned: each chip is the same search with one
@@ -124,11 +124,28 @@ export function facetChips(result: SearchResponse, values: FormValues, locale: L
   const narrows = (count: number) => count > 0 && count < result.total;
   const link = (extra: Record<string, string>) => `/tim-kiem${queryString({ ...values, ...extra }, { page: undefined })}`;
   const chips: { label: string; count: string; url: string }[] = [];
-  if (!values.province) {
+  // A name shared by namesakes: first what tells them apart (where they came from, when they were
+  // born, where they lie), then the usual chips.
+  const namesakes = result.ambiguous ? result.facets : undefined;
+  if (namesakes && !values.province && !values.hometown) {
+    for (const p of namesakes.hometownProvince.filter((p) => narrows(p.count)).slice(0, CHIPS.hometown)) {
+      chips.push({ label: translate(locale, 'search.namesakes.hometown', { name: p.name }), count: fmt(p.count), url: link({ hometown: p.code }) });
+    }
+  }
+  if (namesakes && !values.birthYear) {
+    const decades = [...namesakes.birthDecade].sort((a, b) => b.count - a.count).filter((d) => narrows(d.count)).slice(0, CHIPS.decade);
+    for (const d of decades) chips.push({ label: translate(locale, 'search.namesakes.decade', { from: d.decade, to: d.decade + 9 }), count: fmt(d.count), url: link({ birthYear: `${d.decade}-${d.decade + 9}` }) });
+  }
+  if (namesakes && !values.cemetery) {
+    for (const c of namesakes.cemetery.filter((c) => narrows(c.count)).slice(0, CHIPS.cemetery)) chips.push({ label: c.name, count: fmt(c.count), url: link({ cemetery: String(c.id) }) });
+  }
+  // For namesakes the chips above are the ones that help; the general ones would push the
+  // results off a phone's first screen.
+  if (!values.province && !namesakes) {
     for (const p of result.facets.province.filter((p) => narrows(p.count)).slice(0, CHIPS.province)) chips.push({ label: p.name, count: fmt(p.count), url: link({ province: p.code }) });
   }
   if (!values.hasPhoto && narrows(result.facets.hasPhoto.true)) chips.push({ label: translate(locale, 'journey.chips.hasPhoto'), count: fmt(result.facets.hasPhoto.true), url: link({ hasPhoto: 'true' }) });
-  if (!values.unit) {
+  if (!values.unit && !namesakes) {
     for (const u of result.facets.unit.filter((u) => narrows(u.count)).slice(0, CHIPS.unit)) chips.push({ label: u.value, count: fmt(u.count), url: link({ unit: u.value }) });
   }
   return chips;
@@ -167,7 +184,8 @@ export function searchPageView(options: {
     degraded: result?.degraded ?? false,
     hits: result?.hits.map((hit) => hitView(hit, locale, values)) ?? [],
     chips: result && result.total > 1 ? facetChips(result, values, locale) : [],
-    filtersOpen: Boolean(values.province || values.birthYear || values.deathYear || values.unit || values.cemetery || values.hasPhoto),
+    namesakes: Boolean(result?.ambiguous),
+    filtersOpen: Boolean(values.province || values.hometown || values.birthYear || values.deathYear || values.unit || values.cemetery || values.hasPhoto),
     pagination: result ? pagination(result, values) : null,
     mapUrl: `/ban-do${queryString(values)}`,
     clearUrl: `/tim-kiem${queryString({ q: values.q })}`,

@@ -26,6 +26,8 @@ export type SearchDocument = {
   gender: string | null;
   birthDate: string | null;
   birthYear: number | null;
+  /** 1940 for 1940-1949: a facet that splits namesakes (search.service.ts). */
+  birthDecade: number | null;
   deathDate: string | null;
   deathYear: number | null;
   years: string[];
@@ -115,6 +117,7 @@ function martyrDocument(row: Row, provinces: ReadonlySet<string>): SearchDocumen
     gender: s(row.gender),
     birthDate: formatPartialDate(birthYear, n(row.birth_month), n(row.birth_day)),
     birthYear,
+    birthDecade: birthYear === null ? null : Math.floor(birthYear / 10) * 10,
     deathDate: formatPartialDate(deathYear, n(row.death_month), n(row.death_day)),
     deathYear,
     years: [birthYear, deathYear].filter((y): y is number => y !== null).map(String),
@@ -151,6 +154,7 @@ function graveDocument(row: Row, provinces: ReadonlySet<string>): SearchDocument
     gender: null,
     birthDate: null,
     birthYear: null,
+    birthDecade: null,
     deathDate: formatPartialDate(deathYear, n(row.known_death_month), n(row.known_death_day)),
     deathYear,
     years: deathYear === null ? [] : [String(deathYear)],

@@ -41,6 +41,7 @@ export async function fallbackSearch(
   nameText: string,
   years: number[],
   province: ProvinceRef | undefined,
+  hometown?: string,
 ): Promise<{ total: number; docs: SearchDocument[] }> {
   const folded = foldVietnamese(nameText);
   const offset = (request.page - 1) * request.perPage;
@@ -69,6 +70,10 @@ export async function fallbackSearch(
       ownBindings.push(`%${request.unit.replace(/[%_\\]/g, '\\$&')}%`);
     }
     if (request.hasGrave !== undefined) own.push(`m.grave_id IS ${request.hasGrave ? 'NOT ' : ''}NULL`);
+    if (hometown) {
+      own.push('m.hometown_province_code = ?');
+      ownBindings.push(hometown);
+    }
     parts.push(`
       SELECT 'martyr' AS kind, m.id,
         ${folded ? 'word_similarity(?, m.name_folded)' : '0'} + CASE WHEN m.birth_year = ANY(?::int[]) OR m.death_year = ANY(?::int[]) THEN 0.5 ELSE 0 END AS score,
@@ -77,7 +82,8 @@ export async function fallbackSearch(
       WHERE ${own.join(' AND ')} ${where(f.sql)}`);
     bindings.push(...(folded ? [folded] : []), years, years, ...ownBindings, ...f.bindings);
   }
-  if (request.kind !== 'martyr' && request.hasGrave !== false && !request.birthYear) {
+  // A headstone knows no hometown province: a hometown filter leaves only martyrs.
+  if (request.kind !== 'martyr' && request.hasGrave !== false && !request.birthYear && !hometown) {
     const f = sharedFilters(request, province, null);
     // public_headstones, as grave-documents.sql: a withheld headstone has no document, so it is not counted either.
     const own: string[] = ["g.state <> 'identified'"];

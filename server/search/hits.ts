@@ -66,8 +66,21 @@ export function toHit(doc: SearchDocument & { distanceMeters?: number }, typed?:
   };
 }
 
-/** How many of the typed words (with their diacritics) a record has exactly, tone placement aside. */
+/**
+ * How many of the typed words (with their diacritics) a record has exactly, tone placement aside.
+ * Only a record's words of the same length as a typed one can be it, so only those are keyed: the
+ * re-rank window reads fifty records' names and places per search.
+ */
 export function exactDiacriticMatches(queryWords: string[], doc: Pick<SearchDocument, 'fullName' | 'aliases' | 'knownName' | 'placeNames'>): number {
-  const own = new Set([doc.fullName ?? '', ...doc.aliases, doc.knownName ?? '', ...doc.placeNames].flatMap(words).map(toneInsensitiveKey));
-  return queryWords.filter((w) => own.has(toneInsensitiveKey(w))).length;
+  const wanted = new Map<string, number>();
+  for (const w of queryWords) wanted.set(toneInsensitiveKey(w), (wanted.get(toneInsensitiveKey(w)) ?? 0) + 1);
+  const lengths = new Set(queryWords.map((w) => w.normalize('NFC').length));
+  const own = new Set<string>();
+  for (const text of [doc.fullName, doc.knownName, ...doc.aliases, ...doc.placeNames]) {
+    if (!text) continue;
+    for (const word of words(text)) if (lengths.has(word.length)) own.add(toneInsensitiveKey(word));
+  }
+  let found = 0;
+  for (const [key, count] of wanted) if (own.has(key)) found += count;
+  return found;
 }

@@ -40,15 +40,23 @@ export const INDEX_SETTINGS: Settings = {
   // write rebuilds the whole geo tree, about 19 s per change on a million points on this machine,
   // which a change that must be searchable in 2 s cannot afford. Distance order is done by the
   // service (search.service.ts). `id` is filterable to fetch chosen documents back.
-  filterableAttributes: ['id', 'kind', 'provinceCodes', 'oldProvinceCodes', 'cemeteryId', 'birthYear', 'deathYear', 'unitGroups', 'hasPhoto', 'hasGrave', 'lat', 'lng'],
+  // hometownProvinceCode and birthDecade are facets only: with cemeteryId they split namesakes.
+  filterableAttributes: ['id', 'kind', 'provinceCodes', 'oldProvinceCodes', 'hometownProvinceCode', 'cemeteryId', 'birthYear', 'birthDecade', 'deathYear', 'unitGroups', 'hasPhoto', 'hasGrave', 'lat', 'lng'],
   sortableAttributes: ['deathYear', 'birthYear', 'sortName'],
-  // Relevance first (all words, fewest typos, in the most important attribute), then any explicit
-  // sort, then exact words. No `proximity`: names are two to four syllables inside one attribute,
+  // Relevance first: all words, then in which attributes they were found (and where in them: the
+  // full name before an alias), then fewest typos, then any explicit sort, then exact words.
+  // `attribute` before `typo` is what makes a name typed with a slip ("tran tanh" for Trần Thanh)
+  // beat an exact word in a place (Trần Trọng Quân of Tánh Linh): it scores each typed word by the
+  // first attribute it is found in, so a record whose name carries them all comes before any with
+  // one of them in a place. (Meilisearch 1.21 refuses the split `attributeRank`/`wordPosition`
+  // rules of later versions.) Measured on bench:relevance against the order before, ['words',
+  // 'typo', 'attribute', ...]: see README's search relevance section.
+  // No `proximity`: names are two to four syllables inside one attribute,
   // so how close the words lie says little the `attribute` and `exactness` rules do not already
   // say, and it was the dearest rule: without it the benchmark's queries (bench:search) took 15%
   // less Meilisearch time and the record each query was built from came back as often (545 of
   // 1,200 on the first page, against 536 with it).
-  rankingRules: ['words', 'typo', 'attribute', 'sort', 'exactness'],
+  rankingRules: ['words', 'attribute', 'typo', 'sort', 'exactness'],
   // Without this, Meilisearch guesses the language per text, and a query typed without diacritics
   // is not recognised as Vietnamese: "nguyen van thanh" then does not find "Nguyễn Văn Thành".
   localizedAttributes: [{ attributePatterns: ['*'], locales: [...SEARCH_LOCALES] }],

@@ -6,7 +6,9 @@ import type { ProvinceRef } from '../places/province-catalogue.js';
 import { SEARCH_LOCALES } from './index-settings.js';
 import type { SearchRequest } from './search.schema.js';
 
-export const FACETS = ['provinceCodes', 'kind', 'hasPhoto', 'hasGrave', 'unitGroups'] as const;
+/** What splits namesakes: where they came from, when they were born, where they lie. */
+export const NAMESAKE_FACETS = ['hometownProvinceCode', 'birthDecade', 'cemeteryId'] as const;
+export const FACETS = ['provinceCodes', 'kind', 'hasPhoto', 'hasGrave', 'unitGroups', ...NAMESAKE_FACETS] as const;
 
 /**
  * With diacritics typed, the engine still ranks "Thanh" and "Thành" alike; the service re-ranks
@@ -32,8 +34,9 @@ export function quote(value: string): string {
 
 export type EngineQuery = { q: string; params: SearchParams; offset: number; limit: number; rerank: boolean };
 
-export function buildFilters(request: SearchRequest, province: ProvinceRef | undefined): string[] {
+export function buildFilters(request: SearchRequest, province: ProvinceRef | undefined, hometown?: string): string[] {
   const filters: string[] = [];
+  if (hometown) filters.push(`hometownProvinceCode = ${quote(hometown)}`);
   if (province) filters.push(`${province.scope === 'current' ? 'provinceCodes' : 'oldProvinceCodes'} = ${quote(province.code)}`);
   if (request.cemetery) filters.push(`cemeteryId = ${request.cemetery}`);
   if (request.birthYear) filters.push(`birthYear ${request.birthYear.from} TO ${request.birthYear.to}`);
@@ -49,19 +52,23 @@ export function buildFilters(request: SearchRequest, province: ProvinceRef | und
   return filters;
 }
 
-export function buildEngineQuery(request: SearchRequest, text: string, province: ProvinceRef | undefined, rerank: boolean): EngineQuery {
+/**
+ * `namesakeFacets`: a bare name (nothing but name words, no filter, first page) also counts the
+ * facets that split namesakes, so an ambiguous name is answered with them in the same engine call.
+ */
+export function buildEngineQuery(request: SearchRequest, text: string, province: ProvinceRef | undefined, rerank: boolean, namesakeFacets = false, hometown?: string): EngineQuery {
   const offset = (request.page - 1) * request.perPage;
   // Re-ranking needs the whole window from the top; beyond it, plain paging.
   const useWindow = rerank && offset + request.perPage <= RERANK_WINDOW;
   const params: SearchParams = {
-    filter: buildFilters(request, province),
-    ...(request.facets ? { facets: [...FACETS] } : {}),
+    filter: buildFilters(request, province, hometown),
+    ...(request.facets ? { facets: [...FACETS] } : namesakeFacets ? { facets: [...NAMESAKE_FACETS] } : {}),
     offset: useWindow ? 0 : offset,
     limit: useWindow ? RERANK_WINDOW : request.perPage,
     attributesToRetrieve: RETRIEVED_ATTRIBUTES,
     // No attributesToHighlight: matches are marked by the service (highlight.ts).
-    // The score is only read to re-rank ties.
-    showRankingScore: useWindow,
+    // The score is read to re-rank ties, and to merge the answers of typo variants (search.service.ts).
+    showRankingScore: true,
     locales: [...SEARCH_LOCALES],
   };
   // With `near`, the service orders by distance itself (see nearSearch in search.service.ts).

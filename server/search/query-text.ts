@@ -5,6 +5,7 @@
  * ("liệt sĩ", "ls") are dropped since every record is one.
  */
 import type { ProvinceCatalogue } from '../places/province-catalogue.js';
+import { toDiacritics } from '../text/input-methods.js';
 import { foldVietnamese, nfc } from '../text/vietnamese.js';
 import { provinceKey } from './province-keys.js';
 
@@ -23,17 +24,27 @@ export type QueryText = {
 };
 
 export function analyseQuery(raw: string, catalogue: Pick<ProvinceCatalogue, 'placeNamesFolded'>): QueryText {
-  let rest = ` ${nfc(raw).replace(FILLER, ' ')} `;
+  // Telex and VNI typed with the input method off ("nguyeenx vawn thanhf") read as the words they
+  // spell, so they are matched, and re-ranked, as if typed with diacritics (input-methods.ts).
+  let rest = ` ${toDiacritics(nfc(raw)).replace(FILLER, ' ')} `;
   const places: string[] = [];
   const keys: string[] = [];
   let folded = foldVietnamese(rest);
-  // Longest names first, so "ha tinh" is taken before a shorter name could match part of it.
-  for (const name of catalogue.placeNamesFolded) {
-    const at = folded.indexOf(` ${name} `);
+  // A province at the end of the query first ("pham xuan thanh hoa binh" is someone of Hoà Bình,
+  // not a "Phạm Xuân Bình" of Thanh Hoá), then longest names first, so "ha tinh" is taken before a
+  // shorter name could match part of it.
+  const atEnd = catalogue.placeNamesFolded.filter((name) => folded.trimEnd().endsWith(` ${name}`));
+  for (const name of [...atEnd, ...catalogue.placeNamesFolded]) {
+    const at = name === atEnd[0] ? folded.lastIndexOf(` ${name} `) : folded.indexOf(` ${name} `);
     if (at < 0) continue;
     // Folding keeps the length of NFC Vietnamese text, so positions carry over to the original.
     const original = rest.slice(at + 1, at + 1 + name.length);
     if (foldVietnamese(original) !== name) continue;
+    // A name is two words or more: "nguyen quang binh" is Nguyễn Quang Bình, not a Nguyễn of Quảng
+    // Bình, and "quang binh nguyen" likewise leaves one word. Only when at least two name words
+    // stay is the province taken as a place.
+    const left = `${rest.slice(0, at)} ${rest.slice(at + 1 + name.length)}`.split(/\s+/).filter((w) => w && !YEAR.test(w) && !PROVINCE_WORD_BEFORE.test(` ${w}`));
+    if (left.length < 2) continue;
     places.push(original);
     keys.push(provinceKey(name));
     // "tinh thai binh", "tp Hồ Chí Minh": the unit word before a province's name says nothing more.

@@ -1,19 +1,26 @@
 import { Router } from 'express';
 import { parseParams } from '../http/params.js';
 import { searchSchema, suggestSchema } from './search.schema.js';
-import { search, suggest, type SearchDeps } from './search.service.js';
+import { search, suggest, type SearchDeps, type SearchMeter } from './search.service.js';
+
+/** What the engine cost this answer, for anyone measuring (the benchmark reads it). */
+const serverTiming = (meter: SearchMeter) => `engine;dur=${meter.engineMs.toFixed(1)};desc="${meter.calls} calls"`;
 
 export function searchRoutes(deps: SearchDeps): Router {
   const router = Router();
 
   router.get('/api/search', async (req, res) => {
     const request = parseParams(searchSchema, req.query);
-    res.set('Cache-Control', 'no-store').json(await search(deps, request));
+    const meter: SearchMeter = { calls: 0, engineMs: 0 };
+    const body = await search(deps, request, meter);
+    res.set('Cache-Control', 'no-store').set('Server-Timing', serverTiming(meter)).json(body);
   });
 
   router.get('/api/suggest', async (req, res) => {
     const request = parseParams(suggestSchema, req.query);
-    res.set('Cache-Control', 'no-store').json(await suggest(deps, request));
+    const meter: SearchMeter = { calls: 0, engineMs: 0 };
+    const body = await suggest(deps, request, meter);
+    res.set('Cache-Control', 'no-store').set('Server-Timing', serverTiming(meter)).json(body);
   });
 
   return router;

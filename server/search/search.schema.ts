@@ -63,6 +63,8 @@ export const searchSchema = z
   .object({
     q: queryText.default(''),
     province: z.string().trim().min(1).max(60).optional(),
+    /** The hometown's province only (today's, a code such as 42 or a name): what the namesake facet narrows by. */
+    hometown: z.string().trim().min(1).max(60).optional(),
     cemetery: z.coerce.number({ message: 'must be a cemetery id' }).int().positive().optional(),
     birthYear: yearRange.optional(),
     deathYear: yearRange.optional(),

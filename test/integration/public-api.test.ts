@@ -139,7 +139,7 @@ describe('public API', () => {
       const res = await get('/api/search', { q: 'nguyen van thanh', facets: 'true' });
       expect(res.body.facets.province).toEqual(expect.arrayContaining([expect.objectContaining({ code: '33', name: 'Hưng Yên' })]));
       expect(res.body.facets.kind.martyr).toBeGreaterThan(100);
-      expect(Object.keys(res.body.facets).sort()).toEqual(['hasGrave', 'hasPhoto', 'kind', 'province', 'unit']);
+      expect(Object.keys(res.body.facets).sort()).toEqual(['birthDecade', 'cemetery', 'hasGrave', 'hasPhoto', 'hometownProvince', 'kind', 'province', 'unit']);
     });
 
     it('pages through results', async () => {

@@ -158,7 +158,7 @@ describe('search finds what relatives type', () => {
 
   it('returns hits in the documented shape', async () => {
     const body = await search('dang van duc');
-    expect(Object.keys(body).sort()).toEqual(['degraded', 'facets', 'hits', 'page', 'perPage', 'query', 'tookMs', 'total']);
+    expect(Object.keys(body).sort()).toEqual(['ambiguous', 'degraded', 'facets', 'hits', 'page', 'perPage', 'query', 'tookMs', 'total']);
     expect(body.hits[0]).toMatchObject({
       kind: 'martyr',
       id: fx.martyrs.duc,

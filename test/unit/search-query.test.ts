@@ -67,7 +67,10 @@ describe('buildEngineQuery', () => {
     ]);
     expect(query.params.locales).toEqual(['vie']);
     expect(query.params.facets).toBeUndefined();
-    expect(buildEngineQuery(clean({ q: 'x', facets: 'true' }), 'x', undefined, false).params.facets).toEqual(['provinceCodes', 'kind', 'hasPhoto', 'hasGrave', 'unitGroups']);
+    expect(buildEngineQuery(clean({ q: 'x', facets: 'true' }), 'x', undefined, false).params.facets).toEqual(['provinceCodes', 'kind', 'hasPhoto', 'hasGrave', 'unitGroups', 'hometownProvinceCode', 'birthDecade', 'cemeteryId']);
+    // A bare name counts the namesake facets even when facets were not asked for.
+    expect(buildEngineQuery(clean({ q: 'le van chien' }), 'le van chien', undefined, false, true).params.facets).toEqual(['hometownProvinceCode', 'birthDecade', 'cemeteryId']);
+    expect(buildEngineQuery(clean({ q: 'le van chien' }), 'le van chien', undefined, false).params.facets).toBeUndefined();
     expect(query.params.limit).toBe(20);
   });
   it('sorts by distance with near, by name with no text, by relevance otherwise', () => {
@@ -134,5 +137,59 @@ describe('province keys', () => {
   it('does not take syllables of other words for a province', () => {
     expect(provinceKeysIn(['Thạch Hà', 'Hoà Bình'], names)).toEqual([]);
     expect(provinceKeysIn([], names)).toEqual([]);
+  });
+});
+
+describe('typo variants, name matching and input methods (issue 14)', () => {
+  it('offers, for a common syllable typed with a slip, the name syllables one edit away, likeliest in that place first', async () => {
+    const { typoVariants } = await import('../../server/search/typo-variants.js');
+    expect(typoVariants(['hong', 'van', 'phuc'])[0]).toMatchObject({ at: 0, word: 'hoang' });
+    expect(typoVariants(['trung', 'xuan', 'chinh']).map((v) => v.word)).toContain('truong');
+    expect(typoVariants(['tai', 'van', 'minh'], ['nguyen', 'van', 'minh'])[0]).toMatchObject({ at: 0, word: 'thai' });
+    // Two letters take no typo in the engine: "vn" is Văn without its vowel.
+    expect(typoVariants(['do', 'vn', 'phu'])[0]).toMatchObject({ at: 1, word: 'van' });
+    // Nothing to offer for words the engine already forgives a typo in.
+    expect(typoVariants(['thnah'])).toEqual([]);
+  });
+
+  it('matches a name word for word: a typed word once, slips after exact words', async () => {
+    const { nameScore, typedName } = await import('../../server/search/name-match.js');
+    const doc = (fullName: string, aliases: string[] = []) => ({ fullName, knownName: null, aliases });
+    expect(nameScore(typedName('nguyen van nguyen', true), doc('Nguyễn Văn Quyết')).all).toBe(false);
+    expect(nameScore(typedName('nguyen van nguyen', true), doc('Nguyễn Văn Nguyên')).all).toBe(true);
+    const thhong = typedName('vo van thhong', true);
+    expect(nameScore(thhong, doc('Võ Văn Thông')).exact).toBeGreaterThan(nameScore(thhong, doc('Võ Văn Thương')).exact);
+    const vanDan = typedName('van dan', true);
+    expect(nameScore(vanDan, doc('Trịnh Văn Dân')).exact).toBeGreaterThan(nameScore(vanDan, doc('Đặng Văn Đức')).exact);
+    // One of the names must carry every word: the full name and an alias are not mixed.
+    expect(nameScore(typedName('trung xuan chinh', true), doc('Phan Văn Hùng', ['Trung'])).all).toBe(false);
+  });
+
+  it('takes a province at the end of the query as the place typed', () => {
+    const a = analyseQuery('pham xuan thanh hoa binh', { placeNamesFolded: ['thanh hoa', 'hoa binh'] });
+    expect(a.nameText).toBe('pham xuan thanh');
+    expect(a.places).toEqual(['hoa binh']);
+  });
+
+  it('reads Telex and VNI words as the words they spell, and leaves every other word alone', async () => {
+    const { toDiacritics, encodeInputMethod } = await import('../../server/text/input-methods.js');
+    for (const name of ['Nguyễn Văn Thành', 'Trương Xuân Chính', 'Đặng Văn Đức', 'Lê Thị Thuỵ', 'Hoàng Quốc Việt', 'Phạm Ngọc Quý']) {
+      for (const method of ['telex', 'vni'] as const) {
+        const typed = encodeInputMethod(name, method);
+        expect(toDiacritics(typed).normalize('NFD').replace(/[\u0300\u0301\u0303\u0309\u0323]/g, ''), `${method} ${typed}`).toBe(name.toLowerCase().normalize('NFD').replace(/[\u0300\u0301\u0303\u0309\u0323]/g, ''));
+      }
+    }
+    expect(toDiacritics('Nguyeenx vawn thanhf')).toBe('Nguyễn văn thành');
+    expect(toDiacritics('ddwcs')).toBe('đức');
+    for (const plain of ['nguyen van thanh', 'ls', 'ntls', 'tphcm', 'daklak', 'f304', 'c2', 'e320', '1968', 'hcm', 'brvt']) expect(toDiacritics(plain)).toBe(plain);
+  });
+});
+
+describe('provinces inside names (issue 14)', () => {
+  it('leaves a province in the name when taking it would leave one name word', () => {
+    const quangBinh = { placeNamesFolded: ['quang binh'] };
+    expect(analyseQuery('ngueyn quang binh', quangBinh).places).toEqual([]);
+    expect(analyseQuery('quang binh nguyen', quangBinh).places).toEqual([]);
+    expect(analyseQuery('nguyen van an quang binh', quangBinh)).toMatchObject({ nameText: 'nguyen van an', places: ['quang binh'] });
   });
 });

@@ -7,7 +7,7 @@ import { cemeteryApi, graveApi, isAbort, martyrApi, searchApi, type SearchHit, t
 import { combobox } from './combobox.js';
 import { byId, h } from './dom.js';
 import { filterFields } from './filters.js';
-import { loadMessages, readJson, t } from './i18n.js';
+import { formatNumber, loadMessages, readJson, t } from './i18n.js';
 import { createMap, GRAVE_ZOOM, type MapController } from './map-view.js';
 import { graveOf, resultsList } from './results.js';
 import { selectedFromGrave, selectedFromHit, selectionPanel, type Selected } from './selection.js';
@@ -109,6 +109,7 @@ function start(config: ClientConfig) {
   function showChips() {
     const chips: { label: string; remove(): void }[] = [];
     if (state.cemetery) chips.push({ label: `${t('search.cemetery')}: ${cemeteryName ?? `#${state.cemetery}`}`, remove: () => update({ cemetery: null, page: 1 }, 'push') });
+    if (state.hometown) chips.push({ label: t('search.namesakes.hometown', { name: config.provinces.find((p) => p.code === state.hometown)?.name ?? state.hometown }), remove: () => update({ hometown: null, page: 1 }, 'push') });
     if (state.bbox) chips.push({ label: t('map.searchArea.active'), remove: () => update({ bbox: null, page: 1 }, 'push') });
     if (state.near) chips.push({ label: t('map.nearMe.active'), remove: () => update({ near: null, page: 1 }, 'push') });
     fields.chips(chips);
@@ -123,6 +124,39 @@ function start(config: ClientConfig) {
     }
   }
 
+  /**
+   * A name several records carry (the API's `ambiguous`): what tells them apart, as buttons that
+   * narrow the search, the same choices the search page offers as chips.
+   */
+  const namesakes = byId('namesakes');
+  function showNamesakes(answer: SearchResponse) {
+    const facets = answer.facets;
+    const narrows = (count: number) => count > 0 && count < answer.total;
+    const choices: { label: string; count: number; change: Partial<PageState> }[] = [];
+    if (answer.ambiguous) {
+      if (!state.province && !state.hometown) for (const p of facets.hometownProvince.filter((p) => narrows(p.count)).slice(0, 3)) choices.push({ label: t('search.namesakes.hometown', { name: p.name }), count: p.count, change: { hometown: p.code } });
+      if (!state.birthYear) {
+        for (const d of [...facets.birthDecade].sort((a, b) => b.count - a.count).filter((d) => narrows(d.count)).slice(0, 3)) {
+          choices.push({ label: t('search.namesakes.decade', { from: d.decade, to: d.decade + 9 }), count: d.count, change: { birthYear: `${d.decade}-${d.decade + 9}` } });
+        }
+      }
+      if (!state.cemetery) for (const c of facets.cemetery.filter((c) => narrows(c.count)).slice(0, 2)) choices.push({ label: c.name, count: c.count, change: { cemetery: c.id } });
+    }
+    namesakes.hidden = choices.length === 0;
+    namesakes.replaceChildren(
+      ...(choices.length ? [h('p', { class: 'namesakes-note' }, t('search.namesakes.note'))] : []),
+      h(
+        'ul',
+        {},
+        ...choices.map((choice) => {
+          const button = h('button', { type: 'button', class: 'facet-chip' }, `${choice.label} `, h('span', { class: 'facet-chip-count' }, formatNumber(choice.count)));
+          button.addEventListener('click', () => update({ ...choice.change, page: 1 }, 'push'));
+          return h('li', {}, button);
+        }),
+      ),
+    );
+  }
+
   async function runSearch() {
     const query = searchQuery(state, config.locale);
     if (query === lastQuery) return;
@@ -131,6 +165,7 @@ function start(config: ClientConfig) {
     if (!query) {
       response = null;
       results.clear();
+      namesakes.hidden = true;
       fields.facets(null, state);
       void map?.setResults([]);
       return;
@@ -144,6 +179,7 @@ function start(config: ClientConfig) {
       return;
     }
     results.render(response);
+    showNamesakes(response);
     results.markSelected(state.grave);
     fields.facets(response.facets, state);
     if (map) {

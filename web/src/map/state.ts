@@ -1,6 +1,6 @@
 /**
  * Everything the map page shows is in its URL:
- *   ?q=&province=&birthYear=&deathYear=&unit=&cemetery=&hasPhoto=&bbox=&near=&page=
+ *   ?q=&province=&hometown=&birthYear=&deathYear=&unit=&cemetery=&hasPhoto=&bbox=&near=&page=
  *    &grave=<id>&map=<zoom>/<lat>/<lng>&provinces=2024
  * The search part uses the names of /api/search, so it becomes an API request as it is. A URL
  * shared or reloaded gives the same state; values that do not parse are dropped, never fatal.
@@ -11,6 +11,8 @@ export type MapView = { zoom: number; lat: number; lng: number };
 export type PageState = {
   q: string;
   province: string | null;
+  /** The hometown's province (a namesake choice). */
+  hometown: string | null;
   birthYear: string | null;
   deathYear: string | null;
   unit: string | null;
@@ -29,7 +31,7 @@ export type PageState = {
 };
 
 export const EMPTY_STATE: PageState = {
-  q: '', province: null, birthYear: null, deathYear: null, unit: null, cemetery: null, hasPhoto: false,
+  q: '', province: null, hometown: null, birthYear: null, deathYear: null, unit: null, cemetery: null, hasPhoto: false,
   bbox: null, near: null, page: 1, grave: null, map: null, oldProvinces: false,
 };
 
@@ -64,6 +66,7 @@ export function parseState(search: string): PageState {
   return {
     q: text(p.get('q'), 200) ?? '',
     province: text(p.get('province'), 60),
+    hometown: text(p.get('hometown'), 60),
     birthYear: year('birthYear'),
     deathYear: year('deathYear'),
     unit: text(p.get('unit'), 100),
@@ -83,6 +86,7 @@ function searchParams(state: PageState): URLSearchParams {
   const p = new URLSearchParams();
   if (state.q) p.set('q', state.q);
   if (state.province) p.set('province', state.province);
+  if (state.hometown) p.set('hometown', state.hometown);
   if (state.birthYear) p.set('birthYear', state.birthYear);
   if (state.deathYear) p.set('deathYear', state.deathYear);
   if (state.unit) p.set('unit', state.unit);
@@ -95,7 +99,7 @@ function searchParams(state: PageState): URLSearchParams {
 
 /** Whether any filter beyond the words typed is set. */
 export function hasFilters(state: PageState): boolean {
-  return Boolean(state.province || state.birthYear || state.deathYear || state.unit || state.cemetery || state.hasPhoto || state.bbox || state.near);
+  return Boolean(state.province || state.hometown || state.birthYear || state.deathYear || state.unit || state.cemetery || state.hasPhoto || state.bbox || state.near);
 }
 
 /** The /api/search query for this state, or null when there is nothing to search for. */

@@ -1,0 +1,14 @@
+/** Cemetery names for the namesake facet (search.service.ts): public reference data, cached by id. */
+import { LRUCache } from 'lru-cache';
+import type { Db } from '../db/knex.js';
+
+const cache = new LRUCache<number, string>({ max: 5000, ttl: 10 * 60_000 });
+
+export async function cemeteryNames(db: Db, ids: number[]): Promise<Map<number, string>> {
+  const missing = ids.filter((id) => !cache.has(id));
+  if (missing.length) {
+    const rows = await db('cemeteries').whereIn('id', missing).select<{ id: number | string; name: string }[]>('id', 'name');
+    for (const row of rows) cache.set(Number(row.id), row.name);
+  }
+  return new Map(ids.flatMap((id) => (cache.has(id) ? [[id, cache.get(id)!] as const] : [])));
+}
