@@ -66,6 +66,7 @@ export async function up(knex: Knex): Promise<void> {
       rows_done       integer NOT NULL DEFAULT 0,
       rows_staged_through integer NOT NULL DEFAULT 0,
       lease_until     timestamptz,
+      lease_owner     text,
       error           text,
       created_by      bigint REFERENCES users (id),
       created_at      timestamptz NOT NULL DEFAULT now(),

@@ -159,9 +159,7 @@ export class HometownResolver {
         const result: ResolvedHometown = { ...none, oldDistrictCode: district, oldProvinceCode: oldProvince, provinceCode: this.oldToNewProvince.get(oldProvince) ?? null, confidence: 'district' };
         const candidates = communePart && communePart !== districtPart ? this.communesByDistrict.get(district)?.get(communePart.key) ?? [] : [];
         if (candidates.length === 1) return this.withNewCommune({ ...result, oldCommuneCode: candidates[0]!, confidence: 'commune' });
-        if (inner.length === 1 && districtPart.level === null) {
-          // "Đông Hưng, Hưng Yên": a district of that name, or else a commune below.
-        } else return result;
+        return result;
       }
     }
     // Two parts with no district: a commune of the province (old or new units).

@@ -24,8 +24,8 @@ import { sourceKindsOf, writeProvenance, type ProvenanceWrite } from '../provena
 import { HometownResolver } from './hometown.js';
 import {
   allocateIds, clearIssues, clearStaging, ensureSections, getBatch, gravesAtPlots, gravesByIds, insertCemetery, insertDuplicateCandidates, insertGraves,
-  insertImportAudit, insertIssues, insertMartyrs, knownRecords, loadCemeteryLookup, loadPlaceReference, lockBatchNowait, markGravesIdentified,
-  martyrsByFoldedNames, martyrsByIds, MARTYR_COLUMNS, moveBatch, plotKeyOf, renewLease, stagedRows, stageRows, updateBatch, updateGravePlot,
+  insertImportAudit, insertIssues, insertMartyrs, knownRecords, loadCemeteryLookup, loadPlaceReference, lockBatchForFlip, markGravesIdentified, noStatementTimeout,
+  martyrsByFoldedNames, martyrsByIds, MARTYR_COLUMNS, moveBatch, plotKeyOf, holdLease, markStagedThrough, markStagingDone, NOW, stagedRows, stageRows, updateBatch, updateGravePlot,
   updateMartyrColumns, upsertImportRecords, type Batch, type ImportAudit, type Issue, type KnownRecord, type NewGrave, type NewMartyr,
 } from './imports.queries.js';
 import { runHash } from './mapping.js';
@@ -37,7 +37,7 @@ import { problemText } from './problems.js';
 
 const CHUNK = 1000;
 /** A runner's lease on its batch: renewed every chunk, so a dead runner's batch is free after this. */
-export const LEASE_SECONDS = 60;
+export const LEASE_SECONDS = 30;
 
 export type ImportFiles = { dir: string };
 
@@ -82,6 +82,9 @@ export async function sha256File(file: string): Promise<string> {
 }
 
 export const batchRunHash = (b: Batch) => runHash({ fileSha256: b.file_sha256, encoding: b.encoding, delimiter: b.delimiter, mapping: b.mapping, visibility: b.visibility, createCemeteries: b.create_cemeteries });
+
+/** Another runner took the batch over (this one was thought dead): stop, writing nothing more. */
+export class LeaseLost extends Error {}
 
 export class ImportFailed extends Error {
   constructor(readonly reason: string, readonly params: Record<string, unknown> = {}) {
@@ -228,7 +231,7 @@ class RejectsWriter {
 }
 
 /** The dry run: every row parsed and classified, the report and the rejects workbook stored; no record touched. */
-export async function runDryRun(db: Db, files: ImportFiles, batchId: number, logger: Logger, holdLease = true): Promise<DryRunResult | undefined> {
+export async function runDryRun(db: Db, files: ImportFiles, batchId: number, logger: Logger, token: string): Promise<DryRunResult | undefined> {
   const batch = await getBatch(db, batchId);
   if (!batch || batch.state !== 'dry_running') return undefined;
   const notes: SheetNotes = { sheetName: null, hiddenSheets: [], formulas: 0, mergedRanges: 0 };
@@ -279,12 +282,13 @@ export async function runDryRun(db: Db, files: ImportFiles, batchId: number, log
       }
       await insertIssues(db, batchId, 'dry_run', issues);
       await updateBatch(db, batchId, { rows_done: counts.rows });
-      if (holdLease) await renewLease(db, batchId, LEASE_SECONDS);
+      if (!(await holdLease(db, batchId, token, LEASE_SECONDS))) throw new LeaseLost();
     }
     await rejects.done();
     await rename(partial, rejectsPath);
   } catch (error) {
     await rm(partial, { force: true });
+    if (error instanceof LeaseLost) return undefined;
     if (error instanceof ImportFailed) {
       await moveBatch(db, batchId, ['dry_running'], { state: 'uploaded', error: error.reason, lease_until: null });
       return undefined;
@@ -300,7 +304,7 @@ export async function runDryRun(db: Db, files: ImportFiles, batchId: number, log
   }
   await moveBatch(db, batchId, ['dry_running'], {
     state: 'dry_run', counts: allCounts, samples: { ...samples, hiddenSheets: notes.hiddenSheets, sheetName: notes.sheetName }, rows_total: counts.rows,
-    dry_run_sha256: batchRunHash(batch), dry_run_at: db.fn.now(), error: null, lease_until: null,
+    dry_run_sha256: batchRunHash(batch), dry_run_at: NOW, error: null, lease_until: null,
   });
   return { counts: allCounts, samples };
 }
@@ -309,7 +313,7 @@ export async function runDryRun(db: Db, files: ImportFiles, batchId: number, log
  * The commit: staging (resumable, chunk by chunk) and then the flip (one transaction). Runs only on
  * a queued or committing batch whose file and mapping still hash to what the dry run saw.
  */
-export async function runCommit(db: Db, files: ImportFiles, batchId: number, logger: Logger): Promise<'committed' | 'skipped' | 'failed'> {
+export async function runCommit(db: Db, files: ImportFiles, batchId: number, logger: Logger, token: string): Promise<'committed' | 'skipped' | 'failed'> {
   let batch = await getBatch(db, batchId);
   if (!batch || !['queued', 'committing'].includes(batch.state)) return 'skipped';
   if (batch.state === 'queued') {
@@ -331,13 +335,14 @@ export async function runCommit(db: Db, files: ImportFiles, batchId: number, log
     }
     if (fileHash !== batch.file_sha256) return fail('hash_mismatch');
     try {
-      await stage(db, files, batch);
+      await stage(db, files, batch, token);
     } catch (error) {
+      if (error instanceof LeaseLost) return 'skipped';
       if (error instanceof ImportFailed) return fail(error.reason);
       throw error;
     }
   }
-  const result = await flip(db, batchId, logger);
+  const result = await flip(db, batchId, logger, token);
   if (result === 'committed') {
     const done = (await getBatch(db, batchId))!;
     if (done.file_key) {
@@ -348,20 +353,21 @@ export async function runCommit(db: Db, files: ImportFiles, batchId: number, log
   return result;
 }
 
-async function stage(db: Db, files: ImportFiles, batch: Batch): Promise<void> {
+async function stage(db: Db, files: ImportFiles, batch: Batch, token: string): Promise<void> {
   const notes: SheetNotes = { sheetName: null, hiddenSheets: [], formulas: 0, mergedRanges: 0 };
   let through = batch.rows_staged_through;
   for await (const chunk of parsedChunks(db, files, batch, notes)) {
     const last = chunk[chunk.length - 1]!.raw.rowNumber;
     if (last <= through) continue;
     const records = chunk.filter((p) => p.record && p.raw.rowNumber > through).map((p) => p.record!);
+    if (!(await holdLease(db, batch.id, token, LEASE_SECONDS))) throw new LeaseLost();
     await db.transaction(async (trx) => {
       await stageRows(trx, batch.id, records);
-      await trx('import_batches').where({ id: batch.id, state: 'committing' }).update({ rows_staged_through: last, lease_until: db.raw(`now() + interval '${LEASE_SECONDS} seconds'`) });
+      await markStagedThrough(trx, batch.id, last, token, LEASE_SECONDS);
     });
     through = last;
   }
-  await db('import_batches').where({ id: batch.id }).update({ counts: db.raw(`counts || '{"staged": 1}'::jsonb`) });
+  await markStagingDone(db, batch.id);
 }
 
 type FlipState = {
@@ -375,12 +381,12 @@ type FlipState = {
 };
 
 /** One transaction: every staged row applied, the batch committed. The batch row is locked all along. */
-async function flip(db: Db, batchId: number, logger: Logger): Promise<'committed' | 'skipped'> {
+async function flip(db: Db, batchId: number, logger: Logger, token: string): Promise<'committed' | 'skipped'> {
   const started = Date.now();
   const outcome = await db.transaction(async (trx) => {
-    const batch = await lockBatchNowait(trx, batchId);
+    const batch = await lockBatchForFlip(trx, batchId);
     if (batch === 'locked' || !batch || batch.state !== 'committing') return 'skipped' as const;
-    await trx.raw(`SET LOCAL statement_timeout = 0`);
+    await noStatementTimeout(trx);
     const state: FlipState = {
       batch, cemeteries: new Map(), martyrByRow: new Map(), ownMartyrs: new Set(), plotsTaken: new Map(), duplicates: [],
       counts: { new: 0, changed: 0, unchanged: 0, conflicts: 0, duplicates: 0, plotTaken: 0 },
@@ -393,13 +399,14 @@ async function flip(db: Db, batchId: number, logger: Logger): Promise<'committed
       await applyChunk(trx, state, records);
       after = records[records.length - 1]!.rowNumber;
       // Progress is written outside the transaction, so the page sees it move; a rollback just rewrites it.
-      await db('import_batches').where({ id: batchId }).update({ rows_done: state.counts.new! + state.counts.changed! + state.counts.unchanged!, lease_until: db.raw(`now() + interval '${LEASE_SECONDS * 5} seconds'`) });
+      await updateBatch(db, batchId, { rows_done: state.counts.new! + state.counts.changed! + state.counts.unchanged! });
+      await holdLease(db, batchId, token, LEASE_SECONDS);
     }
     await insertDuplicateCandidates(trx, batchId, state.duplicates);
     await clearStaging(trx, batchId);
-    await trx('import_batches').where({ id: batchId }).update({
-      state: 'committed', committed_at: trx.fn.now(), updated_at: trx.fn.now(), lease_until: null, error: null,
-      counts: JSON.stringify({ ...batch.counts, committed: state.counts }),
+    await updateBatch(trx, batchId, {
+      state: 'committed', committed_at: NOW, lease_until: null, lease_owner: null, error: null,
+      counts: { ...batch.counts, committed: state.counts },
       rows_done: state.counts.new! + state.counts.changed! + state.counts.unchanged!,
     });
     return 'committed' as const;

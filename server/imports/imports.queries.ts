@@ -121,15 +121,20 @@ export async function getBatch(db: Knex, id: number, forUpdate = false): Promise
   return rows[0] ? toBatch(rows[0]) : undefined;
 }
 
-/** The batch, locked, or undefined when another transaction holds it (the one flipping it). */
-export async function lockBatchNowait(trx: Knex, id: number): Promise<Batch | undefined | 'locked'> {
-  try {
-    const { rows } = await trx.raw<{ rows: Record<string, unknown>[] }>(`${BATCH_SELECT} WHERE b.id = ? FOR UPDATE OF b NOWAIT`, [id]);
-    return rows[0] ? toBatch(rows[0]) : undefined;
-  } catch (error) {
-    if ((error as { code?: string }).code === '55P03') return 'locked';
-    throw error;
-  }
+/** A flip of 500,000 rows may take longer than the server's statement timeout. */
+export async function noStatementTimeout(trx: Knex): Promise<void> {
+  await trx.raw('SET LOCAL statement_timeout = 0');
+}
+
+/**
+ * The batch, with the transaction's lock on flipping it, or 'locked' when another transaction
+ * flips it now. An advisory lock, not a row lock: the flip's progress is written to the batch row
+ * from outside its transaction, which a row lock would block.
+ */
+export async function lockBatchForFlip(trx: Knex, id: number): Promise<Batch | undefined | 'locked'> {
+  const { rows } = await trx.raw<{ rows: { ok: boolean }[] }>(`SELECT pg_try_advisory_xact_lock(15, ?::int) AS ok`, [id]);
+  if (!rows[0]!.ok) return 'locked';
+  return getBatch(trx, id);
 }
 
 export function batchScopeFilter(scope: Scope): { sql: string; bindings: Knex.Value[] } {
@@ -149,47 +154,68 @@ export async function listBatches(db: Db, scope: Scope, limit = 50): Promise<Bat
   return rows.map(toBatch);
 }
 
-export async function updateBatch(db: Knex, id: number, patch: Record<string, unknown>): Promise<void> {
+/** Stands for the transaction's now() in a batch patch. */
+export const NOW = 'now()' as const;
+
+function batchValues(db: Knex, patch: Record<string, unknown>): Record<string, unknown> {
   const values: Record<string, unknown> = { ...patch, updated_at: db.fn.now() };
   for (const k of ['mapping', 'headers', 'counts', 'samples']) if (k in values) values[k] = JSON.stringify(values[k]);
-  await db('import_batches').where({ id }).update(values);
+  for (const [k, v] of Object.entries(values)) if (v === NOW) values[k] = db.fn.now();
+  return values;
+}
+
+export async function updateBatch(db: Knex, id: number, patch: Record<string, unknown>): Promise<void> {
+  await db('import_batches').where({ id }).update(batchValues(db, patch));
+}
+
+/** A chunk staged: the cursor moves in the chunk's own transaction, and the lease with it. */
+export async function markStagedThrough(trx: Knex, id: number, row: number, token: string | null, leaseSeconds: number): Promise<void> {
+  await trx.raw(
+    `UPDATE import_batches SET rows_staged_through = ?, lease_until = CASE WHEN ?::text IS NULL THEN lease_until ELSE now() + make_interval(secs => ?) END
+     WHERE id = ? AND state = 'committing'`,
+    [row, token, leaseSeconds, id],
+  );
+}
+
+export async function markStagingDone(db: Knex, id: number): Promise<void> {
+  await db.raw(`UPDATE import_batches SET counts = counts || '{"staged": 1}'::jsonb WHERE id = ?`, [id]);
 }
 
 /** Moves a batch from one state to another; false when it was not in `from` (someone else moved it). */
 export async function moveBatch(db: Knex, id: number, from: BatchState[], patch: Record<string, unknown>): Promise<boolean> {
-  const values: Record<string, unknown> = { ...patch, updated_at: db.fn.now() };
-  for (const k of ['mapping', 'headers', 'counts', 'samples']) if (k in values) values[k] = JSON.stringify(values[k]);
-  const n = await db('import_batches').where({ id }).whereIn('state', from).update(values);
+  const n = await db('import_batches').where({ id }).whereIn('state', from).update(batchValues(db, patch));
   return n > 0;
 }
 
 /**
- * A lease on the batch for `seconds`: whoever holds it runs the batch; a runner killed mid-way
- * lets it lapse, and the next one (after a restart, or the minute's sweep) resumes.
+ * Leases: whoever holds a batch's lease (its token) runs it; a runner killed mid-way lets it lapse
+ * and the next sweep hands the batch to a new runner, which resumes where the first stopped.
+ * The sweep claims a lapsed batch with a fresh token and sends the job that token; a job whose
+ * token is no longer the batch's (a duplicate, or one that came too late) does nothing.
  */
-export async function takeLease(db: Knex, id: number, seconds: number): Promise<boolean> {
+export async function claimLapsedBatches(db: Db, seconds: number): Promise<{ id: number; token: string }[]> {
+  const { rows } = await db.raw<{ rows: { id: string; lease_owner: string }[] }>(
+    `UPDATE import_batches SET lease_until = now() + make_interval(secs => ?), lease_owner = gen_random_uuid()::text
+     WHERE id IN (SELECT id FROM import_batches WHERE state IN ('dry_running', 'queued', 'committing')
+                  AND (lease_until IS NULL OR lease_until < now()) ORDER BY id FOR UPDATE SKIP LOCKED)
+     RETURNING id, lease_owner`,
+    [seconds],
+  );
+  return rows.map((r) => ({ id: Number(r.id), token: r.lease_owner }));
+}
+
+/** Takes or keeps the lease for `token`; false when another runner holds it. */
+export async function holdLease(db: Knex, id: number, token: string, seconds: number): Promise<boolean> {
   const n = await db.raw<{ rowCount: number }>(
-    `UPDATE import_batches SET lease_until = now() + make_interval(secs => ?)
-     WHERE id = ? AND state IN ('dry_running', 'queued', 'committing') AND (lease_until IS NULL OR lease_until < now())`,
-    [seconds, id],
+    `UPDATE import_batches SET lease_until = now() + make_interval(secs => ?), lease_owner = ?
+     WHERE id = ? AND (lease_owner = ? OR lease_until IS NULL OR lease_until < now())`,
+    [seconds, token, id, token],
   );
   return (n.rowCount ?? 0) > 0;
 }
 
-export async function renewLease(db: Knex, id: number, seconds: number): Promise<void> {
-  await db.raw('UPDATE import_batches SET lease_until = now() + make_interval(secs => ?) WHERE id = ?', [seconds, id]);
-}
-
-export async function releaseLease(db: Knex, id: number): Promise<void> {
-  await db.raw('UPDATE import_batches SET lease_until = NULL WHERE id = ?', [id]);
-}
-
-/** Batches waiting for a runner: queued or mid-run with no live lease. */
-export async function orphanedBatches(db: Db): Promise<{ id: number; state: BatchState }[]> {
-  const { rows } = await db.raw<{ rows: { id: string; state: BatchState }[] }>(
-    `SELECT id, state FROM import_batches WHERE state IN ('dry_running', 'queued', 'committing') AND (lease_until IS NULL OR lease_until < now()) ORDER BY id`,
-  );
-  return rows.map((r) => ({ id: Number(r.id), state: r.state }));
+export async function releaseLease(db: Knex, id: number, token: string): Promise<void> {
+  await db.raw('UPDATE import_batches SET lease_until = NULL, lease_owner = NULL WHERE id = ? AND lease_owner = ?', [id, token]);
 }
 
 /** Imports of the last `days` days per province: what issue 20's coverage figures read. */
@@ -240,7 +266,7 @@ export async function getIssue(db: Knex, batchId: number, issueId: number, forUp
   return q;
 }
 
-export async function resolveIssue(db: Knex, issueId: number, userId: number): Promise<void> {
+export async function resolveIssue(db: Knex, issueId: number, userId: number | null): Promise<void> {
   await db('import_issues').where({ id: issueId }).update({ resolved_at: db.fn.now(), resolved_by: userId });
 }
 
