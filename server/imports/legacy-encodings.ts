@@ -141,7 +141,11 @@ export function encodeVni(text: string): string {
 const VIETNAMESE_ONLY = /[\u1EA0-\u1EF9\u0102\u0103\u0110\u0111\u01A0\u01A1\u01AF\u01B0]/gu;
 const ALLOWED_MARKS = new Set(['\u0300', '\u0301', '\u0303', '\u0309', '\u0323', '\u0302', '\u0306', '\u031B']);
 const TONES = new Set(['\u0300', '\u0301', '\u0303', '\u0309', '\u0323']);
-const SYLLABLE = /^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(ch|ng|nh|[cmnpt])?$/;
+/** Vowel groups Vietnamese syllables have (without marks); "ea" or "eo a" never occur, which is how VNI read as Unicode gives itself away. */
+const NUCLEI = 'a|e|i|o|u|y|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|oo|ua|ue|ui|uo|uu|uy|ya|ye|yu|oai|oay|oao|oeo|uay|uoi|uou|uya|uye|uyu|ieu|yeu|uai|uao|uau|uoc';
+const SYLLABLE = new RegExp(`^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?(${NUCLEI})(ch|ng|nh|[cmnpt])?$`);
+/** The Latin-1 letters Unicode Vietnamese uses as they are; any other Latin-1 letter means a legacy font. */
+const VIETNAMESE_LATIN1 = /[àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ]/;
 
 /** How Vietnamese a text reads: valid syllables count, impossible words and stray Latin-1 letters count against. */
 export function vietnameseScore(text: string): number {
@@ -184,11 +188,11 @@ export function detectTextEncoding(samples: string[]): TextEncoding {
   }
   VIETNAMESE_ONLY.lastIndex = 0;
   if (!/[\u00A0-\u00FF]/.test(text)) return 'unicode';
-  const scores: [TextEncoding, number][] = [
-    ['unicode', vietnameseScore(text)],
-    ['tcvn3', vietnameseScore(decodeTcvn3(text))],
-    ['vni', vietnameseScore(decodeVni(text))],
-  ];
+  const foreign = [...text].some((ch) => ch >= '\u00A0' && ch <= '\u00FF' && /\p{L}|[\u00A1-\u00BF\u00D7\u00F7]/u.test(ch) && !VIETNAMESE_LATIN1.test(ch));
+  // Only letters Unicode Vietnamese has: it is Unicode unless it reads far better as VNI ("Nguyeãn").
+  const scores: [TextEncoding, number][] = foreign
+    ? [['tcvn3', vietnameseScore(decodeTcvn3(text))], ['vni', vietnameseScore(decodeVni(text))], ['unicode', vietnameseScore(text) - 1000]]
+    : [['unicode', vietnameseScore(text)], ['vni', vietnameseScore(decodeVni(text)) - 2]];
   scores.sort((a, b) => b[1] - a[1]);
   return scores[0]![0];
 }
