@@ -20,7 +20,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Db, Knex } from '../db/knex.js';
 import type { Logger } from '../logger.js';
-import { sourceKindsOf, writeProvenance, type ProvenanceWrite } from '../provenance/provenance.queries.js';
+import { provenanceField, sourceKindsOf, writeProvenance, type ProvenanceWrite } from '../provenance/provenance.queries.js';
 import { HometownResolver } from './hometown.js';
 import {
   allocateIds, clearIssues, clearStaging, ensureSections, getBatch, gravesAtPlots, gravesByIds, insertCemetery, insertDuplicateCandidates, insertGraves,
@@ -44,13 +44,7 @@ export type ImportFiles = { dir: string };
 export const storedFilePath = (files: ImportFiles, batch: Pick<Batch, 'file_key'>) => path.join(files.dir, batch.file_key!);
 export const rejectsFileKey = (batchId: number) => `${batchId}/loi.xlsx`;
 
-/** Field names provenance uses for martyr columns: a partial date is one field, a hometown one. */
-export function provenanceField(column: string): string {
-  if (column.startsWith('birth_')) return 'birth_date';
-  if (column.startsWith('death_')) return 'death_date';
-  if (column.startsWith('hometown_')) return 'hometown';
-  return column;
-}
+export { provenanceField };
 
 const referenceCache = new WeakMap<object, Promise<HometownResolver>>();
 

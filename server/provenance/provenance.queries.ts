@@ -36,6 +36,14 @@ export type ProvenanceWrite = {
   changedBy?: number | null;
 };
 
+/** Field names provenance uses for martyr columns: a partial date is one field, a hometown (text and codes) one. */
+export function provenanceField(column: string): string {
+  if (column.startsWith('birth_')) return 'birth_date';
+  if (column.startsWith('death_')) return 'death_date';
+  if (column.startsWith('hometown_')) return 'hometown';
+  return column;
+}
+
 /** Where each field of one record came from, by field name; a field not listed is demo data. */
 export async function fieldSources(db: Knex, entityType: ProvenanceEntity, entityId: number): Promise<FieldSource[]> {
   const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(
