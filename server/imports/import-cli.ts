@@ -37,11 +37,17 @@ export async function importFromCli(db: Db, files: ImportFiles, logger: Logger, 
   if (batch.state !== 'dry_run') return { batchId, counts: batch.counts, state: batch.state, rejectsFile: null, problems: [batch.error ?? 'unreadable'] };
   const rejectsFile = batch.counts.rejected ? path.join(files.dir, rejectsFileKey(batchId)) : null;
   if (input.dryRun) return { batchId, counts: batch.counts, state: batch.state, rejectsFile, problems: [] };
+  return { ...(await commitFromCli(db, files, logger, batchId)), rejectsFile };
+}
+
+/** Commits a batch whose dry run is done, inline. */
+export async function commitFromCli(db: Db, files: ImportFiles, logger: Logger, batchId: number): Promise<{ batchId: number; counts: Record<string, unknown>; state: string; problems: string[] }> {
+  const token = `cli-${randomUUID()}`;
   await requestCommit(db, CLI_ACTOR, batchId);
   await holdLease(db, batchId, token, LEASE_SECONDS);
   await runCommit(db, files, batchId, logger, token);
-  batch = (await getBatch(db, batchId))!;
-  return { batchId, counts: batch.counts, state: batch.state, rejectsFile, problems: batch.error ? [batch.error] : [] };
+  const batch = (await getBatch(db, batchId))!;
+  return { batchId, counts: batch.counts, state: batch.state, problems: batch.error ? [batch.error] : [] };
 }
 
 /** The first rejected rows, as lines for the terminal. */
