@@ -237,11 +237,17 @@ export async function runDryRun(db: Db, files: ImportFiles, batchId: number, log
   const partial = `${rejectsPath}.${process.pid}.partial`;
   const rejects = new RejectsWriter(partial, batch.headers);
   await clearIssues(db, batchId, 'dry_run');
+  const timing = { readAndParseMs: 0, classifyMs: 0, writeMs: 0 };
+  let mark = performance.now();
   try {
     for await (const chunk of parsedChunks(db, files, batch, notes)) {
+      timing.readAndParseMs += performance.now() - mark;
+      mark = performance.now();
       const issues: Issue[] = [];
       const records = chunk.filter((p) => p.record).map((p) => p.record!);
       const classified = await classify(db, batch, records);
+      timing.classifyMs += performance.now() - mark;
+      mark = performance.now();
       for (const p of chunk) {
         counts.rows!++;
         if (p.problems) {
@@ -277,8 +283,11 @@ export async function runDryRun(db: Db, files: ImportFiles, batchId: number, log
       await insertIssues(db, batchId, 'dry_run', issues);
       await updateBatch(db, batchId, { rows_done: counts.rows });
       if (!(await holdLease(db, batchId, token, LEASE_SECONDS))) throw new LeaseLost();
+      timing.writeMs += performance.now() - mark;
+      mark = performance.now();
     }
     await rejects.done();
+    logger.info({ batchId, rows: counts.rows, ...Object.fromEntries(Object.entries(timing).map(([k, v]) => [k, Math.round(v)])) }, 'import dry run');
     await rename(partial, rejectsPath);
   } catch (error) {
     await rm(partial, { force: true });
@@ -405,15 +414,29 @@ async function flip(db: Db, batchId: number, logger: Logger, token: string): Pro
     });
     return 'committed' as const;
   });
-  logger.info({ batchId, outcome, ms: Date.now() - started }, 'import flip');
+  logger.info({ batchId, outcome, ms: Date.now() - started, steps: Object.fromEntries(Object.entries(flipTiming).map(([k, v]) => [k, Math.round(v)])) }, 'import flip');
+  for (const k of Object.keys(flipTiming)) delete flipTiming[k];
   return outcome;
 }
 
 const GRAVE_FIELDS = ['cemetery_id', 'section', 'row_label', 'plot_number', 'position'] as const;
 
+/** Where a flip spends its time, by step (logged with the flip). */
+const flipTiming: Record<string, number> = {};
+const lap = (() => {
+  let last = performance.now();
+  return (step: string) => {
+    const now = performance.now();
+    flipTiming[step] = (flipTiming[step] ?? 0) + now - last;
+    last = now;
+  };
+})();
+
 async function applyChunk(trx: Knex, s: FlipState, records: StagedRecord[]): Promise<void> {
   const { batch } = s;
+  lap('other');
   const classified = await classify(trx, batch, records, s.ownMartyrs);
+  lap('classify');
   const provenance: ProvenanceWrite[] = [];
   const audit: ImportAudit[] = [];
   const issues: Issue[] = [];
@@ -468,8 +491,10 @@ async function applyChunk(trx: Knex, s: FlipState, records: StagedRecord[]): Pro
     newGraves.push({ id: graveIds[i]!, cemetery_id: g.cemetery_id!, section_id: sectionId, row_label: g.row_label, plot_number: g.plot_number, lat: g.lat, lng: g.lng });
     graveOf.set(c.record.rowNumber, graveIds[i]!);
   });
+  lap('plots');
   await insertGraves(trx, newGraves);
   await markGravesIdentified(trx, reuse);
+  lap('insertGraves');
   const graveByRow = new Map(wantGrave.map((c) => [c.record.rowNumber, c.record]));
   for (const g of newGraves) {
     const r = [...graveByRow.values()].find((x) => graveOf.get(x.rowNumber) === g.id)!;
@@ -481,7 +506,9 @@ async function applyChunk(trx: Knex, s: FlipState, records: StagedRecord[]): Pro
   const fresh = classified.filter((c) => c.status === 'new');
   const ids = await allocateIds(trx, 'martyrs_id_seq', fresh.length);
   const newMartyrs: NewMartyr[] = fresh.map((c, i) => ({ ...(c.record.martyr as unknown as NewMartyr), id: ids[i]!, grave_id: graveOf.get(c.record.rowNumber) ?? null }));
+  lap('graveProvenance');
   await insertMartyrs(trx, newMartyrs);
+  lap('insertMartyrs');
   fresh.forEach((c, i) => {
     const id = ids[i]!;
     const r = c.record;
@@ -563,10 +590,14 @@ async function applyChunk(trx: Knex, s: FlipState, records: StagedRecord[]): Pro
     if (rows.length || c.dbDuplicates.length) s.counts.duplicates!++;
   }
 
+  lap('known');
   await writeProvenance(trx, provenance);
+  lap('provenance');
   await insertImportAudit(trx, batch.id, batch.created_by, audit);
+  lap('audit');
   await upsertImportRecords(trx, importRecords);
   await insertIssues(trx, batch.id, 'commit', issues);
+  lap('records');
 }
 
 function compact(m: MartyrFields): Record<string, unknown> {
