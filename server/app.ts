@@ -36,7 +36,8 @@ import { mapRoutes } from './map/map.routes.js';
 import { createPhotoDeps } from './photos/photo-deps.js';
 import { photoRoutes } from './photos/photos.routes.js';
 import { upkeepRoutes } from './upkeep/upkeep.routes.js';
-import { createFileStores, photosDirOf } from './storage/file-stores.js';
+import { createFileStores, importFilesOf, photosDirOf } from './storage/file-stores.js';
+import { importRoutes } from './imports/imports.routes.js';
 import { staticFiles } from './static/static-files.js';
 
 export type AppDeps = {
@@ -122,6 +123,7 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(accountRoutes(db, config));
   app.use(staffRoutes(db, provinces));
   app.use(outboxAdminRoutes(db));
+  app.use(importRoutes(db, importFilesOf(config), provinces));
   // The file stores and the photo processing queue, built once here and passed to every route that uses them.
   const files = createFileStores(config);
   const photos = createPhotoDeps(files.photos, db, logger);

@@ -4,15 +4,24 @@ import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
 import { registerRetentionJob } from '../retention/retention.job.js';
 import { startJobQueue, type JobQueue } from './job-queue.js';
+import { registerImportJobs } from '../imports/import.jobs.js';
+import { importFilesOf } from '../storage/file-stores.js';
 
 /** Starts the queue with its schedules and workers. */
 export async function startJobs(config: Config, db: Db, logger: Logger): Promise<JobQueue> {
   const queue = await startJobQueue(config.databaseUrl, logger);
   try {
     await registerRetentionJob(queue.boss, db, config, logger);
+    const stopSweep = await registerImportJobs(queue.boss, db, importFilesOf(config), logger);
+    return {
+      boss: queue.boss,
+      async stop() {
+        stopSweep();
+        await queue.stop();
+      },
+    };
   } catch (error) {
     await queue.stop();
     throw error;
   }
-  return queue;
 }

@@ -18,6 +18,8 @@ import type { ProvinceCatalogue } from '../places/province-catalogue.js';
 import { listAudit, recordHistory, recordInScope, staffCounts } from './staff.queries.js';
 import { countParkedOutboxRows } from '../search/outbox.queries.js';
 import { localDateTime } from '../views/local-time.js';
+import { fieldSources } from '../provenance/provenance.queries.js';
+import { provenanceView } from '../provenance/provenance.view.js';
 
 const ENTITY_TYPES = ['martyr', 'grave', 'cemetery', 'photo', 'submission', 'user', 'session'] as const;
 
@@ -176,7 +178,8 @@ export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
     const { type, id } = parseParams(z.object({ type: z.enum(['martyr', 'grave', 'cemetery', 'photo', 'submission']), id: recordIdParam }), req.params);
     // Out of scope and unknown look alike: a 404.
     if (!(await recordInScope(db, req.staff!.scope, type, id))) throw new NotFoundError();
-    sendPage(req, res, 'staff/history', { title: t(res, 'staff.history.title'), type, id, rows: (await recordHistory(db, type, id)).map(auditView) });
+    const provenance = type === 'martyr' || type === 'grave' ? provenanceView(localeOf(res), await fieldSources(db, type, id)) : null;
+    sendPage(req, res, 'staff/history', { title: t(res, 'staff.history.title'), type, id, rows: (await recordHistory(db, type, id)).map(auditView), provenance });
   });
 
   return router;

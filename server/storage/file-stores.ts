@@ -19,3 +19,9 @@ export const photosDirOf = (config: Pick<Config, 'dataDir'>) => path.join(config
 export function createFileStores(config: Pick<Config, 'dataDir'>): FileStores {
   return { photos: new LocalFileStore(photosDirOf(config)), private: new LocalFileStore(path.join(config.dataDir, 'private')) };
 }
+
+/**
+ * DATA_DIR/imports: uploaded provincial files and their rejects workbooks, staff only. An upload
+ * is removed once its batch is committed (it holds columns the portal does not store).
+ */
+export const importFilesOf = (config: Pick<Config, 'dataDir'>) => ({ dir: path.join(config.dataDir, 'imports') });

@@ -19,6 +19,7 @@ import {
   insertMartyrFromSubmission, markGraveIdentified, martyrById, OPEN_STATUSES, otherMartyrInGrave, queueFigures, sectionIdByCode, staffEvents,
   submissionFile, submissionFiles, submissionInScopeById, updateMartyrFromSubmission, type QueueFilter, type SubmissionRow,
 } from './review.queries.js';
+import { provenanceField, provenanceFor, writeProvenance } from '../provenance/provenance.queries.js';
 import { MARTYR_FIELDS, martyrColumns, martyrSnapshot, ProposalError, type MartyrSnapshot, type Proposal } from './proposal.js';
 
 export { OPEN_STATUSES, type QueueFilter };
@@ -124,7 +125,14 @@ export async function acceptSubmission(db: Db, stores: ReviewStores, scope: Scop
     const s = await loadInScope(trx, scope, id, true);
     const adjusted = parseAdjusted(s.kind, given);
     await advance(trx, s, version, { status: 'accepted', decision_reason: note }, actor.userId);
-    const audit = (entry: Omit<Parameters<typeof writeAudit>[1], 'actorUserId' | 'submissionId' | 'ip'>) => writeAudit(trx, { ...entry, actorUserId: actor.userId, submissionId: id, ip: actor.ip });
+    // Every field an accepted submission sets is the submission's from now on (field_provenance).
+    const audit = async (entry: Omit<Parameters<typeof writeAudit>[1], 'actorUserId' | 'submissionId' | 'ip'>) => {
+      await writeAudit(trx, { ...entry, actorUserId: actor.userId, submissionId: id, ip: actor.ip });
+      if ((entry.entityType === 'martyr' || entry.entityType === 'grave') && entry.entityId && entry.after && typeof entry.after === 'object') {
+        const fields = [...new Set(Object.keys(entry.after as object).map((k) => (entry.entityType === 'martyr' ? provenanceField(k === 'graveId' ? 'grave_id' : k) : k)))];
+        await writeProvenance(trx, provenanceFor(entry.entityType, entry.entityId, fields, { sourceKind: 'submission', submissionId: id, changedBy: actor.userId }));
+      }
+    };
     try {
       await applyProposal(trx, photo, scope, s, adjusted, audit);
     } catch (error) {

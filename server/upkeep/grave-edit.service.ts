@@ -8,6 +8,7 @@ import { changedFields, writeAudit } from '../audit/audit.js';
 import { isUniqueViolation, PLOT_UNIQUE } from '../http/db-errors.js';
 import { Conflict, InvalidInput, NotFound } from '../http/errors.js';
 import type { Actor } from '../photos/photos.service.js';
+import { provenanceFor, writeProvenance } from '../provenance/provenance.queries.js';
 import { linkableMartyr, sectionCodeOf, setMartyrGrave, staffGrave, touchGrave, unlinkMartyrFromGrave, updateGraveRow, type StaffGrave } from './upkeep.queries.js';
 
 export type GraveState = 'identified' | 'partial' | 'unknown';
@@ -80,6 +81,8 @@ export async function updateGrave(db: Db, actor: Actor, graveId: number, edit: G
       after: 'position' in diff.after && after.inside_boundary === false ? { ...diff.after, position_outside_boundary: true } : diff.after,
       reason: edit.reason,
     });
+    // From now on these fields are staff's: a later import lists a different value as a conflict.
+    await writeProvenance(trx, provenanceFor('grave', graveId, Object.keys(diff.after), { sourceKind: 'staff', changedBy: actor.userId }));
     return { changed: true, grave: after };
   });
 }
@@ -101,6 +104,7 @@ export async function linkMartyr(db: Db, actor: Actor, graveId: number, martyrId
     await touchGrave(trx, graveId);
     if (from !== null) await touchGrave(trx, from);
     await writeAudit(trx, { actorUserId: actor.userId, ip: actor.ip, action: 'martyr.grave.link', entityType: 'martyr', entityId: martyrId, before: { grave_id: from }, after: { grave_id: graveId }, reason });
+    await writeProvenance(trx, provenanceFor('martyr', martyrId, ['grave_id'], { sourceKind: 'staff', changedBy: actor.userId }));
     await writeAudit(trx, { actorUserId: actor.userId, ip: actor.ip, action: 'grave.martyr.link', entityType: 'grave', entityId: graveId, after: { martyr_id: martyrId }, reason });
     return true;
   });
@@ -113,6 +117,7 @@ export async function unlinkMartyr(db: Db, actor: Actor, graveId: number, martyr
     if (!(await unlinkMartyrFromGrave(trx, martyrId, graveId))) throw new NotFound();
     await touchGrave(trx, graveId);
     await writeAudit(trx, { actorUserId: actor.userId, ip: actor.ip, action: 'martyr.grave.unlink', entityType: 'martyr', entityId: martyrId, before: { grave_id: graveId }, after: { grave_id: null }, reason });
+    await writeProvenance(trx, provenanceFor('martyr', martyrId, ['grave_id'], { sourceKind: 'staff', changedBy: actor.userId }));
     await writeAudit(trx, { actorUserId: actor.userId, ip: actor.ip, action: 'grave.martyr.unlink', entityType: 'grave', entityId: graveId, before: { martyr_id: martyrId }, reason });
   });
 }

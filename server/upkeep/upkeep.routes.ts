@@ -38,6 +38,9 @@ import {
 const WALK_PAGE = 100;
 const STATES = ['identified', 'partial', 'unknown'] as const;
 
+import { fieldSources } from '../provenance/provenance.queries.js';
+import { provenanceView } from '../provenance/provenance.view.js';
+
 const actorOf = (req: Request): Actor => ({ userId: req.staff!.session.userId, ip: clientIp(req), scope: req.staff!.scope });
 const idParams = z.object({ id: recordIdParam });
 
@@ -57,7 +60,7 @@ export function upkeepRoutes(deps: PhotoDeps): Router {
     const locale = localeOf(res);
     const grave = await staffGrave(db, req.staff!.scope, id);
     if (!grave) throw new NotFoundError();
-    const [photos, martyrs, sections] = await Promise.all([gravePhotos(db, id), graveMartyrs(db, id), cemeterySections(db, grave.cemetery_id)]);
+    const [photos, martyrs, sections, sources] = await Promise.all([gravePhotos(db, id), graveMartyrs(db, id), cemeterySections(db, grave.cemetery_id), fieldSources(db, 'grave', id)]);
     const v = extra.values ?? {};
     const value = (field: string, current: unknown) => (field in v ? v[field] : current ?? '');
     const chosenSection = 'section' in v ? String(v.section ?? '') : String(grave.section_id ?? '');
@@ -97,6 +100,7 @@ export function upkeepRoutes(deps: PhotoDeps): Router {
         lng: value('lng', grave.longitude === null ? '' : grave.longitude.toFixed(7)),
         reason: v.reason ?? '',
       },
+      provenance: provenanceView(locale, sources),
       fieldErrors: extra.fieldErrors ?? {},
       error: extra.error,
       notice: extra.notice ?? (req.query.luu === '1' ? t(res, 'upkeep.grave.saved') : req.query.anh === '1' ? t(res, 'upkeep.photo.added') : undefined),
