@@ -36,6 +36,7 @@ import { mapRoutes } from './map/map.routes.js';
 import { createPhotoDeps } from './photos/photo-deps.js';
 import { photoRoutes } from './photos/photos.routes.js';
 import { upkeepRoutes } from './upkeep/upkeep.routes.js';
+import { ogcRoutes } from './ogc/ogc.routes.js';
 import { createFileStores, photosDirOf } from './storage/file-stores.js';
 import { staticFiles } from './static/static-files.js';
 
@@ -118,6 +119,7 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(cemeteryApiRoutes(db, provinces));
   app.use(pageRoutes({ db, provinces, publicBaseUrl: config.publicBaseUrl }));
   app.use(tileRoutes(db, config.publicBaseUrl));
+  app.use(ogcRoutes({ db, provinces, publicBaseUrl: config.publicBaseUrl, openData: config.openData }));
   app.use(mapRoutes({ search: { db, meili, indexUid: config.meiliIndex, provinces, logger }, publicBaseUrl: config.publicBaseUrl, mapOnlineBasemapUrl: config.mapOnlineBasemapUrl }));
   app.use(accountRoutes(db, config));
   app.use(staffRoutes(db, provinces));
