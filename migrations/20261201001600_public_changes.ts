@@ -3,8 +3,9 @@
  * removed, stamped with the writing transaction's id (xid8). Transaction ids are handed out when a
  * transaction first writes, not when it commits, so an id sequence read as "everything after n"
  * would skip a slow transaction's rows that commit after a reader passed them. The feed therefore
- * only ever hands out rows below the reader's snapshot xmin: every transaction below it has ended,
- * so nothing can still appear under the cursor (server/opendata/changes.queries.ts).
+ * only ever hands out rows below the lowest transaction still running when it reads (its frontier,
+ * server/opendata/changes.queries.ts): every transaction below it has ended, so nothing can still
+ * appear under the cursor.
  *
  * Only what the public views show is logged: a confidential martyr's insert or edit writes nothing;
  * a martyr that turns confidential or is deleted is a removal; a grave whose headstone becomes

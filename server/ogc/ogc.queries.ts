@@ -169,3 +169,15 @@ export async function collectionExtent(db: Knex, id: CollectionId): Promise<[num
   if (!r || r.xmin === null) return undefined;
   return [Number(r.xmin), Number(r.ymin), Number(r.xmax), Number(r.ymax)];
 }
+
+/** Several features at once by id (the change feed's page); ids that are gone are simply absent. */
+export async function featuresByIds(db: Knex, id: CollectionId, ids: number[], boundaries: boolean): Promise<FeatureRow[]> {
+  if (!ids.length) return [];
+  const source = SOURCES[id];
+  const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(
+    `SELECT ${source.idColumn} AS id, ${source.geometry({}, boundaries)} AS geometry, ${source.select({})}
+     FROM ${source.from} WHERE ${source.idColumn} = ANY(?::bigint[]) ORDER BY ${source.idColumn}`,
+    [ids],
+  );
+  return rows.map(splitRow);
+}
