@@ -45,9 +45,9 @@ export async function changesAfter(db: Knex, after: ChangePosition | undefined, 
  * continues from here; changes of transactions that committed between the frontier and the snapshot are
  * in the file and may come once more in the feed, which applying them idempotently absorbs.
  */
+export const SNAPSHOT_POSITION_SQL = `SELECT (${FRONTIER}::text::numeric - 1)::text AS txid`;
+
 export async function snapshotPosition(db: Knex): Promise<ChangePosition> {
-  const { rows } = await db.raw<{ rows: { txid: string }[] }>(
-    `SELECT (${FRONTIER}::text::numeric - 1)::text AS txid`,
-  );
+  const { rows } = await db.raw<{ rows: { txid: string }[] }>(SNAPSHOT_POSITION_SQL);
   return { txid: rows[0]!.txid, id: Number.MAX_SAFE_INTEGER };
 }
