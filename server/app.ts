@@ -38,6 +38,7 @@ import { photoRoutes } from './photos/photos.routes.js';
 import { upkeepRoutes } from './upkeep/upkeep.routes.js';
 import { ogcRoutes } from './ogc/ogc.routes.js';
 import { changeFeedRoutes } from './opendata/changes.routes.js';
+import { downloadRoutes } from './opendata/downloads.routes.js';
 import { createFileStores, photosDirOf } from './storage/file-stores.js';
 import { staticFiles } from './static/static-files.js';
 
@@ -121,6 +122,7 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(pageRoutes({ db, provinces, publicBaseUrl: config.publicBaseUrl }));
   app.use(tileRoutes(db, config.publicBaseUrl));
   app.use(changeFeedRoutes(db, config.publicBaseUrl, config.openData));
+  app.use(downloadRoutes(db, config, provinces));
   app.use(ogcRoutes({ db, provinces, publicBaseUrl: config.publicBaseUrl, openData: config.openData }));
   app.use(mapRoutes({ search: { db, meili, indexUid: config.meiliIndex, provinces, logger }, publicBaseUrl: config.publicBaseUrl, mapOnlineBasemapUrl: config.mapOnlineBasemapUrl }));
   app.use(accountRoutes(db, config));
