@@ -47,8 +47,6 @@ export function copyStatement(id: DatasetId, format: Exclude<Format, 'gpkg'>, sc
 
 export type CopySession = {
   copy(statement: string): Readable;
-  /** The number of rows the query of a file holds, in the same snapshot. */
-  count(id: DatasetId, scope: Scope): Promise<number>;
   query<T>(sql: string): Promise<T[]>;
 };
 
@@ -65,7 +63,6 @@ export async function withCopySession<T>(db: Db, options: { snapshot: boolean; t
     await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(options.timeoutMs)]);
     const session: CopySession = {
       copy: (statement) => client.query(copyTo(statement)),
-      count: async (id, scope) => Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${DATASETS[id].from} ${scope.provinceCode ? `WHERE ${bind(DATASETS[id].provinceCondition, scope)}` : ''}`)).rows[0]!.n),
       query: async <R>(sql: string) => (await client.query(sql)).rows as R[],
     };
     const result = await work(session);

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, Writable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import type { Db } from '../db/knex.js';
@@ -87,7 +87,7 @@ function hasher(hash: ReturnType<typeof createHash>): Transform {
   });
 }
 
-export type BuildResult = { files: Omit<OpenDataFile, 'built_at'>[]; feedCursor: string; seconds: number };
+export type BuildResult = { files: Omit<OpenDataFile, 'built_at'>[]; feedCursor: string; seconds: number; /** Another server was building. */ skipped: boolean };
 
 /**
  * Builds every national file from one REPEATABLE READ snapshot, then switches the register to
@@ -103,16 +103,25 @@ export async function buildNationalFiles(db: Db, dataDir: string, base: string, 
   const built: Omit<OpenDataFile, 'built_at'>[] = [];
   const tmp = (name: string) => path.join(dir, `${name}.building`);
   let feedCursor = '';
+  let skipped = false;
   await withCopySession(db, { snapshot: true, timeoutMs: 0 }, async (session) => {
     // First statement: it fixes the snapshot every file below is read from.
     const [position] = await session.query<{ txid: string }>(SNAPSHOT_POSITION_SQL);
+    // One build at a time across servers; a second one finds the lock taken and leaves it.
+    const [lock] = await session.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext('open-data-build')) AS ok`);
+    if (!lock?.ok) {
+      skipped = true;
+      return;
+    }
     feedCursor = encodeChangeCursor({ txid: position!.txid, id: Number.MAX_SAFE_INTEGER });
     const counts = new Map<DatasetId, number>();
     for (const file of NATIONAL_FILES) {
       if (file.format === 'gpkg') continue;
       const hash = createHash('sha256');
-      await pipeline(session.copy(copyStatement(file.dataset, file.format, scope)), shaper(file.format, file.dataset), hasher(hash), createWriteStream(tmp(file.name)));
-      if (!counts.has(file.dataset)) counts.set(file.dataset, await session.count(file.dataset, scope));
+      const rows = session.copy(copyStatement(file.dataset, file.format, scope));
+      await pipeline(rows, shaper(file.format, file.dataset), hasher(hash), createWriteStream(tmp(file.name)));
+      // COPY's own count of the rows it sent (its command tag).
+      counts.set(file.dataset, (rows as Readable & { rowCount: number }).rowCount);
       built.push({ name: file.name, bytes: (await stat(tmp(file.name))).size, sha256: hash.digest('hex'), row_count: counts.get(file.dataset)!, feed_cursor: feedCursor });
       logger.info({ file: file.name }, 'open-data file built');
     }
@@ -129,11 +138,12 @@ export async function buildNationalFiles(db: Db, dataDir: string, base: string, 
       await pipeline(createReadStream(tmp(file.name)), hasher(hash), new Writable({ write: (_c, _e, done) => done() }));
       built.push({ name: file.name, bytes: (await stat(tmp(file.name))).size, sha256: hash.digest('hex'), row_count: counts.get(file.dataset) ?? 0, feed_cursor: feedCursor });
     }
+    // Still under the lock: the files go in place and the register switches to them, then leftovers go.
+    for (const f of built) await rename(tmp(f.name), storedPath(dataDir, f));
+    await recordOpenDataFiles(db, built, builtAt);
+    await removeUnlisted(db, dataDir);
   });
-  for (const f of built) await rename(tmp(f.name), storedPath(dataDir, f));
-  await recordOpenDataFiles(db, built, builtAt);
-  await removeUnlisted(db, dataDir);
-  return { files: built, feedCursor, seconds: (Date.now() - started) / 1000 };
+  return { files: built, feedCursor, seconds: (Date.now() - started) / 1000, skipped };
 }
 
 /** Files no register row names: earlier builds' and killed builds' leftovers. */
