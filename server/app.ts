@@ -39,6 +39,7 @@ import { upkeepRoutes } from './upkeep/upkeep.routes.js';
 import { ogcRoutes } from './ogc/ogc.routes.js';
 import { changeFeedRoutes } from './opendata/changes.routes.js';
 import { downloadRoutes } from './opendata/downloads.routes.js';
+import { openApiRoutes } from './openapi/openapi.routes.js';
 import { createFileStores, photosDirOf } from './storage/file-stores.js';
 import { staticFiles } from './static/static-files.js';
 
@@ -123,6 +124,7 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(tileRoutes(db, config.publicBaseUrl));
   app.use(changeFeedRoutes(db, config.publicBaseUrl, config.openData));
   app.use(downloadRoutes(db, config, provinces));
+  app.use(openApiRoutes(config));
   app.use(ogcRoutes({ db, provinces, publicBaseUrl: config.publicBaseUrl, openData: config.openData }));
   app.use(mapRoutes({ search: { db, meili, indexUid: config.meiliIndex, provinces, logger }, publicBaseUrl: config.publicBaseUrl, mapOnlineBasemapUrl: config.mapOnlineBasemapUrl }));
   app.use(accountRoutes(db, config));
