@@ -27,8 +27,8 @@ export type FeaturePage = { limit: number; after?: number; before?: number };
 export type FeatureRow = { id: number; geometry: string | null; properties: Record<string, unknown> };
 
 type Source = {
-  /** SELECT list after `id, geometry`: each column becomes a property of the same name. */
-  select: (filters: FeatureFilters) => string;
+  /** The properties after `id, geometry`: [name, SQL expression]; `url` is a path made absolute by the JSON writer. */
+  properties: [string, string][];
   from: string;
   /** The id column the keyset pages on. */
   idColumn: string;
@@ -44,9 +44,11 @@ const SOURCES: Record<CollectionId, Source> = {
     idColumn: 'c.id',
     from: `cemeteries c JOIN provinces p ON p.code = c.province_code LEFT JOIN old_provinces op ON op.code = c.old_province_code`,
     geometry: (f) => (f.boundary ? 'ST_AsGeoJSON(COALESCE(c.boundary, c.location), 7)' : 'ST_AsGeoJSON(c.location, 7)'),
-    select: () => `c.name, c.level, c.address, c.province_code, p.name AS province_name, c.old_province_code,
-      op.name AS old_province_name, c.commune_code, c.location_precision,
-      '/nghia-trang/' || c.id AS url`,
+    properties: [
+      ['name', 'c.name'], ['level', 'c.level'], ['address', 'c.address'], ['province_code', 'c.province_code'], ['province_name', 'p.name'],
+      ['old_province_code', 'c.old_province_code'], ['old_province_name', 'op.name'], ['commune_code', 'c.commune_code'], ['location_precision', 'c.location_precision'],
+      ['url', `'/nghia-trang/' || c.id`],
+    ],
     conditions: (f, where) => {
       if (f.bbox) where.add(`c.location && ${envelope}`, ...bboxValues(f.bbox));
       if (f.provinceCode) where.add('c.province_code = ?', f.provinceCode);
@@ -59,6 +61,11 @@ const SOURCES: Record<CollectionId, Source> = {
       JOIN cemeteries c ON c.id = g.cemetery_id
       JOIN provinces p ON p.code = c.province_code
       LEFT JOIN cemetery_sections s ON s.id = g.section_id
+      -- The headstone's fields from public_headstones: one visibility probe per grave, where each
+      -- headstone column of public_graves makes its own. LATERAL, so that it is a probe per row of
+      -- the page (as a plain join, or a LATERAL without the OFFSET 0 fence, the planner merged it
+      -- with a scan of every headstone from id 1: seconds deep in the collection).
+      LEFT JOIN LATERAL (SELECT * FROM public_headstones ph WHERE ph.id = g.id OFFSET 0) h ON true
       LEFT JOIN LATERAL (
         SELECT string_agg(m.full_name, '; ' ORDER BY m.id) AS names,
                string_agg(m.id::text, ';' ORDER BY m.id) AS ids,
@@ -68,25 +75,27 @@ const SOURCES: Record<CollectionId, Source> = {
       ) pm ON true`,
     // A grave without a surveyed position stands at its cemetery's point (position_approximate says so).
     geometry: () => 'ST_AsGeoJSON(COALESCE(g.position, c.location), 7)',
-    select: () => `g.state, g.is_collective, g.cemetery_id, c.name AS cemetery_name, c.province_code, p.name AS province_name,
-      s.code AS section, g.row_label AS row, g.plot_number AS plot_number, g.position IS NULL AS position_approximate,
-      g.inscription, g.known_name, g.known_unit, g.known_death_year, g.headstone_withheld,
-      COALESCE(pm.n, 0)::int AS martyr_count, pm.names AS martyr_names, pm.ids AS martyr_ids, pm.death_years AS martyr_death_years,
-      '/mo/' || g.id AS url`,
+    properties: [
+      ['state', 'g.state'], ['is_collective', 'g.is_collective'], ['cemetery_id', 'g.cemetery_id'], ['cemetery_name', 'c.name'], ['province_code', 'c.province_code'], ['province_name', 'p.name'],
+      ['section', 's.code'], ['row', 'g.row_label'], ['plot_number', 'g.plot_number'], ['position_approximate', 'g.position IS NULL'],
+      ['inscription', 'h.inscription'], ['known_name', 'h.known_name'], ['known_unit', 'h.known_unit'], ['known_death_year', 'h.known_death_year'], ['headstone_withheld', 'h.id IS NULL'],
+      ['martyr_count', 'COALESCE(pm.n, 0)::int'], ['martyr_names', 'pm.names'], ['martyr_ids', 'pm.ids'], ['martyr_death_years', 'pm.death_years'],
+      ['url', `'/mo/' || g.id`],
+    ],
     conditions: (f, where) => {
       // Each side of the OR keeps its GiST index: the surveyed position, or the cemetery's point for the rest.
       if (f.bbox) where.add(`(g.position && ${envelope} OR (g.position IS NULL AND c.location && ${envelope}))`, ...bboxValues(f.bbox), ...bboxValues(f.bbox));
       if (f.cemeteryId) where.add('g.cemetery_id = ?', f.cemeteryId);
       if (f.provinceCode) where.add('c.province_code = ?', f.provinceCode);
       if (f.state) where.add('g.state = ?', f.state);
-      if (f.deathYear) where.add('(g.known_death_year = ? OR EXISTS (SELECT 1 FROM public_martyrs dm WHERE dm.grave_id = g.id AND dm.death_year = ?))', f.deathYear, f.deathYear);
+      if (f.deathYear) where.add('(h.known_death_year = ? OR EXISTS (SELECT 1 FROM public_martyrs dm WHERE dm.grave_id = g.id AND dm.death_year = ?))', f.deathYear, f.deathYear);
     },
   },
   provinces: {
     idColumn: 'p.code::int',
     from: 'provinces p',
     geometry: (_f, boundaries) => (boundaries ? 'ST_AsGeoJSON(p.geom, 6)' : 'ST_AsGeoJSON(ST_PointOnSurface(p.geom), 6)'),
-    select: () => `p.code, p.name, p.full_name, p.name_en, p.unit_type, '/tinh/' || p.slug AS url`,
+    properties: [['code', 'p.code'], ['name', 'p.name'], ['full_name', 'p.full_name'], ['name_en', 'p.name_en'], ['unit_type', 'p.unit_type'], ['url', `'/tinh/' || p.slug`]],
     conditions: (f, where) => {
       if (f.bbox) where.add(`p.geom && ${envelope}`, ...bboxValues(f.bbox));
     },
@@ -95,12 +104,17 @@ const SOURCES: Record<CollectionId, Source> = {
     idColumn: 'op.code::int',
     from: 'old_provinces op LEFT JOIN province_mapping pm ON pm.old_province_code = op.code',
     geometry: (_f, boundaries) => (boundaries ? 'ST_AsGeoJSON(op.geom, 6)' : 'ST_AsGeoJSON(ST_PointOnSurface(op.geom), 6)'),
-    select: () => `op.code, op.name, op.full_name, op.name_en, op.unit_type, pm.new_province_code AS province_code_since_2025, '/tinh/' || op.slug AS url`,
+    properties: [
+      ['code', 'op.code'], ['name', 'op.name'], ['full_name', 'op.full_name'], ['name_en', 'op.name_en'], ['unit_type', 'op.unit_type'],
+      ['province_code_since_2025', 'pm.new_province_code'], ['url', `'/tinh/' || op.slug`],
+    ],
     conditions: (f, where) => {
       if (f.bbox) where.add(`op.geom && ${envelope}`, ...bboxValues(f.bbox));
     },
   },
 };
+
+const selectList = (source: Source) => source.properties.map(([name, sql]) => `${sql} AS "${name}"`).join(', ');
 
 function splitRow(row: Record<string, unknown>): FeatureRow {
   const { id, geometry, ...properties } = row;
@@ -121,7 +135,7 @@ export async function featurePage(db: Knex, id: CollectionId, filters: FeatureFi
   if (page.before !== undefined) where.add(`${source.idColumn} < ?`, page.before);
   const backwards = page.before !== undefined;
   const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(
-    `SELECT ${source.idColumn} AS id, ${source.geometry(filters, boundaries)} AS geometry, ${source.select(filters)}
+    `SELECT ${source.idColumn} AS id, ${source.geometry(filters, boundaries)} AS geometry, ${selectList(source)}
      FROM ${source.from} ${where.where}
      ORDER BY ${source.idColumn} ${backwards ? 'DESC' : 'ASC'} LIMIT ?`,
     [...where.bindings, page.limit + 1],
@@ -135,7 +149,7 @@ export async function featurePage(db: Knex, id: CollectionId, filters: FeatureFi
 export async function featureById(db: Knex, id: CollectionId, fid: number, boundaries: boolean, filters: FeatureFilters = {}): Promise<FeatureRow | undefined> {
   const source = SOURCES[id];
   const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(
-    `SELECT ${source.idColumn} AS id, ${source.geometry(filters, boundaries)} AS geometry, ${source.select(filters)}
+    `SELECT ${source.idColumn} AS id, ${source.geometry(filters, boundaries)} AS geometry, ${selectList(source)}
      FROM ${source.from} WHERE ${source.idColumn} = ?`,
     [fid],
   );
@@ -149,7 +163,7 @@ export function numberMatched(db: Db, id: CollectionId, filters: FeatureFilters)
   source.conditions(filters, where);
   const key = `ogc:${id}:${JSON.stringify({ ...filters, boundary: undefined })}`;
   // The lateral martyr names are not needed to count graves; the joins that filters use are.
-  const from = id === 'graves' ? 'public_graves g JOIN cemeteries c ON c.id = g.cemetery_id' : source.from;
+  const from = id === 'graves' ? `public_graves g JOIN cemeteries c ON c.id = g.cemetery_id${filters.deathYear ? ' LEFT JOIN LATERAL (SELECT * FROM public_headstones ph WHERE ph.id = g.id OFFSET 0) h ON true' : ''}` : source.from;
   return cachedCount(db, key, async () => Number((await db.raw<{ rows: { n: number }[] }>(`SELECT count(*) AS n FROM ${from} ${where.where}`, where.bindings)).rows[0]!.n));
 }
 
@@ -175,7 +189,7 @@ export async function featuresByIds(db: Knex, id: CollectionId, ids: number[], b
   if (!ids.length) return [];
   const source = SOURCES[id];
   const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(
-    `SELECT ${source.idColumn} AS id, ${source.geometry({}, boundaries)} AS geometry, ${source.select({})}
+    `SELECT ${source.idColumn} AS id, ${source.geometry({}, boundaries)} AS geometry, ${selectList(source)}
      FROM ${source.from} WHERE ${source.idColumn} = ANY(?::bigint[]) ORDER BY ${source.idColumn}`,
     [ids],
   );
