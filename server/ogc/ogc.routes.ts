@@ -153,7 +153,7 @@ export function ogcRoutes({ db, provinces, publicBaseUrl, openData }: OgcDeps): 
       title: COLLECTIONS[id].title[localeOf(res)],
       kind: 'items',
       collectionUrl: `/ogc/collections/${id}`,
-      rows: doc.features.map((f) => ({ id: f.id, url: `/ogc/collections/${id}/items/${f.id}`, page: typeof f.properties.url === 'string' ? f.properties.url : null, name: f.properties.name ?? f.properties.martyr_names ?? f.properties.cemetery_name })),
+      rows: doc.features.map((f) => ({ id: f.id, url: `/ogc/collections/${id}/items/${f.id}`, page: typeof f.properties.url === 'string' ? f.properties.url : null, name: f.properties.name ?? ([f.properties.martyr_names ?? f.properties.known_name ?? translate(localeOf(res), `page.state.${String(f.properties.state)}`), [f.properties.row, f.properties.plot_number].filter(Boolean).join('/'), f.properties.cemetery_name].filter(Boolean).join(' · ')) })),
       nextHtml: next?.replace(/f=json/, 'f=html'),
       prevHtml: prev?.replace(/f=json/, 'f=html'),
     });
