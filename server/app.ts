@@ -36,8 +36,12 @@ import { mapRoutes } from './map/map.routes.js';
 import { createPhotoDeps } from './photos/photo-deps.js';
 import { photoRoutes } from './photos/photos.routes.js';
 import { upkeepRoutes } from './upkeep/upkeep.routes.js';
-import { createFileStores, importFilesOf, photosDirOf } from './storage/file-stores.js';
 import { importRoutes } from './imports/imports.routes.js';
+import { ogcRoutes } from './ogc/ogc.routes.js';
+import { changeFeedRoutes } from './opendata/changes.routes.js';
+import { downloadRoutes } from './opendata/downloads.routes.js';
+import { openApiRoutes } from './openapi/openapi.routes.js';
+import { createFileStores, importFilesOf, photosDirOf } from './storage/file-stores.js';
 import { staticFiles } from './static/static-files.js';
 
 export type AppDeps = {
@@ -119,6 +123,10 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(cemeteryApiRoutes(db, provinces));
   app.use(pageRoutes({ db, provinces, publicBaseUrl: config.publicBaseUrl }));
   app.use(tileRoutes(db, config.publicBaseUrl));
+  app.use(changeFeedRoutes(db, config.publicBaseUrl, config.openData));
+  app.use(downloadRoutes(db, config, provinces));
+  app.use(openApiRoutes(config));
+  app.use(ogcRoutes({ db, provinces, publicBaseUrl: config.publicBaseUrl, openData: config.openData }));
   app.use(mapRoutes({ search: { db, meili, indexUid: config.meiliIndex, provinces, logger }, publicBaseUrl: config.publicBaseUrl, mapOnlineBasemapUrl: config.mapOnlineBasemapUrl }));
   app.use(accountRoutes(db, config));
   app.use(staffRoutes(db, provinces));

@@ -120,6 +120,20 @@ const schema = z.object({
   PORTAL_CONTACT_EMAIL: z.email('must be an email address').optional(),
   /** And a phone number, in every page's footer. */
   PORTAL_CONTACT_PHONE: z.string().regex(/^[+\d\s().-]{6,30}$/, 'must be a phone number').optional(),
+  /** The licence the open data (downloads, /ogc, the change feed) is published under: its name... */
+  OPEN_DATA_LICENCE: z.string().min(2).max(100).default('CC BY 4.0'),
+  /** ...and the address of its text. */
+  OPEN_DATA_LICENCE_URL: url(['https:', 'http:']).default('https://creativecommons.org/licenses/by/4.0/'),
+  /** Whether the province boundaries' licence is cleared for redistribution (seeds/data/SOURCES.md); until then /ogc serves centroids. */
+  OPEN_DATA_BOUNDARIES: bool.default(false),
+  /** Requests per minute one address may make to /ogc (GDAL and QGIS page quickly; a crawler must not hurt the portal). */
+  OGC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(1200),
+  /** Downloads (files and ranges of them) per hour one address may start from /du-lieu-mo. */
+  DOWNLOAD_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(300),
+  /** Longest one /ogc page or change-feed page may query PostgreSQL (a tighter statement_timeout than the pool's). */
+  OPEN_DATA_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** When the national open-data files are rebuilt (cron, Vietnam time). */
+  OPEN_DATA_BUILD_CRON: z.string().regex(/^(\S+\s+){4}\S+$/, 'must be a five-field cron expression').default('41 2 * * *'),
 });
 
 export type Config = {
@@ -152,6 +166,17 @@ export type Config = {
   retention: RetentionPeriods;
   /** Who runs the portal and how to reach them, for the footer; unset parts are left out. */
   portal: { operator: string | undefined; contactEmail: string | undefined; contactPhone: string | undefined };
+  openData: OpenDataConfig;
+};
+
+/** What the open-data surfaces (/ogc, /du-lieu-mo, /api/changes) are published under and limited by. */
+export type OpenDataConfig = {
+  licence: { name: string; url: string };
+  boundaries: boolean;
+  ogcPerMinute: number;
+  downloadsPerHour: number;
+  statementTimeoutMs: number;
+  buildCron: string;
 };
 
 /** How long personal data kept for a purpose is kept, in days (the retention job applies them). */
@@ -206,5 +231,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       failedSignInDays: v.RETENTION_FAILED_SIGN_IN_DAYS,
     },
     portal: { operator: v.PORTAL_OPERATOR, contactEmail: v.PORTAL_CONTACT_EMAIL, contactPhone: v.PORTAL_CONTACT_PHONE },
+    openData: {
+      licence: { name: v.OPEN_DATA_LICENCE, url: v.OPEN_DATA_LICENCE_URL },
+      boundaries: v.OPEN_DATA_BOUNDARIES,
+      ogcPerMinute: v.OGC_RATE_LIMIT_PER_MINUTE,
+      downloadsPerHour: v.DOWNLOAD_RATE_LIMIT_PER_HOUR,
+      statementTimeoutMs: v.OPEN_DATA_STATEMENT_TIMEOUT_MS,
+      buildCron: v.OPEN_DATA_BUILD_CRON,
+    },
   };
 }

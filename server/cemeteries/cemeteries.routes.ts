@@ -9,11 +9,14 @@ import type { ProvinceCatalogue } from '../places/province-catalogue.js';
 import { publicCemetery } from './cemetery.view.js';
 import { findCemetery, listCemeteries } from './cemeteries.queries.js';
 
+/** The list's query schema, also what /api/openapi.json describes it with. */
+export const cemeteryListQuery = listPagingSchema.extend({ province: z.string().trim().min(1).max(60).optional() }).strict();
+
 export function cemeteryApiRoutes(db: Db, provinces: ProvinceCatalogue): Router {
   const router = Router();
 
   router.get('/api/cemeteries', async (req, res) => {
-    const params = parseParams(listPagingSchema.extend({ province: z.string().trim().min(1).max(60).optional() }).strict(), req.query);
+    const params = parseParams(cemeteryListQuery, req.query);
     const window = listWindow(params, localeOf(res));
     let provinceCode: string | undefined;
     if (params.province) {

@@ -10,6 +10,8 @@ export type GraveRow = {
   row_label: string | null; plot_number: string | null; section_code: string | null; section_kind: string | null;
   cemetery_id: number; cemetery_name: string; province_code: string; province_name: string;
   lat: number | null; lng: number | null; updated_at: Date;
+  /** The cemetery's own point (its linked data as a Place). */
+  cemetery_lat: number; cemetery_lng: number; cemetery_address: string | null;
   photo_page_key: string | null; photo_thumb_key: string | null; photo_full_key: string | null; photo_taken_at: Date | null;
   /** A confidential martyr lies here: the view has already emptied what the headstone says, and no photo is public. */
   headstone_withheld: boolean;
@@ -22,6 +24,7 @@ const SELECT_GRAVE = `
     g.row_label, g.plot_number, s.code AS section_code, s.kind AS section_kind,
     c.id AS cemetery_id, c.name AS cemetery_name, c.province_code, p.name AS province_name,
     ST_Y(COALESCE(g.position, c.location)) AS lat, ST_X(COALESCE(g.position, c.location)) AS lng, g.updated_at,
+    ST_Y(c.location) AS cemetery_lat, ST_X(c.location) AS cemetery_lng, c.address AS cemetery_address,
     ph.page_key AS photo_page_key, ph.thumb_key AS photo_thumb_key, ph.full_key AS photo_full_key, ph.taken_at AS photo_taken_at,
     g.headstone_withheld
   FROM public_graves g

@@ -8,11 +8,14 @@ import { publicMartyrsOfGrave } from '../martyrs/martyrs.queries.js';
 import { publicGrave } from './grave.view.js';
 import { findGrave, listGraves } from './graves.queries.js';
 
+/** The list's query schema, also what /api/openapi.json describes it with. */
+export const graveListQuery = listPagingSchema.extend({ cemetery: recordIdParam.optional() }).strict();
+
 export function graveApiRoutes(db: Db): Router {
   const router = Router();
 
   router.get('/api/graves', async (req, res) => {
-    const paging = parseParams(listPagingSchema.extend({ cemetery: recordIdParam.optional() }).strict(), req.query);
+    const paging = parseParams(graveListQuery, req.query);
     const window = listWindow(paging, localeOf(res));
     const { total, rows, next } = await listGraves(db, { ...window, cemeteryId: paging.cemetery });
     res.json(listAnswer(total, paging, window, rows.map((r) => publicGrave(r)), next));

@@ -1,5 +1,5 @@
 /** Public martyr records: only public rows, only public columns (the public_* views decide which). */
-import type { Db } from '../db/knex.js';
+import type { Db, Knex } from '../db/knex.js';
 import { cachedCount } from '../db/count-cache.js';
 import type { ListWindow } from '../http/paging.schema.js';
 
@@ -71,4 +71,11 @@ export async function listPublicMartyrs(db: Db, window: ListWindow): Promise<{ t
 
 export async function publicMartyrsOfGrave(db: Db, graveId: number): Promise<Pick<MartyrRow, 'id' | 'full_name' | 'birth_year' | 'death_year'>[]> {
   return db('public_martyrs').select('id', 'full_name', 'birth_year', 'death_year').where({ grave_id: graveId }).orderBy('id');
+}
+
+/** Several public records at once, in id order (the change feed's page); ids not public are simply absent. */
+export async function publicMartyrsByIds(db: Knex, ids: number[]): Promise<MartyrRow[]> {
+  if (!ids.length) return [];
+  const { rows } = await db.raw<{ rows: MartyrRow[] }>(`${SELECT_MARTYR} WHERE m.id = ANY(?::bigint[]) ORDER BY m.id`, [ids]);
+  return rows;
 }

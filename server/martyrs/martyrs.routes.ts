@@ -7,11 +7,15 @@ import { parseParams } from '../http/params.js';
 import { publicMartyr } from './martyr.view.js';
 import { findPublicMartyr, listPublicMartyrs } from './martyrs.queries.js';
 
+/** The query schemas of these routes, also what /api/openapi.json describes them with. */
+export const martyrListQuery = listPagingSchema.strict();
+export const recordQuery = pagingSchema.pick({ lang: true }).strict();
+
 export function martyrApiRoutes(db: Db): Router {
   const router = Router();
 
   router.get('/api/martyrs', async (req, res) => {
-    const paging = parseParams(listPagingSchema.strict(), req.query);
+    const paging = parseParams(martyrListQuery, req.query);
     const window = listWindow(paging, localeOf(res));
     const { total, rows, next } = await listPublicMartyrs(db, window);
     res.json(listAnswer(total, paging, window, rows.map(publicMartyr), next));

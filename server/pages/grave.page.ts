@@ -11,6 +11,7 @@ import { publicMartyrsOfGrave } from '../martyrs/martyrs.queries.js';
 import { displayPartialDate } from '../records/partial-date.js';
 import { gravePlaceView, loadGravePlace, type GravePlaceData, type OutlineOf, type ProvinceSlugOf } from './grave-place.js';
 import { displayDate, lifeSpan, pageHead, type ViewContext } from './page-view.js';
+import { graveJsonLd } from './linked-data.js';
 import { qrSvg } from './qr.js';
 
 export type GravePageData = { place: GravePlaceData; martyrs: Awaited<ReturnType<typeof publicMartyrsOfGrave>> };
@@ -89,5 +90,6 @@ export async function graveView(data: GravePageData, ctx: ViewContext, provinceS
     printUrl: `${record.url}?print=1`,
     sendInfoUrl: `/gui-thong-tin?grave=${record.id}`,
     printedOn: displayDate(new Date()),
+    jsonLd: graveJsonLd(ctx, row, data.martyrs),
   };
 }

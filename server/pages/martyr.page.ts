@@ -11,6 +11,7 @@ import { displayPartialDate } from '../records/partial-date.js';
 import { martyrUrl } from '../records/urls.js';
 import { gravePlaceView, loadGravePlace, type GravePlaceData, type OutlineOf, type ProvinceSlugOf } from './grave-place.js';
 import { displayDate, lifeSpan, pageHead, type ViewContext } from './page-view.js';
+import { martyrJsonLd } from './linked-data.js';
 import { qrSvg } from './qr.js';
 
 export type MartyrPageData = {
@@ -81,5 +82,6 @@ export async function martyrView(data: MartyrPageData, ctx: ViewContext, provinc
     printUrl: `${record.url}?print=1`,
     sendInfoUrl: `/gui-thong-tin?martyr=${record.id}`,
     printedOn: displayDate(new Date()),
+    jsonLd: martyrJsonLd(ctx, record, data.place?.grave),
   };
 }

@@ -1,0 +1,197 @@
+/**
+ * The features of the OGC API collections, read from the public views (graves, martyrs) and the
+ * reference tables (cemeteries and provinces hold nothing confidential). Pages are keyset pages on
+ * the id: `after` (next) and `before` (prev) bound the id, so page 10,000 costs what page 1 does.
+ */
+import { Conditions } from '../db/conditions.js';
+import { cachedCount } from '../db/count-cache.js';
+import type { Db, Knex } from '../db/knex.js';
+
+export type CollectionId = 'cemeteries' | 'graves' | 'provinces' | 'provinces-2008-2025';
+
+export type Bbox = { minLng: number; minLat: number; maxLng: number; maxLat: number };
+
+export type FeatureFilters = {
+  bbox?: Bbox;
+  cemeteryId?: number;
+  provinceCode?: string;
+  state?: 'identified' | 'partial' | 'unknown';
+  deathYear?: number;
+  /** Cemeteries: their boundary as the geometry, where one is recorded. */
+  boundary?: boolean;
+};
+
+export type FeaturePage = { limit: number; after?: number; before?: number };
+
+/** One feature as SQL gives it: the id, the geometry as GeoJSON text, and flat properties. */
+export type FeatureRow = { id: number; geometry: string | null; properties: Record<string, unknown> };
+
+type Source = {
+  /** The properties after `id, geometry`: [name, SQL expression]; `url` is a path made absolute by the JSON writer. */
+  properties: [string, string][];
+  from: string;
+  /** The id column the keyset pages on. */
+  idColumn: string;
+  geometry: (filters: FeatureFilters, boundaries: boolean) => string;
+  conditions: (filters: FeatureFilters, where: Conditions) => void;
+};
+
+const envelope = 'ST_MakeEnvelope(?, ?, ?, ?, 4326)';
+const bboxValues = (b: Bbox): Knex.Value[] => [b.minLng, b.minLat, b.maxLng, b.maxLat];
+
+const SOURCES: Record<CollectionId, Source> = {
+  cemeteries: {
+    idColumn: 'c.id',
+    from: `cemeteries c JOIN provinces p ON p.code = c.province_code LEFT JOIN old_provinces op ON op.code = c.old_province_code`,
+    geometry: (f) => (f.boundary ? 'ST_AsGeoJSON(COALESCE(c.boundary, c.location), 7)' : 'ST_AsGeoJSON(c.location, 7)'),
+    properties: [
+      ['name', 'c.name'], ['level', 'c.level'], ['address', 'c.address'], ['province_code', 'c.province_code'], ['province_name', 'p.name'],
+      ['old_province_code', 'c.old_province_code'], ['old_province_name', 'op.name'], ['commune_code', 'c.commune_code'], ['location_precision', 'c.location_precision'],
+      ['url', `'/nghia-trang/' || c.id`],
+    ],
+    conditions: (f, where) => {
+      if (f.bbox) where.add(`c.location && ${envelope}`, ...bboxValues(f.bbox));
+      if (f.provinceCode) where.add('c.province_code = ?', f.provinceCode);
+      if (f.cemeteryId) where.add('c.id = ?', f.cemeteryId);
+    },
+  },
+  graves: {
+    idColumn: 'g.id',
+    from: `public_graves g
+      JOIN cemeteries c ON c.id = g.cemetery_id
+      JOIN provinces p ON p.code = c.province_code
+      LEFT JOIN cemetery_sections s ON s.id = g.section_id
+      -- The headstone's fields from public_headstones: one visibility probe per grave, where each
+      -- headstone column of public_graves makes its own. LATERAL, so that it is a probe per row of
+      -- the page (as a plain join, or a LATERAL without the OFFSET 0 fence, the planner merged it
+      -- with a scan of every headstone from id 1: seconds deep in the collection).
+      LEFT JOIN LATERAL (SELECT * FROM public_headstones ph WHERE ph.id = g.id OFFSET 0) h ON true
+      LEFT JOIN LATERAL (
+        SELECT string_agg(m.full_name, '; ' ORDER BY m.id) AS names,
+               string_agg(m.id::text, ';' ORDER BY m.id) AS ids,
+               string_agg(COALESCE(m.death_year::text, ''), ';' ORDER BY m.id) AS death_years,
+               count(*) AS n
+        FROM public_martyrs m WHERE m.grave_id = g.id
+      ) pm ON true`,
+    // A grave without a surveyed position stands at its cemetery's point (position_approximate says so).
+    geometry: () => 'ST_AsGeoJSON(COALESCE(g.position, c.location), 7)',
+    properties: [
+      ['state', 'g.state'], ['is_collective', 'g.is_collective'], ['cemetery_id', 'g.cemetery_id'], ['cemetery_name', 'c.name'], ['province_code', 'c.province_code'], ['province_name', 'p.name'],
+      ['section', 's.code'], ['row', 'g.row_label'], ['plot_number', 'g.plot_number'], ['position_approximate', 'g.position IS NULL'],
+      ['inscription', 'h.inscription'], ['known_name', 'h.known_name'], ['known_unit', 'h.known_unit'], ['known_death_year', 'h.known_death_year'], ['headstone_withheld', 'h.id IS NULL'],
+      ['martyr_count', 'COALESCE(pm.n, 0)::int'], ['martyr_names', 'pm.names'], ['martyr_ids', 'pm.ids'], ['martyr_death_years', 'pm.death_years'],
+      ['url', `'/mo/' || g.id`],
+    ],
+    conditions: (f, where) => {
+      // Each side of the OR keeps its GiST index: the surveyed position, or the cemetery's point for the rest.
+      if (f.bbox) where.add(`(g.position && ${envelope} OR (g.position IS NULL AND c.location && ${envelope}))`, ...bboxValues(f.bbox), ...bboxValues(f.bbox));
+      if (f.cemeteryId) where.add('g.cemetery_id = ?', f.cemeteryId);
+      if (f.provinceCode) where.add('c.province_code = ?', f.provinceCode);
+      if (f.state) where.add('g.state = ?', f.state);
+      if (f.deathYear) where.add('(h.known_death_year = ? OR EXISTS (SELECT 1 FROM public_martyrs dm WHERE dm.grave_id = g.id AND dm.death_year = ?))', f.deathYear, f.deathYear);
+    },
+  },
+  provinces: {
+    idColumn: 'p.code::int',
+    from: 'provinces p',
+    geometry: (_f, boundaries) => (boundaries ? 'ST_AsGeoJSON(p.geom, 6)' : 'ST_AsGeoJSON(ST_PointOnSurface(p.geom), 6)'),
+    properties: [['code', 'p.code'], ['name', 'p.name'], ['full_name', 'p.full_name'], ['name_en', 'p.name_en'], ['unit_type', 'p.unit_type'], ['url', `'/tinh/' || p.slug`]],
+    conditions: (f, where) => {
+      if (f.bbox) where.add(`p.geom && ${envelope}`, ...bboxValues(f.bbox));
+    },
+  },
+  'provinces-2008-2025': {
+    idColumn: 'op.code::int',
+    from: 'old_provinces op LEFT JOIN province_mapping pm ON pm.old_province_code = op.code',
+    geometry: (_f, boundaries) => (boundaries ? 'ST_AsGeoJSON(op.geom, 6)' : 'ST_AsGeoJSON(ST_PointOnSurface(op.geom), 6)'),
+    properties: [
+      ['code', 'op.code'], ['name', 'op.name'], ['full_name', 'op.full_name'], ['name_en', 'op.name_en'], ['unit_type', 'op.unit_type'],
+      ['province_code_since_2025', 'pm.new_province_code'], ['url', `'/tinh/' || op.slug`],
+    ],
+    conditions: (f, where) => {
+      if (f.bbox) where.add(`op.geom && ${envelope}`, ...bboxValues(f.bbox));
+    },
+  },
+};
+
+const selectList = (source: Source) => source.properties.map(([name, sql]) => `${sql} AS "${name}"`).join(', ');
+
+function splitRow(row: Record<string, unknown>): FeatureRow {
+  const { id, geometry, ...properties } = row;
+  return { id: Number(id), geometry: (geometry as string | null) ?? null, properties };
+}
+
+export type FeatureSlice = { rows: FeatureRow[]; more: boolean };
+
+/**
+ * One page of features in id order. With `before`, the page ending just before that id (read
+ * backwards, then turned round); `more` says whether a further page lies in the reading direction.
+ */
+export async function featurePage(db: Knex, id: CollectionId, filters: FeatureFilters, page: FeaturePage, boundaries: boolean): Promise<FeatureSlice> {
+  const source = SOURCES[id];
+  const where = new Conditions();
+  source.conditions(filters, where);
+  if (page.after !== undefined) where.add(`${source.idColumn} > ?`, page.after);
+  if (page.before !== undefined) where.add(`${source.idColumn} < ?`, page.before);
+  const backwards = page.before !== undefined;
+  const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(
+    `SELECT ${source.idColumn} AS id, ${source.geometry(filters, boundaries)} AS geometry, ${selectList(source)}
+     FROM ${source.from} ${where.where}
+     ORDER BY ${source.idColumn} ${backwards ? 'DESC' : 'ASC'} LIMIT ?`,
+    [...where.bindings, page.limit + 1],
+  );
+  const more = rows.length > page.limit;
+  const kept = more ? rows.slice(0, page.limit) : rows;
+  if (backwards) kept.reverse();
+  return { rows: kept.map(splitRow), more };
+}
+
+export async function featureById(db: Knex, id: CollectionId, fid: number, boundaries: boolean, filters: FeatureFilters = {}): Promise<FeatureRow | undefined> {
+  const source = SOURCES[id];
+  const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(
+    `SELECT ${source.idColumn} AS id, ${source.geometry(filters, boundaries)} AS geometry, ${selectList(source)}
+     FROM ${source.from} WHERE ${source.idColumn} = ?`,
+    [fid],
+  );
+  return rows[0] ? splitRow(rows[0]) : undefined;
+}
+
+/** How many features match, counted at most once a minute per collection and filter set. */
+export function numberMatched(db: Db, id: CollectionId, filters: FeatureFilters): Promise<number> {
+  const source = SOURCES[id];
+  const where = new Conditions();
+  source.conditions(filters, where);
+  const key = `ogc:${id}:${JSON.stringify({ ...filters, boundary: undefined })}`;
+  // The lateral martyr names are not needed to count graves; the joins that filters use are.
+  const from = id === 'graves' ? `public_graves g JOIN cemeteries c ON c.id = g.cemetery_id${filters.deathYear ? ' LEFT JOIN LATERAL (SELECT * FROM public_headstones ph WHERE ph.id = g.id OFFSET 0) h ON true' : ''}` : source.from;
+  return cachedCount(db, key, async () => Number((await db.raw<{ rows: { n: number }[] }>(`SELECT count(*) AS n FROM ${from} ${where.where}`, where.bindings)).rows[0]!.n));
+}
+
+/** The bounding box of a collection's geometry, for its extent; undefined when it is empty. */
+export async function collectionExtent(db: Knex, id: CollectionId): Promise<[number, number, number, number] | undefined> {
+  const sql: Record<CollectionId, string> = {
+    cemeteries: 'SELECT ST_Extent(location) AS box FROM cemeteries',
+    // A grave without a position stands at its cemetery's point.
+    graves: 'SELECT ST_Extent(geom) AS box FROM (SELECT location AS geom FROM cemeteries UNION ALL SELECT position FROM graves) e',
+    provinces: 'SELECT ST_Extent(geom) AS box FROM provinces',
+    'provinces-2008-2025': 'SELECT ST_Extent(geom) AS box FROM old_provinces',
+  };
+  const { rows } = await db.raw<{ rows: { xmin: number | null; ymin: number; xmax: number; ymax: number }[] }>(
+    `SELECT ST_XMin(box) AS xmin, ST_YMin(box) AS ymin, ST_XMax(box) AS xmax, ST_YMax(box) AS ymax FROM (${sql[id]}) b`,
+  );
+  const r = rows[0];
+  if (!r || r.xmin === null) return undefined;
+  return [Number(r.xmin), Number(r.ymin), Number(r.xmax), Number(r.ymax)];
+}
+
+/** Several features at once by id (the change feed's page); ids that are gone are simply absent. */
+export async function featuresByIds(db: Knex, id: CollectionId, ids: number[], boundaries: boolean): Promise<FeatureRow[]> {
+  if (!ids.length) return [];
+  const source = SOURCES[id];
+  const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(
+    `SELECT ${source.idColumn} AS id, ${source.geometry({}, boundaries)} AS geometry, ${selectList(source)}
+     FROM ${source.from} WHERE ${source.idColumn} = ANY(?::bigint[]) ORDER BY ${source.idColumn}`,
+    [ids],
+  );
+  return rows.map(splitRow);
+}
