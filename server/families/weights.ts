@@ -1,0 +1,60 @@
+/**
+ * Every weight of the family-request matching, in one reviewable place. A candidate's score is the
+ * sum of the points below for each clue it shares with the death notice (and the penalties for
+ * each clue that contradicts it); the reasons shown to families and officers name each term.
+ * Change a number here and `npm run bench:matching` says what it did to the ranking.
+ */
+export const WEIGHTS = {
+  unit: {
+    /** Same company inside the same battalion (or regiment). */
+    company: 8,
+    /** Same battalion inside the same regiment, or with no regiment on either side to say otherwise. */
+    battalion: 10,
+    /** Same regiment (Trung đoàn, E). */
+    regiment: 30,
+    /** Same division (Sư đoàn, Đại đoàn, F). */
+    division: 15,
+    /** Same cover name or formation that is not a numbered division (Đoàn 559, Binh trạm 14, Quân khu 5). */
+    cover: 18,
+    /** Both name a regiment, and not the same one (a wrong number on a stone happens: kept mild). */
+    differentRegiment: -12,
+    /** Both name a division, and not the same one. */
+    differentDivision: -8,
+  },
+  date: {
+    /** The same day of death. */
+    sameDay: 30,
+    /** Inside the same month (one side gives only the month). */
+    sameMonth: 22,
+    /** Inside the same year (one side gives only the year). */
+    sameYear: 14,
+    /** Outside, but within the window: points fall linearly from this to 0 at the window's edge. */
+    nearMax: 10,
+    /** Further apart than the window. */
+    apart: -15,
+  },
+  /**
+   * How far two partial dates may be apart and still count as near, by the coarser precision of
+   * the two: the window widens with less precision.
+   */
+  dateWindowDays: { day: 92, month: 183, year: 400 },
+  place: {
+    /** The cemetery lies in the place of death. */
+    inside: 20,
+    /** Points fall linearly from this, at the boundary, to 0 at `maxKm`. */
+    near: 16,
+    maxKm: 250,
+    /** The grave itself says it was a death at the same place. */
+    sameWrittenPlace: 12,
+  },
+  /** Same front or battlefield (Mặt trận, Chiến trường, B-fronts, Laos, Cambodia). */
+  front: 6,
+  /** A name fragment on the stone that is part of the name on the notice. */
+  nameFragment: 16,
+  /** The stone's hometown fragment names the notice's hometown province. */
+  hometownFragment: 12,
+  /** A grave scoring below this is not proposed. */
+  minimumScore: 20,
+  /** Candidates kept per request. */
+  keep: 20,
+} as const;
