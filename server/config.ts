@@ -120,6 +120,20 @@ const schema = z.object({
   PORTAL_CONTACT_EMAIL: z.email('must be an email address').optional(),
   /** And a phone number, in every page's footer. */
   PORTAL_CONTACT_PHONE: z.string().regex(/^[+\d\s().-]{6,30}$/, 'must be a phone number').optional(),
+  /**
+   * The DNA identification programmes a family is referred to, as `name|how to reach it` entries
+   * separated by `;` (shown to the family when an officer refers a candidate grave to DNA testing).
+   */
+  DNA_REFERRAL_CONTACTS: z.string().max(4000)
+    .default('Cục Người có công, Bộ Nội vụ|qua Sở Nội vụ tỉnh, thành phố nơi có mộ;Đề án xác định danh tính hài cốt liệt sĩ còn thiếu thông tin|hồ sơ nộp tại Sở Nội vụ tỉnh, thành phố quê quán của liệt sĩ')
+    .transform((text, ctx) => {
+      const entries = text.split(';').map((e) => e.trim()).filter(Boolean).map((e) => e.split('|').map((part) => part.trim()));
+      if (!entries.length || entries.some((e) => e.length !== 2 || !e[0] || !e[1])) {
+        ctx.addIssue({ code: 'custom', message: 'must be entries "name|how to reach it" separated by ";"' });
+        return z.NEVER;
+      }
+      return entries.map(([name, contact]) => ({ name: name!, contact: contact! }));
+    }),
 });
 
 export type Config = {
@@ -152,6 +166,8 @@ export type Config = {
   retention: RetentionPeriods;
   /** Who runs the portal and how to reach them, for the footer; unset parts are left out. */
   portal: { operator: string | undefined; contactEmail: string | undefined; contactPhone: string | undefined };
+  /** DNA identification programmes families are referred to. */
+  dnaReferralContacts: Array<{ name: string; contact: string }>;
 };
 
 /** How long personal data kept for a purpose is kept, in days (the retention job applies them). */
@@ -206,5 +222,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       failedSignInDays: v.RETENTION_FAILED_SIGN_IN_DAYS,
     },
     portal: { operator: v.PORTAL_OPERATOR, contactEmail: v.PORTAL_CONTACT_EMAIL, contactPhone: v.PORTAL_CONTACT_PHONE },
+    dnaReferralContacts: v.DNA_REFERRAL_CONTACTS,
   };
 }

@@ -50,8 +50,10 @@ export type ParsedNotice = { notice: Notice; place: ResolvedPlace | null };
 
 export function parseNotice(gazetteer: Gazetteer, input: NoticeInput): ParsedNotice {
   const unit = parseUnit(input.unit);
-  const place = resolvePlace(gazetteer, input.placeOfDeath);
   const hometown = resolvePlace(gazetteer, input.hometown);
+  // "Hy sinh tại quê nhà": the place of death is the hometown.
+  const atHome = /\bque (nha|huong)\b|\btai que\b/.test(foldVietnamese(input.placeOfDeath ?? ''));
+  const place = atHome ? hometown : resolvePlace(gazetteer, input.placeOfDeath);
   return {
     place,
     notice: {
