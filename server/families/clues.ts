@@ -46,7 +46,7 @@ export function cluesOf(row: Omit<GraveClueRow, 'unit'> & { unit: unknown }): Cl
 
 export type NoticeInput = { fullName: string; hometown: string | null; unit: string | null; death: LooseDate; placeOfDeath: string | null };
 
-export type ParsedNotice = { notice: Notice; place: ResolvedPlace | null };
+export type ParsedNotice = { notice: Notice; place: ResolvedPlace | null; home: ResolvedPlace | null };
 
 export function parseNotice(gazetteer: Gazetteer, input: NoticeInput): ParsedNotice {
   const unit = parseUnit(input.unit);
@@ -56,7 +56,9 @@ export function parseNotice(gazetteer: Gazetteer, input: NoticeInput): ParsedNot
   const place = atHome ? hometown : resolvePlace(gazetteer, input.placeOfDeath);
   return {
     place,
+    home: hometown,
     notice: {
+      homeLabel: hometown?.label ?? null,
       nameWords: nameWords(input.fullName), unit, death: input.death,
       placeKey: place?.key ?? null, placeLabel: place?.label ?? null, placeGiven: Boolean(input.placeOfDeath?.trim()),
       fronts: [...new Set([...unit.fronts, ...frontsOf(input.placeOfDeath)])],

@@ -44,8 +44,12 @@ export async function deleteClues(trx: Knex, graveIds: number[]): Promise<void> 
   if (graveIds.length) await trx('grave_clues').whereIn('grave_id', graveIds).del();
 }
 
-export async function clearCluesBefore(trx: Knex, before: Date): Promise<void> {
-  await trx('grave_clues').where('updated_at', '<', before).del();
+export async function deleteAllClues(db: Knex): Promise<void> {
+  await db('grave_clues').del();
+}
+
+export async function analyzeClues(db: Knex): Promise<void> {
+  await db.raw('ANALYZE grave_clues');
 }
 
 /** SQL for the geometry of a resolved place (a one-row `g` column), with its binding. */
@@ -60,40 +64,73 @@ function placeGeometry(ref: PlaceRef): { sql: string; bindings: Knex.Value[] } {
 export type CandidateRow = Omit<GraveClueRow, 'unit'> & { unit: unknown };
 
 export type Retrieval = {
-  unitKeys: string[];
+  /** The notice's regiment, division and cover keys (unitKeys of units.ts). */
+  regimentKey: string | null;
+  divisionKey: string | null;
+  coverKeys: string[];
   nameWords: string[];
   placeKey: string | null;
-  years: { from: number; to: number } | null;
+  year: number | null;
   place: PlaceRef | null;
+  home: PlaceRef | null;
   /** Degrees around the place of death a cemetery may lie in for a grave found by its year alone. */
   nearDegrees: number;
+  /** The same around the hometown. */
+  homeDegrees: number;
+  /** Rows kept after the rough ordering below, for the exact score. */
+  limit: number;
 };
 
-/** Every unidentified grave sharing a unit key, a name word or the written place, or dying in the years near, buried near the place of death. */
+/**
+ * The unidentified graves that share a unit key, a name word or the written place with the notice,
+ * or that carry no unit and died within a year of it near the place of death. A rough score in SQL
+ * (the big terms of weights.ts, without distances) keeps the `limit` most promising for the exact
+ * score: a common regiment or front finds thousands, and only the best few hundred can rank.
+ */
 export async function retrieveClues(db: Knex, r: Retrieval): Promise<CandidateRow[]> {
-  const place = r.place ? placeGeometry(r.place) : { sql: 'SELECT NULL::geometry AS g', bindings: [] };
+  const none = { sql: 'SELECT NULL::geometry AS g', bindings: [] as Knex.Value[] };
+  const place = r.place ? placeGeometry(r.place) : none;
+  const home = r.home ? placeGeometry(r.home) : none;
+  const unitKeys = [r.regimentKey, r.divisionKey, ...r.coverKeys].filter((k): k is string => k !== null);
   const { rows } = await db.raw<{ rows: CandidateRow[] }>(
     `WITH place AS (${place.sql}),
-     near AS (SELECT c.id FROM cemeteries c, place WHERE place.g IS NOT NULL AND ST_DWithin(c.location, place.g, ?))
+     near AS (SELECT c.id FROM cemeteries c, place WHERE place.g IS NOT NULL AND ST_DWithin(c.location, place.g, ?)),
+     home AS (${home.sql}),
+     near_home AS (SELECT c.id FROM cemeteries c, home WHERE home.g IS NOT NULL AND ST_DWithin(c.location, home.g, ?))
      SELECT gc.grave_id, gc.cemetery_id, gc.unit, gc.unit_keys, gc.death_year, gc.death_month, gc.death_day, gc.place_key, gc.place_label,
             gc.fronts, gc.name_words, gc.hometown_keys
      FROM grave_clues gc
      WHERE gc.unit_keys && ?::text[]
         OR gc.name_words && ?::text[]
         OR gc.place_key = ?
-        OR (gc.death_year BETWEEN ? AND ? AND gc.cemetery_id IN (SELECT id FROM near))`,
-    [...place.bindings, r.nearDegrees, r.unitKeys, r.nameWords, r.placeKey, r.years?.from ?? null, r.years?.to ?? null],
+        OR (gc.unit_keys = '{}' AND gc.death_year BETWEEN ?::int - 1 AND ?::int + 1 AND (gc.cemetery_id IN (SELECT id FROM near) OR gc.cemetery_id IN (SELECT id FROM near_home)))
+     ORDER BY (CASE WHEN ?::text IS NOT NULL AND gc.unit_keys @> ARRAY[?::text] THEN 30 ELSE 0 END)
+            + (CASE WHEN ?::text IS NOT NULL AND gc.unit_keys @> ARRAY[?::text] THEN 15 ELSE 0 END)
+            + (CASE WHEN gc.unit_keys && ?::text[] THEN 18 ELSE 0 END)
+            + (CASE WHEN gc.death_year = ? THEN 14 WHEN abs(gc.death_year - ?) = 1 THEN 6 WHEN abs(gc.death_year - ?) > 1 THEN -15 ELSE 0 END)
+            + (CASE WHEN gc.place_key = ? THEN 12 ELSE 0 END)
+            + (CASE WHEN gc.cemetery_id IN (SELECT id FROM near) THEN 15 ELSE 0 END)
+            + (CASE WHEN gc.cemetery_id IN (SELECT id FROM near_home) THEN 12 ELSE 0 END)
+            + (CASE WHEN gc.name_words && ?::text[] THEN 16 ELSE 0 END) DESC,
+            gc.grave_id
+     LIMIT ?`,
+    [
+      ...place.bindings, r.nearDegrees, ...home.bindings, r.homeDegrees, unitKeys, r.nameWords, r.placeKey, r.year, r.year,
+      r.regimentKey, r.regimentKey, r.divisionKey, r.divisionKey, r.coverKeys, r.year, r.year, r.year, r.placeKey, r.nameWords, r.limit,
+    ],
   );
   return rows;
 }
 
-/** Kilometres from the place to each cemetery (0 inside it). */
+/** Kilometres from the place to each cemetery (0 inside it), measured on the sphere to the place's nearest point. */
 export async function cemeteryDistances(db: Knex, ref: PlaceRef, cemeteryIds: number[]): Promise<Map<number, number>> {
   if (!cemeteryIds.length) return new Map();
   const place = placeGeometry(ref);
   const { rows } = await db.raw<{ rows: { id: number; km: number }[] }>(
     `WITH place AS (SELECT ST_Simplify(g, 0.005) AS g FROM (${place.sql}) p)
-     SELECT c.id, ST_Distance(c.location::geography, place.g::geography) / 1000 AS km FROM cemeteries c, place WHERE c.id = ANY(?) AND place.g IS NOT NULL`,
+     SELECT c.id, CASE WHEN ST_Intersects(place.g, c.location) THEN 0
+                       ELSE ST_Distance(c.location::geography, ST_ClosestPoint(place.g, c.location)::geography) / 1000 END AS km
+     FROM cemeteries c, place WHERE c.id = ANY(?) AND place.g IS NOT NULL`,
     [...place.bindings, cemeteryIds],
   );
   return new Map(rows.map((r) => [Number(r.id), Number(r.km)]));

@@ -10,7 +10,7 @@ import type { Db, Knex } from '../db/knex.js';
 import type { Logger } from '../logger.js';
 import { cluesOf, graveClueRow, parseNotice, type NoticeInput, type ParsedNotice } from './clues.js';
 import {
-  claimGraveChanges, clueSources, clueSourcesAfter, cemeteryDistances, deleteClues, gazetteerRows, insertCandidates, insertRequestEvent,
+  analyzeClues, claimGraveChanges, clueSources, deleteAllClues, clueSourcesAfter, cemeteryDistances, deleteClues, gazetteerRows, insertCandidates, insertRequestEvent,
   markGraveChangesDone, openRequests, refreshProposedCandidate, retrieveClues, unidentifiedGraveIds, upsertClues, withdrawCandidatesOfGraves,
   type NewCandidate,
 } from './matching.queries.js';
@@ -34,29 +34,40 @@ export function gazetteerOf(db: Knex): Promise<Gazetteer> {
 
 export type RankedGrave = { graveId: number; cemeteryId: number; score: number; reasons: Reason[] };
 
-/** Years a grave found by its year alone may be from the notice's. */
-const YEAR_SPAN = 1;
+/** Graves the rough SQL ordering passes on to the exact score. */
+const ROUGH_KEEP = 600;
 /** ~250 km around the place of death, in degrees: a prefilter, the distance itself is measured after. */
 const NEAR_DEGREES = 2.5;
+/** ~150 km around the hometown. */
+const HOME_DEGREES = 1.4;
 
 /** The best unidentified graves for a notice, best first, each with its score and reasons. */
 export async function rankGraves(db: Knex, parsed: ParsedNotice, keep: number = WEIGHTS.keep): Promise<RankedGrave[]> {
-  const { notice, place } = parsed;
+  const { notice, place, home } = parsed;
   const given = notice.nameWords.at(-1);
   const rows = await retrieveClues(db, {
-    unitKeys: [...(notice.unit.levels.E ? [`E:${notice.unit.levels.E}`] : []), ...(notice.unit.levels.F ? [`F:${notice.unit.levels.F}`] : []), ...notice.unit.covers.map((c) => `X:${c}`)],
+    regimentKey: notice.unit.levels.E ? `E:${notice.unit.levels.E}` : null,
+    divisionKey: notice.unit.levels.F ? `F:${notice.unit.levels.F}` : null,
+    coverKeys: notice.unit.covers.map((c) => `X:${c}`),
     nameWords: given ? [given] : [],
     placeKey: notice.placeKey,
-    years: notice.death.year !== null ? { from: notice.death.year - YEAR_SPAN, to: notice.death.year + YEAR_SPAN } : null,
+    year: notice.death.year,
     place: place?.ref ?? null,
+    home: home?.ref ?? null,
     nearDegrees: NEAR_DEGREES,
+    homeDegrees: HOME_DEGREES,
+    limit: ROUGH_KEEP,
   });
-  const distances = place ? await cemeteryDistances(db, place.ref, [...new Set(rows.map((r) => Number(r.cemetery_id)))]) : new Map<number, number>();
+  const cemeteries = [...new Set(rows.map((r) => Number(r.cemetery_id)))];
+  const [distances, homeDistances] = await Promise.all([
+    place ? cemeteryDistances(db, place.ref, cemeteries) : new Map<number, number>(),
+    home ? cemeteryDistances(db, home.ref, cemeteries) : new Map<number, number>(),
+  ]);
   const unresolved = unresolvedPlaceReason(notice);
   const ranked: RankedGrave[] = [];
   for (const row of rows) {
     const cemeteryId = Number(row.cemetery_id);
-    const { score, reasons } = scoreGrave(notice, cluesOf(row), place ? (distances.get(cemeteryId) ?? null) : null);
+    const { score, reasons } = scoreGrave(notice, cluesOf(row), place ? (distances.get(cemeteryId) ?? null) : null, home ? (homeDistances.get(cemeteryId) ?? null) : null);
     if (score < WEIGHTS.minimumScore || !reasons.some((r) => r.points > 0)) continue;
     ranked.push({ graveId: Number(row.grave_id), cemeteryId, score, reasons: unresolved ? [...reasons, unresolved] : reasons });
   }
@@ -87,7 +98,7 @@ export async function addCandidates(trx: Knex, requestId: number, candidates: Ne
 /** Rebuilds grave_clues for every unidentified grave (after a bulk load); returns how many. */
 export async function rebuildGraveClues(db: Db, batch = 5_000): Promise<number> {
   const gazetteer = await gazetteerOf(db);
-  await db('grave_clues').del();
+  await deleteAllClues(db);
   let after = 0;
   let count = 0;
   for (;;) {
@@ -97,7 +108,7 @@ export async function rebuildGraveClues(db: Db, batch = 5_000): Promise<number> 
     after = Number(sources.at(-1)!.id);
     count += sources.length;
   }
-  await db.raw('ANALYZE grave_clues');
+  await analyzeClues(db);
   return count;
 }
 
@@ -127,10 +138,12 @@ export async function drainGraveChanges(db: Db, logger?: Logger, batch = 200): P
           fullName: request.full_name, hometown: request.hometown_text, unit: request.unit, placeOfDeath: request.place_of_death,
           death: { year: request.death_year, month: request.death_month, day: request.death_day },
         });
-        const distances = parsed.place ? await cemeteryDistances(trx, parsed.place.ref, [...new Set(rows.map((r) => r.cemetery_id))]) : new Map<number, number>();
+        const cemeteries = [...new Set(rows.map((r) => r.cemetery_id))];
+        const distances = parsed.place ? await cemeteryDistances(trx, parsed.place.ref, cemeteries) : new Map<number, number>();
+        const homeDistances = parsed.home ? await cemeteryDistances(trx, parsed.home.ref, cemeteries) : new Map<number, number>();
         const fresh: NewCandidate[] = [];
         for (const row of rows) {
-          const { score, reasons } = scoreGrave(parsed.notice, cluesOf(row), parsed.place ? (distances.get(row.cemetery_id) ?? null) : null);
+          const { score, reasons } = scoreGrave(parsed.notice, cluesOf(row), parsed.place ? (distances.get(row.cemetery_id) ?? null) : null, parsed.home ? (homeDistances.get(row.cemetery_id) ?? null) : null);
           const candidate = { graveId: row.grave_id, score, reasons };
           // A grave already proposed keeps its place, with its reasons brought up to date.
           await refreshProposedCandidate(trx, Number(request.id), candidate);

@@ -20,6 +20,8 @@ export type Notice = {
   placeKey: string | null;
   placeLabel: string | null;
   placeGiven: boolean;
+  /** The resolved hometown's label (for the reason), when it resolved. */
+  homeLabel: string | null;
   fronts: string[];
   /** Old province codes the hometown lies in (for a stone's hometown fragment). */
   hometownProvinceKeys: string[];
@@ -52,7 +54,9 @@ function unitReasons(a: ParsedUnit, b: ParsedUnit, out: Reason[]): void {
   const regimentAllows = sameE || (!la.E || !lb.E);
   const sameD = regimentAllows && la.D !== undefined && la.D === lb.D;
   if (sameD) out.push({ code: 'sameBattalion', points: w.battalion, params: { unit: levelLabel('D', la.D!) } });
+  else if (sameE && la.D && lb.D) out.push({ code: 'differentBattalion', points: w.differentBattalion, params: { a: levelLabel('D', la.D), b: levelLabel('D', lb.D) } });
   if (sameD && la.C !== undefined && la.C === lb.C) out.push({ code: 'sameCompany', points: w.company, params: { unit: levelLabel('C', la.C) } });
+  else if (sameD && la.C && lb.C) out.push({ code: 'differentCompany', points: w.differentCompany, params: { a: levelLabel('C', la.C), b: levelLabel('C', lb.C) } });
   const cover = a.covers.find((c) => b.covers.includes(c));
   if (cover) out.push({ code: 'sameCover', points: w.cover, params: { unit: coverLabel(cover) } });
 }
@@ -75,7 +79,7 @@ function dateReasons(notice: LooseDate, grave: LooseDate, out: Reason[]): void {
  * The score of one grave for one notice. `distanceKm`: from the resolved place of death to the
  * grave's cemetery (0 inside it); null when the notice's place did not resolve.
  */
-export function scoreGrave(notice: Notice, clues: Clues, distanceKm: number | null): Scored {
+export function scoreGrave(notice: Notice, clues: Clues, distanceKm: number | null, homeKm: number | null = null): Scored {
   const reasons: Reason[] = [];
   unitReasons(notice.unit, clues.unit, reasons);
   dateReasons(notice.death, clues.death, reasons);
@@ -83,6 +87,11 @@ export function scoreGrave(notice: Notice, clues: Clues, distanceKm: number | nu
   if (distanceKm !== null) {
     if (distanceKm <= 0.5) reasons.push({ code: 'buriedInPlace', points: p.inside, params: { place: notice.placeLabel! } });
     else if (distanceKm < p.maxKm) reasons.push({ code: 'buriedNear', points: Math.round(p.near * (1 - distanceKm / p.maxKm) * 10) / 10, params: { km: Math.round(distanceKm), place: notice.placeLabel! } });
+  }
+  const h = WEIGHTS.hometown;
+  if (homeKm !== null) {
+    if (homeKm <= 0.5) reasons.push({ code: 'buriedInHometown', points: h.inside, params: { place: notice.homeLabel! } });
+    else if (homeKm < h.maxKm) reasons.push({ code: 'buriedNearHometown', points: Math.round(h.near * (1 - homeKm / h.maxKm) * 10) / 10, params: { km: Math.round(homeKm), place: notice.homeLabel! } });
   }
   if (notice.placeKey && clues.placeKey === notice.placeKey) reasons.push({ code: 'sameWrittenPlace', points: p.sameWrittenPlace, params: { place: clues.placeLabel ?? notice.placeLabel! } });
   const front = notice.fronts.find((f) => clues.fronts.includes(f));

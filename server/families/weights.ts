@@ -20,6 +20,10 @@ export const WEIGHTS = {
     differentRegiment: -12,
     /** Both name a division, and not the same one. */
     differentDivision: -8,
+    /** Both name a battalion of the same regiment (or neither names a regiment), and not the same one. */
+    differentBattalion: -10,
+    /** Both name a company of the same battalion, and not the same one. */
+    differentCompany: -6,
   },
   date: {
     /** The same day of death. */
@@ -46,6 +50,15 @@ export const WEIGHTS = {
     maxKm: 250,
     /** The grave itself says it was a death at the same place. */
     sameWrittenPlace: 12,
+  },
+  /**
+   * Remains were often brought home: a cemetery in or near the hometown is a clue of its own
+   * (in the demo data, as in life, about half of unidentified graves lie in the hometown's province).
+   */
+  hometown: {
+    inside: 14,
+    near: 10,
+    maxKm: 150,
   },
   /** Same front or battlefield (Mặt trận, Chiến trường, B-fronts, Laos, Cambodia). */
   front: 6,
