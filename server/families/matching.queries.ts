@@ -57,7 +57,11 @@ function placeGeometry(ref: PlaceRef): { sql: string; bindings: Knex.Value[] } {
   if (ref.table === 'historical_provinces') {
     return { sql: `SELECT ST_Union(op.geom) AS g FROM historical_province_successors s JOIN old_provinces op ON op.code = s.old_province_code WHERE s.historical_name = ?`, bindings: [ref.code] };
   }
-  const tables = { old_provinces: 'old_provinces', old_districts: 'old_districts', provinces: 'provinces', basemap_countries: 'basemap_countries' } as const;
+  // A few districts of the reference data have no boundary: their province stands in.
+  if (ref.table === 'old_districts') {
+    return { sql: `SELECT coalesce(d.geom, op.geom) AS g FROM old_districts d JOIN old_provinces op ON op.code = d.province_code WHERE d.code = ?`, bindings: [ref.code] };
+  }
+  const tables = { old_provinces: 'old_provinces', provinces: 'provinces', basemap_countries: 'basemap_countries' } as const;
   return { sql: `SELECT geom AS g FROM ${tables[ref.table]} WHERE code = ?`, bindings: [ref.code] };
 }
 

@@ -64,8 +64,8 @@ export function buildGazetteer(rows: GazetteerRows): Gazetteer {
     const name = bare(d.name);
     // "Mặt trận Quảng Trị" means the province, not the town of the same name.
     if (provinceLike.has(name)) continue;
-    // Numbered urban districts ("Quận 1") and one-letter names say nothing on their own.
-    if (name.length < 3 || /^\d+$/.test(name)) continue;
+    // Numbered urban districts ("Quận 1") and one-word names ("Chũ") say nothing on their own.
+    if (!name.includes(' ') || /\d/.test(name)) continue;
     const provinceNames = [oldProvinceNames.get(d.province_code)!, ...(historicalOf.get(d.province_code) ?? [])];
     const current = rows.provinces.find((p) => p.code === currentOf.get(d.province_code));
     if (current) provinceNames.push(bare(current.name));
@@ -91,16 +91,23 @@ export function buildGazetteer(rows: GazetteerRows): Gazetteer {
 /** The most precise place the text names: a district (with its province, or unique), else a province or battlefield, else a country. */
 export function resolvePlace(gazetteer: Gazetteer, text: string | null | undefined): ResolvedPlace | null {
   if (!text?.trim()) return null;
-  const folded = fold(text);
-  const has = (name: string) => folded.includes(` ${name} `);
+  let folded = fold(text);
+  let district: ResolvedPlace | null = null;
   let province: ResolvedPlace | null = null;
   let country: ResolvedPlace | null = null;
+  const provincesNamed: string[] = [];
+  // Longest names first, each match masked out: "Cua Chữ A" is a battlefield, not the district "Chũ" inside it.
   for (const e of gazetteer.entries) {
-    if (!has(e.folded)) continue;
+    if (!folded.includes(` ${e.folded} `)) continue;
     if (e.kind === 'district') {
-      if (!e.provinces || e.provinces.some(has)) return e.place;
-    } else if (e.kind === 'province') province ??= e.place;
-    else country ??= e.place;
+      if (!district && (!e.provinces || e.provinces.some((p) => provincesNamed.includes(p) || folded.includes(` ${p} `)))) district = e.place;
+      continue;
+    }
+    if (e.kind === 'province') {
+      province ??= e.place;
+      provincesNamed.push(e.folded);
+    } else country ??= e.place;
+    folded = folded.split(` ${e.folded} `).join(' | ');
   }
-  return province ?? country;
+  return district ?? province ?? country;
 }
