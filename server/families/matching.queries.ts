@@ -55,7 +55,10 @@ export async function analyzeClues(db: Knex): Promise<void> {
 /** SQL for the geometry of a resolved place (a one-row `g` column), with its binding. */
 function placeGeometry(ref: PlaceRef): { sql: string; bindings: Knex.Value[] } {
   if (ref.table === 'historical_provinces') {
-    return { sql: `SELECT ST_Union(op.geom) AS g FROM historical_province_successors s JOIN old_provinces op ON op.code = s.old_province_code WHERE s.historical_name = ?`, bindings: [ref.code] };
+    return { sql: `SELECT ST_Union(ST_Simplify(op.geom, 0.01)) AS g FROM historical_province_successors s JOIN old_provinces op ON op.code = s.old_province_code WHERE s.historical_name = ?`, bindings: [ref.code] };
+  }
+  if (ref.table === 'regions') {
+    return { sql: `SELECT ST_Union(ST_Simplify(geom, 0.01)) AS g FROM old_provinces WHERE code = ANY(?)`, bindings: [ref.code.split(',')] };
   }
   // A few districts of the reference data have no boundary: their province stands in.
   if (ref.table === 'old_districts') {

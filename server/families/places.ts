@@ -7,7 +7,8 @@
  */
 import { foldVietnamese } from '../text/vietnamese.js';
 
-export type PlaceRef = { table: 'old_provinces' | 'old_districts' | 'provinces' | 'basemap_countries' | 'historical_provinces'; code: string };
+/** `regions`: a front or battlefield region, `code` its old province codes joined by commas. */
+export type PlaceRef = { table: 'old_provinces' | 'old_districts' | 'provinces' | 'basemap_countries' | 'historical_provinces' | 'regions'; code: string };
 /** `provinceKeys`: the provinces (old province keys) the place lies in, for comparing hometowns. */
 export type ResolvedPlace = { key: string; label: string; ref: PlaceRef; provinceKeys: string[] };
 
@@ -38,6 +39,30 @@ const BATTLEFIELDS: Array<[string, { oldProvince?: string; country?: string }]> 
   ['dong khe', { oldProvince: 'cao bang' }], ['canh dong chum', { country: 'LA' }], ['nam lao', { country: 'LA' }], ['ha lao', { country: 'LA' }],
   ['thuong lao', { country: 'LA' }], ['lao', { country: 'LA' }], ['campuchia', { country: 'KH' }], ['cam pu chia', { country: 'KH' }],
   ['chien truong k', { country: 'KH' }], ['chien truong c', { country: 'LA' }], ['mat tran 479', { country: 'KH' }], ['mat tran 579', { country: 'KH' }],
+];
+
+/**
+ * Fronts and regions records name as a place of death, as the provinces (before 2025) they cover:
+ * measured as their union, so a grave in any of them counts as buried in the place of death.
+ */
+const REGIONS: Array<[string, string, string[]]> = [
+  ['chien truong b5', 'Chiến trường B5 (Đường 9 - Bắc Quảng Trị)', ['quang tri']],
+  ['tri thien', 'Trị Thiên', ['quang tri', 'hue']],
+  ['chien truong b4', 'Chiến trường B4 (Trị Thiên)', ['quang tri', 'hue']],
+  ['tay nguyen', 'Tây Nguyên', ['kon tum', 'gia lai', 'dak lak', 'dak nong', 'lam dong']],
+  ['chien truong b3', 'Chiến trường B3 (Tây Nguyên)', ['kon tum', 'gia lai', 'dak lak', 'dak nong', 'lam dong']],
+  ['khu 5', 'Khu 5', ['da nang', 'quang nam', 'quang ngai', 'binh dinh', 'phu yen', 'khanh hoa']],
+  ['chien truong b1', 'Chiến trường B1 (Khu 5)', ['da nang', 'quang nam', 'quang ngai', 'binh dinh', 'phu yen', 'khanh hoa']],
+  ['mien dong nam bo', 'Miền Đông Nam Bộ', ['binh phuoc', 'tay ninh', 'binh duong', 'dong nai', 'ba ria vung tau', 'ho chi minh']],
+  ['mien tay nam bo', 'Miền Tây Nam Bộ', ['an giang', 'kien giang', 'can tho', 'hau giang', 'soc trang', 'bac lieu', 'ca mau', 'vinh long', 'tra vinh']],
+  ['khu 9', 'Khu 9', ['an giang', 'kien giang', 'can tho', 'hau giang', 'soc trang', 'bac lieu', 'ca mau', 'vinh long', 'tra vinh']],
+  ['khu 8', 'Khu 8', ['long an', 'tien giang', 'dong thap', 'ben tre']],
+  ['bien gioi phia bac', 'Biên giới phía Bắc', ['lang son', 'cao bang', 'ha giang', 'lao cai', 'lai chau', 'quang ninh']],
+  ['lien khu 3', 'Liên khu 3', ['hai duong', 'hai phong', 'hung yen', 'thai binh', 'ha nam', 'nam dinh', 'ninh binh']],
+  ['lien khu 4', 'Liên khu 4', ['thanh hoa', 'nghe an', 'ha tinh', 'quang binh', 'quang tri', 'hue']],
+  ['tay bac', 'Tây Bắc', ['dien bien', 'lai chau', 'son la', 'hoa binh']],
+  ['chien dich trung du', 'Chiến dịch Trung du', ['vinh phuc', 'phu tho', 'thai nguyen', 'bac giang']],
+  ['duong 18', 'Đường 18', ['quang ninh', 'hai duong', 'bac ninh']],
 ];
 
 const fold = (text: string) => ` ${foldVietnamese(text.normalize('NFC')).replace(/[,;/()\-–.]+/g, ' ').replace(/\s+/g, ' ').trim()} `;
@@ -82,6 +107,10 @@ export function buildGazetteer(rows: GazetteerRows): Gazetteer {
       const p = byOldName.get(target.oldProvince!);
       if (p) entries.push({ folded: phrase, kind: 'province', place: { key: `op:${p.code}`, label: p.name, ref: { table: 'old_provinces', code: p.code }, provinceKeys: [`op:${p.code}`] } });
     }
+  }
+  for (const [phrase, label, names] of REGIONS) {
+    const codes = names.map((n) => byOldName.get(n)?.code).filter((c): c is string => Boolean(c));
+    if (codes.length) entries.push({ folded: phrase, kind: 'province', place: { key: `r:${phrase}`, label, ref: { table: 'regions', code: codes.join(',') }, provinceKeys: codes.map((c) => `op:${c}`) } });
   }
   // Longest names first: "thua thien hue" before "hue", "quang tri" before a district "tri".
   entries.sort((a, b) => b.folded.length - a.folded.length);

@@ -44,10 +44,10 @@ export const WEIGHTS = {
   dateWindowDays: { day: 92, month: 183, year: 400 },
   place: {
     /** The cemetery lies in the place of death. */
-    inside: 20,
-    /** Points fall linearly from this, at the boundary, to 0 at `maxKm`. */
-    near: 16,
-    maxKm: 250,
+    inside: 22,
+    /** Points fall linearly from this, at the boundary, to 0 at `maxKm`: a neighbouring province counts, the far end of the country not. */
+    near: 12,
+    maxKm: 150,
     /** The grave itself says it was a death at the same place. */
     sameWrittenPlace: 12,
   },
@@ -56,9 +56,9 @@ export const WEIGHTS = {
    * (in the demo data, as in life, about half of unidentified graves lie in the hometown's province).
    */
   hometown: {
-    inside: 14,
-    near: 10,
-    maxKm: 150,
+    inside: 16,
+    near: 8,
+    maxKm: 80,
   },
   /** Same front or battlefield (Mặt trận, Chiến trường, B-fronts, Laos, Cambodia). */
   front: 6,
