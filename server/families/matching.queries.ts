@@ -111,14 +111,14 @@ export async function retrieveClues(db: Knex, r: Retrieval): Promise<CandidateRo
         OR gc.name_words && ?::text[]
         OR gc.place_key = ?
         OR (gc.unit_keys = '{}' AND gc.death_year BETWEEN ?::int - 1 AND ?::int + 1 AND (gc.cemetery_id IN (SELECT id FROM near) OR gc.cemetery_id IN (SELECT id FROM near_home)))
-     ORDER BY (CASE WHEN ?::text IS NOT NULL AND gc.unit_keys @> ARRAY[?::text] THEN 30 ELSE 0 END)
-            + (CASE WHEN ?::text IS NOT NULL AND gc.unit_keys @> ARRAY[?::text] THEN 15 ELSE 0 END)
-            + (CASE WHEN gc.unit_keys && ?::text[] THEN 18 ELSE 0 END)
-            + (CASE WHEN gc.death_year = ? THEN 14 WHEN abs(gc.death_year - ?) = 1 THEN 6 WHEN abs(gc.death_year - ?) > 1 THEN -15 ELSE 0 END)
-            + (CASE WHEN gc.place_key = ? THEN 12 ELSE 0 END)
-            + (CASE WHEN gc.cemetery_id IN (SELECT id FROM near) THEN 15 ELSE 0 END)
-            + (CASE WHEN gc.cemetery_id IN (SELECT id FROM near_home) THEN 12 ELSE 0 END)
-            + (CASE WHEN gc.name_words && ?::text[] THEN 16 ELSE 0 END) DESC,
+     ORDER BY (CASE WHEN ?::text IS NOT NULL AND gc.unit_keys @> ARRAY[?::text] THEN 20 ELSE 0 END)
+            + (CASE WHEN ?::text IS NOT NULL AND gc.unit_keys @> ARRAY[?::text] THEN 24 ELSE 0 END)
+            + (CASE WHEN gc.unit_keys && ?::text[] THEN 20 ELSE 0 END)
+            + (CASE WHEN gc.death_year = ? THEN 18 WHEN abs(gc.death_year - ?) = 1 THEN -4 WHEN abs(gc.death_year - ?) > 1 THEN -25 ELSE 0 END)
+            + (CASE WHEN gc.place_key = ? THEN 18 ELSE 0 END)
+            + (CASE WHEN gc.cemetery_id IN (SELECT id FROM near) THEN 20 ELSE 0 END)
+            + (CASE WHEN gc.cemetery_id IN (SELECT id FROM near_home) THEN 18 ELSE 0 END)
+            + (CASE WHEN gc.name_words && ?::text[] THEN 28 ELSE 0 END) DESC,
             gc.grave_id
      LIMIT ?`,
     [

@@ -36,10 +36,10 @@ export type RankedGrave = { graveId: number; cemeteryId: number; score: number; 
 
 /** Graves the rough SQL ordering passes on to the exact score. */
 const ROUGH_KEEP = 600;
-/** ~250 km around the place of death, in degrees: a prefilter, the distance itself is measured after. */
-const NEAR_DEGREES = 2.5;
-/** ~150 km around the hometown. */
-const HOME_DEGREES = 1.4;
+/** ~150 km around the place of death, in degrees: a prefilter, the distance itself is measured after. */
+const NEAR_DEGREES = 1.5;
+/** ~80 km around the hometown. */
+const HOME_DEGREES = 0.8;
 
 /** The best unidentified graves for a notice, best first, each with its score and reasons. */
 export async function rankGraves(db: Knex, parsed: ParsedNotice, keep: number = WEIGHTS.keep): Promise<RankedGrave[]> {

@@ -46,7 +46,8 @@ function unitReasons(a: ParsedUnit, b: ParsedUnit, out: Reason[]): void {
   const lb = b.levels;
   const sameE = la.E !== undefined && la.E === lb.E;
   const sameF = la.F !== undefined && la.F === lb.F;
-  if (sameE) out.push({ code: 'sameRegiment', points: w.regiment, params: { unit: levelLabel('E', la.E!) } });
+  const sameF0 = la.F !== undefined && la.F === lb.F;
+  if (sameE) out.push({ code: 'sameRegiment', points: sameF0 ? w.regimentInDivision : w.regiment, params: { unit: levelLabel('E', la.E!) } });
   else if (la.E && lb.E) out.push({ code: 'differentRegiment', points: w.differentRegiment, params: { a: levelLabel('E', la.E), b: levelLabel('E', lb.E) } });
   if (sameF) out.push({ code: 'sameDivision', points: w.division, params: { unit: levelLabel('F', la.F!) } });
   else if (la.F && lb.F) out.push({ code: 'differentDivision', points: w.differentDivision, params: { a: levelLabel('F', la.F), b: levelLabel('F', lb.F) } });
@@ -69,7 +70,7 @@ function dateReasons(notice: LooseDate, grave: LooseDate, out: Reason[]): void {
     out.push({ code: c.precision === 'day' ? 'sameDay' : c.precision === 'month' ? 'sameMonth' : 'sameYear', points });
   } else if (c.kind === 'near') {
     const months = Math.max(1, Math.round(c.gapDays / 30.4));
-    out.push({ code: 'nearDate', points: Math.round(w.nearMax * (1 - c.gapDays / c.windowDays) * 10) / 10, params: { months } });
+    out.push({ code: 'nearDate', points: w.near, params: { months } });
   } else if (c.kind === 'apart') {
     out.push({ code: 'apartDate', points: w.apart, params: { years: Math.max(1, Math.round(c.gapDays / 365)) } });
   }

@@ -5,37 +5,43 @@
  * Change a number here and `npm run bench:matching` says what it did to the ranking.
  */
 export const WEIGHTS = {
+  // Points are roughly 8 per natural log of how much likelier a clue is on the true grave than on
+  // any grave (the demo's clue model and the fronts' order of battle set the odds): a shared
+  // company number (1 of ~20) says more than a shared year, and a grave that names only the
+  // division loses to one naming the regiment only by what the regiment adds.
   unit: {
-    /** Same company inside the same battalion (or regiment). */
-    company: 8,
+    /** Same company inside the same battalion. */
+    company: 22,
     /** Same battalion inside the same regiment, or with no regiment on either side to say otherwise. */
-    battalion: 10,
-    /** Same regiment (Trung đoàn, E). */
+    battalion: 16,
+    /** Same regiment (Trung đoàn, E), when the division is compared too (it scored already). */
+    regimentInDivision: 10,
+    /** Same regiment, where one side names no division. */
     regiment: 30,
     /** Same division (Sư đoàn, Đại đoàn, F). */
-    division: 15,
+    division: 24,
     /** Same cover name or formation that is not a numbered division (Đoàn 559, Binh trạm 14, Quân khu 5). */
-    cover: 18,
-    /** Both name a regiment, and not the same one (a wrong number on a stone happens: kept mild). */
-    differentRegiment: -12,
+    cover: 20,
+    /** Both name a regiment, and not the same one (a wrong number on a stone happens: kept milder than the match). */
+    differentRegiment: -16,
     /** Both name a division, and not the same one. */
-    differentDivision: -8,
+    differentDivision: -14,
     /** Both name a battalion of the same regiment (or neither names a regiment), and not the same one. */
-    differentBattalion: -10,
+    differentBattalion: -16,
     /** Both name a company of the same battalion, and not the same one. */
-    differentCompany: -6,
+    differentCompany: -14,
   },
   date: {
     /** The same day of death. */
-    sameDay: 30,
+    sameDay: 44,
     /** Inside the same month (one side gives only the month). */
-    sameMonth: 22,
+    sameMonth: 36,
     /** Inside the same year (one side gives only the year). */
-    sameYear: 14,
-    /** Outside, but within the window: points fall linearly from this to 0 at the window's edge. */
-    nearMax: 10,
+    sameYear: 18,
+    /** Outside, but within the window (a stone a year off, a month misread): a small doubt, not a match. */
+    near: -4,
     /** Further apart than the window. */
-    apart: -15,
+    apart: -25,
   },
   /**
    * How far two partial dates may be apart and still count as near, by the coarser precision of
@@ -44,28 +50,28 @@ export const WEIGHTS = {
   dateWindowDays: { day: 92, month: 183, year: 400 },
   place: {
     /** The cemetery lies in the place of death. */
-    inside: 22,
+    inside: 24,
     /** Points fall linearly from this, at the boundary, to 0 at `maxKm`: a neighbouring province counts, the far end of the country not. */
     near: 12,
     maxKm: 150,
     /** The grave itself says it was a death at the same place. */
-    sameWrittenPlace: 12,
+    sameWrittenPlace: 18,
   },
   /**
    * Remains were often brought home: a cemetery in or near the hometown is a clue of its own
    * (in the demo data, as in life, about half of unidentified graves lie in the hometown's province).
    */
   hometown: {
-    inside: 16,
-    near: 8,
+    inside: 22,
+    near: 10,
     maxKm: 80,
   },
   /** Same front or battlefield (Mặt trận, Chiến trường, B-fronts, Laos, Cambodia). */
-  front: 6,
+  front: 5,
   /** A name fragment on the stone that is part of the name on the notice. */
-  nameFragment: 16,
+  nameFragment: 28,
   /** The stone's hometown fragment names the notice's hometown province. */
-  hometownFragment: 12,
+  hometownFragment: 16,
   /** A grave scoring below this is not proposed. */
   minimumScore: 20,
   /** Candidates kept per request. */
