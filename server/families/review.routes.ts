@@ -56,7 +56,7 @@ export function familyReviewRoutes(db: Db, config: Config): Router {
       graveDeath: dateText(c.known_death_year, c.known_death_month, c.known_death_day),
       graveUrl: graveUrl(Number(c.grave_id)),
       dnaContacts: config.dnaReferralContacts,
-      events: events.map((e: { kind: string; at: Date; public_message: string | null; display_name: string | null }) => ({ ...e, label: t(res, `families.event.${e.kind}`, { n: e.public_message ?? '' }), at: localDateTime(e.at), datetime: e.at.toISOString() })),
+      events: events.map((e: { kind: string; at: Date; public_message: string | null; display_name: string | null }) => ({ ...e, public_message: e.kind === 'candidates_found' ? null : e.public_message, label: t(res, `families.event.${e.kind}`, { n: e.public_message ?? '' }), at: localDateTime(e.at), datetime: e.at.toISOString() })),
       error,
     }, httpStatus);
   };
