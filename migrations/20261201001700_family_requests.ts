@@ -84,6 +84,8 @@ export async function up(knex: Knex): Promise<void> {
       cemetery_id   bigint NOT NULL REFERENCES cemeteries (id),
       unit          jsonb,
       unit_keys     text[] NOT NULL DEFAULT '{}',
+      -- Battalion and company numbers (D:4, C:2): too common to find graves by, worth ordering them by.
+      fine_keys     text[] NOT NULL DEFAULT '{}',
       death_year    smallint,
       death_month   smallint,
       death_day     smallint,

@@ -6,7 +6,7 @@ import { foldVietnamese } from '../text/vietnamese.js';
 import type { LooseDate } from './dates.js';
 import { resolvePlace, type Gazetteer, type ResolvedPlace } from './places.js';
 import type { Clues, Notice } from './score.js';
-import { frontsOf, parseUnit, unitKeys } from './units.js';
+import { fineKeys, frontsOf, parseUnit, unitKeys } from './units.js';
 
 const nameWords = (text: string | null | undefined) => (text ? foldVietnamese(text.normalize('NFC')).split(/[^a-z0-9]+/).filter(Boolean) : []);
 
@@ -18,7 +18,7 @@ export type GraveClueSource = {
 
 /** The row grave_clues stores for a grave. */
 export type GraveClueRow = {
-  grave_id: number; cemetery_id: number; unit: string; unit_keys: string[]; death_year: number | null; death_month: number | null; death_day: number | null;
+  grave_id: number; cemetery_id: number; unit: string; unit_keys: string[]; fine_keys: string[]; death_year: number | null; death_month: number | null; death_day: number | null;
   place_key: string | null; place_label: string | null; fronts: string[]; name_words: string[]; hometown_keys: string[];
 };
 
@@ -27,7 +27,7 @@ export function graveClueRow(gazetteer: Gazetteer, g: GraveClueSource): GraveClu
   const place = resolvePlace(gazetteer, g.known_place_of_death);
   const hometown = resolvePlace(gazetteer, g.known_hometown);
   return {
-    grave_id: Number(g.id), cemetery_id: Number(g.cemetery_id), unit: JSON.stringify(unit), unit_keys: unitKeys(unit),
+    grave_id: Number(g.id), cemetery_id: Number(g.cemetery_id), unit: JSON.stringify(unit), unit_keys: unitKeys(unit), fine_keys: fineKeys(unit),
     death_year: g.known_death_year, death_month: g.known_death_month, death_day: g.known_death_day,
     place_key: place?.key ?? null, place_label: place?.label ?? null,
     fronts: [...new Set([...unit.fronts, ...frontsOf(g.known_place_of_death)])],

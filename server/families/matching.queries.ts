@@ -75,6 +75,9 @@ export type Retrieval = {
   regimentKey: string | null;
   divisionKey: string | null;
   coverKeys: string[];
+  /** Battalion and company keys, for the rough ordering only. */
+  fineKeys: string[];
+  month: number | null;
   nameWords: string[];
   placeKey: string | null;
   year: number | null;
@@ -104,16 +107,18 @@ export async function retrieveClues(db: Knex, r: Retrieval): Promise<CandidateRo
      near AS (SELECT c.id FROM cemeteries c, place WHERE place.g IS NOT NULL AND ST_DWithin(c.location, place.g, ?)),
      home AS (${home.sql}),
      near_home AS (SELECT c.id FROM cemeteries c, home WHERE home.g IS NOT NULL AND ST_DWithin(c.location, home.g, ?))
-     SELECT gc.grave_id, gc.cemetery_id, gc.unit, gc.unit_keys, gc.death_year, gc.death_month, gc.death_day, gc.place_key, gc.place_label,
+     SELECT gc.grave_id, gc.cemetery_id, gc.unit, gc.unit_keys, gc.fine_keys, gc.death_year, gc.death_month, gc.death_day, gc.place_key, gc.place_label,
             gc.fronts, gc.name_words, gc.hometown_keys
      FROM grave_clues gc
      WHERE gc.unit_keys && ?::text[]
         OR gc.name_words && ?::text[]
         OR gc.place_key = ?
-        OR (gc.unit_keys = '{}' AND gc.death_year BETWEEN ?::int - 1 AND ?::int + 1 AND (gc.cemetery_id IN (SELECT id FROM near) OR gc.cemetery_id IN (SELECT id FROM near_home)))
+        OR (NOT gc.unit_keys && ?::text[] AND gc.death_year BETWEEN ?::int - 1 AND ?::int + 1 AND (gc.cemetery_id IN (SELECT id FROM near) OR gc.cemetery_id IN (SELECT id FROM near_home)))
      ORDER BY (CASE WHEN ?::text IS NOT NULL AND gc.unit_keys @> ARRAY[?::text] THEN 20 ELSE 0 END)
             + (CASE WHEN ?::text IS NOT NULL AND gc.unit_keys @> ARRAY[?::text] THEN 24 ELSE 0 END)
             + (CASE WHEN gc.unit_keys && ?::text[] THEN 20 ELSE 0 END)
+            + 16 * (SELECT count(*) FROM unnest(gc.fine_keys) k WHERE k = ANY(?::text[]))
+            + (CASE WHEN gc.death_month = ? AND gc.death_year = ? THEN 18 ELSE 0 END)
             + (CASE WHEN gc.death_year = ? THEN 18 WHEN abs(gc.death_year - ?) = 1 THEN -4 WHEN abs(gc.death_year - ?) > 1 THEN -25 ELSE 0 END)
             + (CASE WHEN gc.place_key = ? THEN 18 ELSE 0 END)
             + (CASE WHEN gc.cemetery_id IN (SELECT id FROM near) THEN 20 ELSE 0 END)
@@ -122,8 +127,8 @@ export async function retrieveClues(db: Knex, r: Retrieval): Promise<CandidateRo
             gc.grave_id
      LIMIT ?`,
     [
-      ...place.bindings, r.nearDegrees, ...home.bindings, r.homeDegrees, unitKeys, r.nameWords, r.placeKey, r.year, r.year,
-      r.regimentKey, r.regimentKey, r.divisionKey, r.divisionKey, r.coverKeys, r.year, r.year, r.year, r.placeKey, r.nameWords, r.limit,
+      ...place.bindings, r.nearDegrees, ...home.bindings, r.homeDegrees, unitKeys, r.nameWords, r.placeKey, unitKeys, r.year, r.year,
+      r.regimentKey, r.regimentKey, r.divisionKey, r.divisionKey, r.coverKeys, r.fineKeys, r.month, r.year, r.year, r.year, r.year, r.placeKey, r.nameWords, r.limit,
     ],
   );
   return rows;

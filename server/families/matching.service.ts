@@ -15,6 +15,7 @@ import {
   type NewCandidate,
 } from './matching.queries.js';
 import { buildGazetteer, type Gazetteer } from './places.js';
+import { fineKeys } from './units.js';
 import { scoreGrave, unresolvedPlaceReason, type Reason } from './score.js';
 import { WEIGHTS } from './weights.js';
 
@@ -35,7 +36,7 @@ export function gazetteerOf(db: Knex): Promise<Gazetteer> {
 export type RankedGrave = { graveId: number; cemeteryId: number; score: number; reasons: Reason[] };
 
 /** Graves the rough SQL ordering passes on to the exact score. */
-const ROUGH_KEEP = 600;
+const ROUGH_KEEP = 1000;
 /** ~150 km around the place of death, in degrees: a prefilter, the distance itself is measured after. */
 const NEAR_DEGREES = 1.5;
 /** ~80 km around the hometown. */
@@ -49,6 +50,8 @@ export async function rankGraves(db: Knex, parsed: ParsedNotice, keep: number = 
     regimentKey: notice.unit.levels.E ? `E:${notice.unit.levels.E}` : null,
     divisionKey: notice.unit.levels.F ? `F:${notice.unit.levels.F}` : null,
     coverKeys: notice.unit.covers.map((c) => `X:${c}`),
+    fineKeys: fineKeys(notice.unit),
+    month: notice.death.month,
     nameWords: given ? [given] : [],
     placeKey: notice.placeKey,
     year: notice.death.year,

@@ -92,6 +92,11 @@ export function unitKeys(unit: ParsedUnit): string[] {
   return keys;
 }
 
+/** Battalion and company keys: compared only in the rough ordering, never to find graves by. */
+export function fineKeys(unit: ParsedUnit): string[] {
+  return [...(unit.levels.D ? [`D:${unit.levels.D}`] : []), ...(unit.levels.C ? [`C:${unit.levels.C}`] : [])];
+}
+
 const LEVEL_LABELS: Record<keyof UnitLevels, string> = { F: 'Sư đoàn', E: 'Trung đoàn', D: 'Tiểu đoàn', C: 'Đại đội' };
 
 /** How a level is written in a reason: "Trung đoàn 141". */
