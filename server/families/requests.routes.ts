@@ -176,6 +176,8 @@ export function familyPublicRoutes(db: Db, config: Config, provinces: ProvinceCa
       cemeteries: list.cemeteries.map((c) => ({ ...c, selected: Number(c.id) === f.cemetery })),
       clues: ['unit', 'year', 'place', 'fragment'].map((c) => ({ value: c, label: t(res, `families.clue.${c}`), selected: c === f.clue })),
       graves: list.items.map((g) => ({ ...g, url: graveUrl(Number(g.id)), deathDate: dateText(g.known_death_year, g.known_death_month, g.known_death_day), stateLabel: t(res, `page.state.${g.state}`) })),
+      byProvince: list.byProvince,
+      byProvinceOnly: list.byProvinceOnly,
       total: list.total,
       previous: f.page > 1 ? f.page - 1 : null,
       next: f.page * list.perPage < Math.min(list.total, 200 * list.perPage) ? f.page + 1 : null,

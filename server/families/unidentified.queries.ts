@@ -73,3 +73,12 @@ export async function gravelessByProvince(db: Knex): Promise<{ code: string; nam
   );
   return rows;
 }
+
+/** How many unidentified graves each province's cemeteries hold. */
+export async function unidentifiedByProvince(db: Knex): Promise<{ code: string; name: string; n: number }[]> {
+  const { rows } = await db.raw(
+    `SELECT p.code, p.name, count(g.id)::int AS n FROM provinces p JOIN cemeteries c ON c.province_code = p.code
+     JOIN public_graves g ON g.cemetery_id = c.id AND g.state <> 'identified' GROUP BY p.code, p.name ORDER BY p.name`,
+  );
+  return rows;
+}

@@ -230,6 +230,9 @@ describe('family search requests', () => {
   });
 
   it('lists unidentified graves with their clues, filtered by unit however it is written, and graveless martyrs by hometown province', async () => {
+    // Unfiltered, the page counts by province (a nationwide list would sort every unidentified grave).
+    const national = await request(app).get('/mo-chua-xac-dinh');
+    expect(national.text).toMatch(/href="\/mo-chua-xac-dinh\?province=44">[^<]+<\/a>: 4</);
     const list = await request(app).get('/mo-chua-xac-dinh').query({ province: '44' });
     expect(list.status).toBe(200);
     expect(list.text).toContain(`data-grave="${g.division}"`);
