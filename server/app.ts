@@ -15,6 +15,8 @@ import { ROOT_DIR, type Config } from './config.js';
 import { staffRoutes } from './staff/staff.routes.js';
 import { outboxAdminRoutes } from './search/outbox-admin.routes.js';
 import { submissionPublicRoutes } from './submissions/public.routes.js';
+import { familyPublicRoutes } from './families/requests.routes.js';
+import { familyReviewRoutes } from './families/review.routes.js';
 import { submissionReviewRoutes } from './submissions/review.routes.js';
 import type { Db } from './db/knex.js';
 import { healthRoutes } from './health/health.routes.js';
@@ -137,6 +139,9 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   const photos = createPhotoDeps(files.photos, db, logger);
   app.use(photoRoutes(photos));
   app.use(upkeepRoutes(photos));
+  // Before the submissions' routes: a tracking code that is not a family request's goes on to theirs.
+  app.use(familyPublicRoutes(db, config, provinces));
+  app.use(familyReviewRoutes(db, config));
   app.use(submissionPublicRoutes(db, config, provinces, files.private));
   app.use(submissionReviewRoutes(db, config, provinces, { privateStore: files.private, photoStore: files.photos, queue: photos.queue }));
 

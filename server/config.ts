@@ -134,6 +134,20 @@ const schema = z.object({
   OPEN_DATA_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** When the national open-data files are rebuilt (cron, Vietnam time). */
   OPEN_DATA_BUILD_CRON: z.string().regex(/^(\S+\s+){4}\S+$/, 'must be a five-field cron expression').default('41 2 * * *'),
+  /**
+   * The DNA identification programmes a family is referred to, as `name|how to reach it` entries
+   * separated by `;` (shown to the family when an officer refers a candidate grave to DNA testing).
+   */
+  DNA_REFERRAL_CONTACTS: z.string().max(4000)
+    .default('Cục Người có công, Bộ Nội vụ|qua Sở Nội vụ tỉnh, thành phố nơi có mộ;Đề án xác định danh tính hài cốt liệt sĩ còn thiếu thông tin|hồ sơ nộp tại Sở Nội vụ tỉnh, thành phố quê quán của liệt sĩ')
+    .transform((text, ctx) => {
+      const entries = text.split(';').map((e) => e.trim()).filter(Boolean).map((e) => e.split('|').map((part) => part.trim()));
+      if (!entries.length || entries.some((e) => e.length !== 2 || !e[0] || !e[1])) {
+        ctx.addIssue({ code: 'custom', message: 'must be entries "name|how to reach it" separated by ";"' });
+        return z.NEVER;
+      }
+      return entries.map(([name, contact]) => ({ name: name!, contact: contact! }));
+    }),
 });
 
 export type Config = {
@@ -167,6 +181,8 @@ export type Config = {
   /** Who runs the portal and how to reach them, for the footer; unset parts are left out. */
   portal: { operator: string | undefined; contactEmail: string | undefined; contactPhone: string | undefined };
   openData: OpenDataConfig;
+  /** DNA identification programmes families are referred to. */
+  dnaReferralContacts: Array<{ name: string; contact: string }>;
 };
 
 /** What the open-data surfaces (/ogc, /du-lieu-mo, /api/changes) are published under and limited by. */
@@ -239,5 +255,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       statementTimeoutMs: v.OPEN_DATA_STATEMENT_TIMEOUT_MS,
       buildCron: v.OPEN_DATA_BUILD_CRON,
     },
+    dnaReferralContacts: v.DNA_REFERRAL_CONTACTS,
   };
 }

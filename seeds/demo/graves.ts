@@ -1,13 +1,14 @@
 /**
  * Graves and the martyrs in them, cemetery by cemetery, plot by plot: about 80% identified (one
- * martyr each; 0.3% collective graves with 3-12), 12% with partial information, 8% unknown. About
- * a tenth of all martyrs have no known grave: some are the very people partial graves describe,
- * so that matching has something to find. Grave lines are yielded for COPY; martyr lines go to a
- * buffer, loaded once the graves they point to are in.
+ * martyr each; 0.3% collective graves with 3-12) and 20% not, which carry clues by the model of
+ * inscriptions.ts (a grave that draws none is "unknown", the rest "partial"). 30% of martyrs have
+ * no known grave, and for half of those the true grave is one of the unidentified ones: the truth
+ * is written to demo_unidentified_truth, so matching can be measured. Grave lines are yielded for
+ * COPY; martyr lines go to a buffer, loaded once the graves they point to are in.
  */
 import type { CemeteryPlan } from './cemeteries.js';
 import { csvLine, type CsvBuffer, type CsvValue } from './copy.js';
-import { collectiveInscription, identifiedInscription, knownFacts, partialInscription, UNKNOWN_INSCRIPTION } from './inscriptions.js';
+import { collectiveInscription, hasClue, identifiedInscription, knownFacts, partialInscription, UNKNOWN_INSCRIPTION } from './inscriptions.js';
 import type { CemeteryLayout } from './layout.js';
 import type { Martyr, MartyrFactory, Resting } from './martyrs.js';
 import { createRng } from './random.js';
@@ -25,10 +26,10 @@ export const MARTYR_COLUMNS = [
 ] as const;
 
 const COLLECTIVE_SHARE = 0.003;
-/** Martyrs without a grave per martyr with one: 1/9 makes them a tenth of all. */
-const GRAVELESS_PER_BURIED = 1 / 9;
-/** Share of partial graves whose martyr is also on record, without a grave. */
-const PARTIAL_ON_RECORD = 0.3;
+/** Share of all martyrs with no known grave (issue 17). */
+export const GRAVELESS_SHARE = 0.3;
+/** Of those, the share whose true grave is an unidentified one. */
+export const GRAVELESS_IN_UNIDENTIFIED = 0.5;
 
 export type PlacedCemetery = { plan: CemeteryPlan; layout: CemeteryLayout; id: number; sectionIds: number[] };
 
@@ -36,6 +37,9 @@ export type PlacedCemetery = { plan: CemeteryPlan; layout: CemeteryLayout; id: n
 export type PhotoSubject = { graveId: number; position: string; inscription: string; state: 'identified' | 'partial' | 'unknown' };
 
 export type GraveStats = { graves: number; martyrs: number };
+
+/** The demo's ground truth: the martyr on record who lies in an unidentified grave. */
+export const TRUTH_COLUMNS = ['grave_id', 'martyr_id'] as const;
 
 function martyrLine(id: number, m: Martyr, graveId: number | null): string {
   const h = m.hometown;
@@ -54,6 +58,7 @@ export type GraveRun = {
   firstGraveId: number;
   firstMartyrId: number;
   martyrs: CsvBuffer;
+  truth: CsvBuffer;
   photos: { max: number; share: number; chosen: PhotoSubject[] };
   stats: GraveStats;
   onProgress?: (graves: number) => void;
@@ -64,31 +69,47 @@ export function* graveLines(run: GraveRun): Generator<string> {
   const states = createRng(run.seed, 'grave-states');
   const facts = createRng(run.seed, 'known-facts');
   const stones = createRng(run.seed, 'inscriptions');
-  const graveless = createRng(run.seed, 'graveless');
   const photoPick = createRng(run.seed, 'photos');
   let graveId = run.firstGraveId;
   let martyrId = run.firstMartyrId;
-  const onRecord: Martyr[] = [];
+  // Martyrs of unidentified graves waiting to be written as records without a grave.
+  const hidden: Array<{ martyr: Martyr; graveId: number }> = [];
+  let buried = 0;
+  let graveless = 0;
+  let hiddenOnRecord = 0;
 
   const addMartyr = (m: Martyr, grave: number | null) => {
     run.martyrs.push(martyrLine(martyrId++, m, grave));
     run.stats.martyrs++;
   };
+  /** Keeps graveless martyrs at their share of all, half of them the martyrs of unidentified graves. */
+  const topUp = (flush: boolean) => {
+    const wanted = (GRAVELESS_SHARE / (1 - GRAVELESS_SHARE)) * buried;
+    while (hidden.length && hiddenOnRecord < wanted * GRAVELESS_IN_UNIDENTIFIED) {
+      const h = hidden.shift()!;
+      run.truth.push(csvLine([h.graveId, martyrId]));
+      addMartyr(h.martyr, null);
+      hiddenOnRecord++;
+    }
+    while (graveless < wanted * (1 - GRAVELESS_IN_UNIDENTIFIED) || (flush && graveless + hiddenOnRecord < wanted)) {
+      addMartyr(run.factory.make(null), null);
+      graveless++;
+    }
+  };
   const addBuried = (m: Martyr, grave: number) => {
     addMartyr(m, grave);
-    if (graveless.chance(GRAVELESS_PER_BURIED)) addMartyr(onRecord.shift() ?? run.factory.make(null), null);
+    buried++;
+    topUp(false);
   };
 
   for (const { plan, layout, id: cemeteryId, sectionIds } of run.cemeteries) {
     const resting: Resting = { profile: plan.profile, near: plan.near, provinceName: plan.province.name };
-    const partialShare = plan.profile.nonIdentified * 0.6;
     for (const [s, section] of layout.sections.entries()) {
       for (let k = 0; k < section.graves; k++) {
         const row = Math.floor(k / section.columns) + 1;
         const plot = (k % section.columns) + 1;
         const position = layout.plotPosition(section, row, plot);
-        const r = states.next();
-        const state = r < partialShare ? 'partial' : r < plan.profile.nonIdentified ? 'unknown' : 'identified';
+        let state: 'identified' | 'partial' | 'unknown' = states.next() < plan.profile.nonIdentified ? 'unknown' : 'identified';
         const collective = state === 'identified' && !plan.profile.together && states.chance(COLLECTIVE_SHARE);
         let inscription: string;
         let known: CsvValue[] = [null, null, null, null, null, null, null];
@@ -104,14 +125,13 @@ export function* graveLines(run: GraveRun): Generator<string> {
             inscription = identifiedInscription(first, stones);
             addBuried(first, graveId);
           }
-        } else if (state === 'partial') {
-          const hidden = run.factory.make(resting);
-          const f = knownFacts(hidden, facts);
-          inscription = partialInscription(f);
-          known = [f.name, f.unit, f.hometown, f.placeOfDeath, f.death.year, f.death.month, f.death.day];
-          if (facts.chance(PARTIAL_ON_RECORD)) onRecord.push(hidden);
         } else {
-          inscription = UNKNOWN_INSCRIPTION;
+          const martyr = run.factory.make(resting);
+          const f = knownFacts(martyr, facts);
+          state = hasClue(f) ? 'partial' : 'unknown';
+          inscription = state === 'partial' ? partialInscription(f) : UNKNOWN_INSCRIPTION;
+          if (state === 'partial') known = [f.name, f.unit, f.hometown, f.placeOfDeath, f.death.year, f.death.month, f.death.day];
+          hidden.push({ martyr, graveId });
         }
         if (run.photos.chosen.length < run.photos.max && photoPick.chance(run.photos.share)) {
           run.photos.chosen.push({ graveId, position, inscription, state });
@@ -123,6 +143,5 @@ export function* graveLines(run: GraveRun): Generator<string> {
       }
     }
   }
-  // Partial graves described by a martyr on record who was not written out yet.
-  for (const m of onRecord) addMartyr(m, null);
+  topUp(true);
 }

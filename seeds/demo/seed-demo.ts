@@ -10,7 +10,7 @@ import type { Db } from '../../server/db/knex.js';
 import type { Logger } from '../../server/logger.js';
 import { planCemeteries } from './cemeteries.js';
 import { copyInto, csvLine, CsvBuffer } from './copy.js';
-import { graveLines, GRAVE_COLUMNS, MARTYR_COLUMNS, type GraveStats, type PhotoSubject, type PlacedCemetery } from './graves.js';
+import { graveLines, GRAVE_COLUMNS, MARTYR_COLUMNS, TRUTH_COLUMNS, type GraveStats, type PhotoSubject, type PlacedCemetery } from './graves.js';
 import { deletePhotoFiles, renderPhotos } from './headstone-photos.js';
 import { layOut } from './layout.js';
 import { createMartyrFactory } from './martyrs.js';
@@ -18,6 +18,7 @@ import { createNameSource } from './names.js';
 import { Hometowns } from './places.js';
 import { createRng } from './random.js';
 import { loadPlaces } from './reference.js';
+import { rebuildGraveClues } from '../../server/families/matching.service.js';
 
 export type DemoOptions = {
   graves: number;
@@ -79,6 +80,8 @@ export async function resetRecords(db: Db): Promise<{ photoKeys: string[] }> {
     await trx.raw(`SET LOCAL mls.bulk_load = 'on'`);
     const photos = (await trx('photos').select('original_key', 'full_key', 'page_key', 'thumb_key')) as Array<Record<string, string>>;
     const photoKeys = [...new Set(photos.flatMap((p) => Object.values(p)))];
+    // The demo's ground truth points at graves and martyrs; it goes first, and has no id sequence.
+    await trx('demo_unidentified_truth').delete();
     for (const table of [...DEMO_TABLES, 'search_outbox']) {
       await trx(table).delete();
       await trx.raw(`SELECT setval(pg_get_serial_sequence(?, 'id'), 1, false)`, [table]);
@@ -160,8 +163,9 @@ export async function seedDemo(db: Db, logger: Logger, options: DemoOptions): Pr
     const maxPhotos = Math.min(options.maxPhotos ?? defaultMaxPhotos(total), total);
     const photos = { max: maxPhotos, share: Math.min(1, (1.25 * maxPhotos) / total), chosen: [] as PhotoSubject[] };
     const martyrs = new CsvBuffer();
+    const truth = new CsvBuffer();
     await copyInto(connection, 'graves', GRAVE_COLUMNS, graveLines({
-      cemeteries: placed, factory, seed, firstGraveId: base.graves + 1, firstMartyrId: base.martyrs + 1, martyrs, photos, stats,
+      cemeteries: placed, factory, seed, firstGraveId: base.graves + 1, firstMartyrId: base.martyrs + 1, martyrs, truth, photos, stats,
       onProgress: (n) => progress(`graves: ${n.toLocaleString('en')} / ${total.toLocaleString('en')} (${elapsed()})`),
     }));
     progress(`graves loaded: ${stats.graves.toLocaleString('en')}; loading ${stats.martyrs.toLocaleString('en')} martyrs and rendering ${photos.chosen.length} headstone photos (${elapsed()})`);
@@ -181,6 +185,7 @@ export async function seedDemo(db: Db, logger: Logger, options: DemoOptions): Pr
       }),
     ]);
     photoCount = rendered.length;
+    await copyInto(connection, 'demo_unidentified_truth', TRUTH_COLUMNS, truth);
     await copyInto(connection, 'photos', PHOTO_COLUMNS, rendered.map((p, i) => csvLine([
       base.photos + i + 1, p.graveId, p.originalKey, p.fullKey, p.pageKey, p.thumbKey, p.contentHash, p.width, p.height, p.bytes,
       p.takenAt, p.position, true,
@@ -204,7 +209,10 @@ export async function seedDemo(db: Db, logger: Logger, options: DemoOptions): Pr
   }
   if (committed) {
     progress(`committed; analysing (${elapsed()})`);
-    await db.raw(`ANALYZE ${DEMO_TABLES.join(', ')}`);
+    await db.raw(`ANALYZE ${DEMO_TABLES.join(', ')}, demo_unidentified_truth`);
+    // The matching read model of the graves just loaded (the bulk load skipped its outbox).
+    const clues = await rebuildGraveClues(db);
+    progress(`grave clues: ${clues.toLocaleString('en')} unidentified graves (${elapsed()})`);
   }
   const summary: DemoSummary = {
     cemeteries: plans.length, sections: sectionCount, graves: stats.graves, martyrs: stats.martyrs, photos: photoCount, ms: Date.now() - started,

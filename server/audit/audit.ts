@@ -4,7 +4,7 @@
  */
 import type { Knex } from '../db/knex.js';
 
-export type AuditEntity = 'martyr' | 'grave' | 'cemetery' | 'photo' | 'submission' | 'user' | 'session';
+export type AuditEntity = 'martyr' | 'grave' | 'cemetery' | 'photo' | 'submission' | 'user' | 'session' | 'family_request';
 
 export type AuditEntry = {
   actorUserId: number | null;

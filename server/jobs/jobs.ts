@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
+import { registerFamilyMatchingJob } from '../families/matching.job.js';
 import { registerImportJobs } from '../imports/import.jobs.js';
 import { registerOpenDataJob } from '../opendata/opendata.job.js';
 import { registerRetentionJob } from '../retention/retention.job.js';
@@ -17,6 +18,7 @@ export async function startJobs(config: Config, db: Db, logger: Logger): Promise
     await registerRetentionJob(queue.boss, db, config, logger);
     stops.push(await registerImportJobs(queue.boss, db, importFilesOf(config), logger));
     await registerOpenDataJob(queue.boss, db, config, logger);
+    await registerFamilyMatchingJob(queue.boss, db, logger);
   } catch (error) {
     for (const stop of stops) await stop();
     await queue.stop();

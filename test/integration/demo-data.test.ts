@@ -124,14 +124,44 @@ describe('demo data: 8,000 graves', () => {
     expect(Number((await one(db, 'SELECT count(*) AS n FROM graves WHERE display_name IS NOT NULL')).n)).toBeGreaterThan(0);
   });
 
-  it('leaves about 20% of graves unidentified or partial, and about 10% of martyrs without a known grave', async () => {
+  it('leaves about 20% of graves unidentified or partial, and 30% of martyrs without a known grave, half of them in an unidentified grave (issue 17)', async () => {
     const g = await one(db, `SELECT avg((state <> 'identified')::int)::float AS open, avg((state = 'partial')::int)::float AS partial FROM graves`);
     expect(g.open).toBeGreaterThan(0.16);
     expect(g.open).toBeLessThan(0.24);
-    expect(g.partial).toBeGreaterThan(0.07);
-    const m = await one(db, `SELECT avg((grave_id IS NULL)::int)::float AS graveless FROM martyrs`);
-    expect(m.graveless).toBeGreaterThan(0.07);
-    expect(m.graveless).toBeLessThan(0.13);
+    expect(g.partial).toBeGreaterThan(0.12);
+    const m = await one(db, `SELECT avg((grave_id IS NULL)::int)::float AS graveless, avg((grave_id IS NULL AND id IN (SELECT martyr_id FROM demo_unidentified_truth))::int)::float AS in_unidentified FROM martyrs`);
+    expect(m.graveless).toBeGreaterThan(0.27);
+    expect(m.graveless).toBeLessThan(0.33);
+    expect(m.in_unidentified! / m.graveless!).toBeGreaterThan(0.45);
+    expect(m.in_unidentified! / m.graveless!).toBeLessThan(0.55);
+  });
+
+  it('draws the clues of unidentified graves by the issue 17 model, and knows the truth of each', async () => {
+    const c = await one(db, `
+      SELECT avg((known_unit IS NOT NULL)::int)::float AS unit, avg((known_death_year IS NOT NULL)::int)::float AS year,
+             avg((known_death_month IS NOT NULL)::int)::float / nullif(avg((known_death_year IS NOT NULL)::int)::float, 0) AS month_of_year,
+             avg((known_place_of_death IS NOT NULL)::int)::float AS place,
+             avg((known_name IS NOT NULL OR known_hometown IS NOT NULL)::int)::float AS fragment
+      FROM graves WHERE state <> 'identified'`);
+    expect(c.unit).toBeGreaterThan(0.40);
+    expect(c.unit).toBeLessThan(0.50);
+    expect(c.year).toBeGreaterThan(0.50);
+    expect(c.year).toBeLessThan(0.60);
+    expect(c.month_of_year).toBeGreaterThan(0.22);
+    expect(c.month_of_year).toBeLessThan(0.38);
+    expect(c.place).toBeGreaterThan(0.25);
+    expect(c.place).toBeLessThan(0.35);
+    expect(c.fragment).toBeGreaterThan(0.11);
+    expect(c.fragment).toBeLessThan(0.19);
+    // Each truth is an unidentified grave and a martyr with no grave, and the grave's year is the martyr's, or one off.
+    const t = await one(db, `
+      SELECT count(*) FILTER (WHERE g.state = 'identified' OR m.grave_id IS NOT NULL)::int AS wrong,
+             count(*) FILTER (WHERE g.known_death_year IS NOT NULL AND abs(g.known_death_year - m.death_year) > 1)::int AS far_year,
+             count(*)::int AS n
+      FROM demo_unidentified_truth t JOIN graves g ON g.id = t.grave_id JOIN martyrs m ON m.id = t.martyr_id`);
+    expect(t.n).toBeGreaterThan(0);
+    expect(t.wrong).toBe(0);
+    expect(t.far_year).toBe(0);
   });
 
   it('puts one martyr in each identified grave, 3-12 in collective ones, and none in partial or unknown graves', async () => {

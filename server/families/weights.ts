@@ -1,0 +1,79 @@
+/**
+ * Every weight of the family-request matching, in one reviewable place. A candidate's score is the
+ * sum of the points below for each clue it shares with the death notice (and the penalties for
+ * each clue that contradicts it); the reasons shown to families and officers name each term.
+ * Change a number here and `npm run bench:matching` says what it did to the ranking.
+ */
+export const WEIGHTS = {
+  // Points are roughly 8 per natural log of how much likelier a clue is on the true grave than on
+  // any grave (the demo's clue model and the fronts' order of battle set the odds): a shared
+  // company number (1 of ~20) says more than a shared year, and a grave that names only the
+  // division loses to one naming the regiment only by what the regiment adds.
+  unit: {
+    /** Same company inside the same battalion. */
+    company: 22,
+    /** Same battalion inside the same regiment, or with no regiment on either side to say otherwise. */
+    battalion: 16,
+    /** Same regiment (Trung đoàn, E), when the division is compared too (it scored already). */
+    regimentInDivision: 10,
+    /** Same regiment, where one side names no division. */
+    regiment: 30,
+    /** Same division (Sư đoàn, Đại đoàn, F). */
+    division: 24,
+    /** Same cover name or formation that is not a numbered division (Đoàn 559, Binh trạm 14, Quân khu 5). */
+    cover: 20,
+    /** Both name a regiment, and not the same one (a wrong number on a stone happens: kept milder than the match). */
+    differentRegiment: -16,
+    /** Both name a division, and not the same one. */
+    differentDivision: -14,
+    /** Both name a battalion of the same regiment (or neither names a regiment), and not the same one. */
+    differentBattalion: -16,
+    /** Both name a company of the same battalion, and not the same one. */
+    differentCompany: -14,
+  },
+  date: {
+    /** The same day of death. */
+    sameDay: 44,
+    /** Inside the same month (one side gives only the month). */
+    sameMonth: 36,
+    /** Inside the same year (one side gives only the year). */
+    sameYear: 18,
+    /** Outside, but within the window (a stone a year off, a month misread): a small doubt, not a match. */
+    near: -4,
+    /** Further apart than the window. */
+    apart: -25,
+  },
+  /**
+   * How far two partial dates may be apart and still count as near, by the coarser precision of
+   * the two: the window widens with less precision.
+   */
+  dateWindowDays: { day: 92, month: 183, year: 400 },
+  place: {
+    /** The cemetery lies in the place of death. */
+    inside: 24,
+    /** Points fall linearly from this, at the boundary, to 0 at `maxKm`: a neighbouring province counts, the far end of the country not. */
+    near: 12,
+    maxKm: 150,
+    /** The grave itself says it was a death at the same place. */
+    sameWrittenPlace: 18,
+  },
+  /**
+   * Remains were often brought home: a cemetery in or near the hometown is a clue of its own
+   * (in the demo data, as in life, about half of unidentified graves lie in the hometown's province).
+   */
+  hometown: {
+    inside: 22,
+    near: 10,
+    maxKm: 80,
+  },
+  /** Same front or battlefield (Mặt trận, Chiến trường, B-fronts, Laos, Cambodia). */
+  front: 5,
+  /** A name fragment on the stone that is part of the name on the notice. */
+  nameFragment: 28,
+  /** The stone's hometown fragment names the notice's hometown province. */
+  hometownFragment: 16,
+  /** A grave scoring below this is not proposed. */
+  minimumScore: 20,
+  /** Candidates kept per request. */
+  keep: 20,
+} as const;
