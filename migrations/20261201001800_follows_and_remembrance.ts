@@ -29,6 +29,8 @@ export async function up(knex: Knex): Promise<void> {
       -- A saved search: the search as the form sent it, and how it reads.
       search_params  jsonb,
       label          text NOT NULL CHECK (length(label) BETWEEN 1 AND 300),
+      -- The public page the messages link to (a path on the portal).
+      target_path    text NOT NULL CHECK (target_path LIKE '/%' AND length(target_path) <= 500),
       cadence        text NOT NULL DEFAULT 'immediate' CHECK (cadence IN ('immediate', 'daily')),
       status         text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'active', 'ended')),
       ended_reason   text CHECK (ended_reason IN ('unsubscribed', 'fulfilled', 'unconfirmed')),
@@ -49,7 +51,7 @@ export async function up(knex: Knex): Promise<void> {
     CREATE TABLE notification_events (
       id            bigserial PRIMARY KEY,
       kind          text NOT NULL CHECK (kind IN ('photo_added', 'record_corrected', 'grave_identified', 'request_candidate', 'new_record', 'submission_update', 'photo_request_fulfilled', 'cemetery_changed')),
-      subjects      text[] NOT NULL CHECK (cardinality(subjects) BETWEEN 1 AND 50),
+      subjects      text[] NOT NULL CHECK (cardinality(subjects) BETWEEN 1 AND 1000),
       details       jsonb NOT NULL DEFAULT '{}',
       created_at    timestamptz NOT NULL DEFAULT now(),
       fanned_out_at timestamptz,
@@ -84,9 +86,11 @@ export async function up(knex: Knex): Promise<void> {
       event_id   bigint NOT NULL REFERENCES notification_events (id) ON DELETE CASCADE,
       created_at timestamptz NOT NULL DEFAULT now(),
       mail_id    bigint REFERENCES outgoing_mail (id) ON DELETE SET NULL,
+      -- A saved search asked about a new record that it does not find: recorded, never sent.
+      silent     boolean NOT NULL DEFAULT false,
       PRIMARY KEY (follow_id, event_id)
     );
-    CREATE INDEX notifications_unmailed_idx ON notifications (follow_id) WHERE mail_id IS NULL;
+    CREATE INDEX notifications_unmailed_idx ON notifications (follow_id) WHERE mail_id IS NULL AND NOT silent;
     CREATE INDEX notifications_event_idx ON notifications (event_id);
 
     CREATE TABLE photo_requests (

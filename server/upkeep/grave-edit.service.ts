@@ -8,6 +8,7 @@ import { changedFields, writeAudit } from '../audit/audit.js';
 import { isUniqueViolation, PLOT_UNIQUE } from '../http/db-errors.js';
 import { Conflict, InvalidInput, NotFound } from '../http/errors.js';
 import type { Actor } from '../photos/photos.service.js';
+import { graveSubjects, queueNotification } from '../notify/notify.service.js';
 import { linkableMartyr, sectionCodeOf, setMartyrGrave, staffGrave, touchGrave, unlinkMartyrFromGrave, updateGraveRow, type StaffGrave } from './upkeep.queries.js';
 
 export type GraveState = 'identified' | 'partial' | 'unknown';
@@ -80,6 +81,7 @@ export async function updateGrave(db: Db, actor: Actor, graveId: number, edit: G
       after: 'position' in diff.after && after.inside_boundary === false ? { ...diff.after, position_outside_boundary: true } : diff.after,
       reason: edit.reason,
     });
+    await queueNotification(trx, { kind: before.state !== 'identified' && edit.state === 'identified' ? 'grave_identified' : 'record_corrected', subjects: await graveSubjects(trx, graveId) });
     return { changed: true, grave: after };
   });
 }
@@ -102,6 +104,8 @@ export async function linkMartyr(db: Db, actor: Actor, graveId: number, martyrId
     if (from !== null) await touchGrave(trx, from);
     await writeAudit(trx, { actorUserId: actor.userId, ip: actor.ip, action: 'martyr.grave.link', entityType: 'martyr', entityId: martyrId, before: { grave_id: from }, after: { grave_id: graveId }, reason });
     await writeAudit(trx, { actorUserId: actor.userId, ip: actor.ip, action: 'grave.martyr.link', entityType: 'grave', entityId: graveId, after: { martyr_id: martyrId }, reason });
+    // Who lies here is now known: the grave's followers and the martyr's hear it.
+    await queueNotification(trx, { kind: 'grave_identified', subjects: await graveSubjects(trx, graveId) });
     return true;
   });
 }
