@@ -38,6 +38,9 @@ import { photoRoutes } from './photos/photos.routes.js';
 import { upkeepRoutes } from './upkeep/upkeep.routes.js';
 import { createFileStores, photosDirOf } from './storage/file-stores.js';
 import { staticFiles } from './static/static-files.js';
+import { followRoutes } from './notify/follow.routes.js';
+import { photoRequestRoutes } from './photo-requests/photo-requests.routes.js';
+import { remembranceRoutes } from './remembrance/remembrance.routes.js';
 
 export type AppDeps = {
   config: Config;
@@ -129,6 +132,10 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(upkeepRoutes(photos));
   app.use(submissionPublicRoutes(db, config, provinces, files.private));
   app.use(submissionReviewRoutes(db, config, provinces, { privateStore: files.private, photoStore: files.photos, queue: photos.queue }));
+
+  app.use(followRoutes(db, config));
+  app.use(photoRequestRoutes(db, config));
+  app.use(remembranceRoutes(db));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -319,3 +319,10 @@ export async function changesForCode(db: Db, code: string, about: { submissionId
   const events = await eventsAbout(db, [...new Set(keys)], new Date(Date.now() - 365 * 86_400_000), 50);
   return events.map((e) => ({ kind: e.kind as EventKind, at: e.created_at, isNew: e.created_at > since, details: e.details }));
 }
+
+/** The tracking page of a submission: what changed about it and its records, new since the last visit marked. */
+export async function changesForSubmissionCode(db: Db, code: string): Promise<TrackedChange[]> {
+  const s = await submissionOfCode(db, code);
+  if (!s) return [];
+  return changesForCode(db, s.tracking_code, { submissionId: Number(s.id), martyrId: s.martyr_id === null ? null : Number(s.martyr_id), graveId: s.grave_id === null ? null : Number(s.grave_id) });
+}
