@@ -173,7 +173,7 @@ export function searchPageView(options: {
     clearUrl: `/tim-kiem${queryString({ q: values.q })}`,
     // What a saved search keeps: the words and the filters a new record can be asked against.
     saveSearch: result && !options.error && (values.q || values.province || values.unit)
-      ? Object.fromEntries(['q', 'province', 'unit', 'birthYear', 'deathYear'].filter((k) => values[k]).map((k) => [k, values[k]!]))
+      ? Object.fromEntries((['q', 'province', 'unit', 'birthYear', 'deathYear'] as const).filter((k) => values[k]).map((k) => [k, values[k]!]))
       : null,
     error: options.error,
   };
