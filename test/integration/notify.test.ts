@@ -8,6 +8,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { scopeOf } from '../../server/accounts/scope.js';
+import { startJobs } from '../../server/jobs/jobs.js';
 import { writeAudit } from '../../server/audit/audit.js';
 import { smtpTransport, type MailTransport } from '../../server/notify/mail-sender.js';
 import { runNotifications, type NotifyRunDeps } from '../../server/notify/notify.job.js';
@@ -294,5 +295,39 @@ describe('without SMTP configured', () => {
     const cemeteryStaff = await createStaff(t.db, [{ role: 'cemetery_staff', provinceCode: null, cemeteryId: fx.cemeteries.haTinh }]);
     expect((await (await signIn(app, cemeteryStaff.email)).agent.get('/quan-ly/thu-cho-gui')).status).toBe(403);
     void scopeOf;
+  });
+});
+
+describe('on the job queue', () => {
+  let t: TestDatabase;
+  let fx: SearchFixture;
+  let smtp: TestSmtp;
+
+  beforeAll(async () => {
+    t = await createTestDatabase('notifyjobs');
+    fx = await loadSearchFixture(t.db);
+    smtp = await startSmtp();
+  });
+  afterAll(async () => {
+    await smtp?.close();
+    await t?.drop();
+  });
+
+  it('a committed change nudges the queue, which fans it out and sends it without anyone calling it', async () => {
+    const config = testConfig({ SMTP_URL: smtp.url, PUBLIC_BASE_URL: BASE, DATABASE_URL: t.url });
+    const jobs = await startJobs(config, t.db, silentLogger);
+    try {
+      const app = await testApp(t.db, { config });
+      expect((await request(app).post('/theo-doi-thu').type('form').send({ target: 'cemetery', id: fx.cemeteries.haTinh, email: 'hang.doi@example.vn' })).status).toBe(200);
+      const [confirm] = await smtp.waitFor(1, 30_000);
+      await request(app).get(new URL(confirm!.links.find((l) => l.includes('/xac-nhan/'))!).pathname).expect(200);
+      const admin = await createStaff(t.db, [{ role: 'admin', provinceCode: null, cemeteryId: null }]);
+      await updateCemeteryFor(t.db, admin.id, fx.cemeteries.haTinh, 'Nhà bia tưởng niệm mới');
+      const all = await smtp.waitFor(2, 30_000);
+      expect(all[1]!.subject).toContain('Thông tin nghĩa trang đã được cập nhật');
+      expect(await t.db('outgoing_mail').whereNull('sent_at').count<{ count: string }[]>('id as count').first().then((r) => Number(r?.count))).toBe(0);
+    } finally {
+      await jobs.stop();
+    }
   });
 });
