@@ -30,7 +30,7 @@ export const mailSiteOf = (config: Config): MailSite => ({ baseUrl: config.publi
 export type NotifyRunDeps = { db: Db; site: MailSite; transport: MailTransport | undefined; matchSearch?: SearchMatcher; maxAttempts: number; logger: Logger; budgetMs?: number };
 
 /** Fan-out, then sending, until neither has anything left (or the budget is spent). */
-export async function runNotifications(deps: NotifyRunDeps): Promise<{ events: number; sent: number }> {
+export async function runNotifications(deps: NotifyRunDeps): Promise<{ events: number; sent: number; more: boolean }> {
   const started = Date.now();
   const budget = deps.budgetMs ?? 50_000;
   let events = 0;
@@ -42,7 +42,9 @@ export async function runNotifications(deps: NotifyRunDeps): Promise<{ events: n
       ? await sendWaitingMail(deps.db, deps.transport, { from: deps.site.from, maxAttempts: deps.maxAttempts, logger: deps.logger, budgetMs: Math.max(1000, budget - (Date.now() - started)) })
       : { sent: 0, failed: 0 };
     sent += mail.sent;
-    if ((fanned.events === 0 && fanned.notified === 0 && mail.sent === 0) || Date.now() - started > budget) return { events, sent };
+    if (fanned.events === 0 && fanned.notified === 0 && mail.sent === 0) return { events, sent, more: false };
+    // Out of time with work left: the caller queues the next run at once rather than wait for the minute.
+    if (Date.now() - started > budget) return { events, sent, more: true };
   }
 }
 
@@ -69,7 +71,8 @@ export async function registerNotifyJobs(boss: PgBoss, db: Db, config: Config, l
   await boss.createQueue(NOTIFY_RUN_JOB, { name: NOTIFY_RUN_JOB, policy: 'stately', retryLimit: 3, retryDelay: 15, expireInSeconds: 600 });
   await boss.schedule(NOTIFY_RUN_JOB, '* * * * *');
   await boss.work(NOTIFY_RUN_JOB, { pollingIntervalSeconds: 0.5 }, async () => {
-    await runNotifications(deps);
+    const { more } = await runNotifications(deps);
+    if (more) await boss.send(NOTIFY_RUN_JOB, {});
   });
   await boss.createQueue(NOTIFY_DAILY_JOB, { name: NOTIFY_DAILY_JOB, retryLimit: 3, retryDelay: 600, expireInSeconds: 3600 });
   await boss.schedule(NOTIFY_DAILY_JOB, DAILY_CRON, {}, { tz: TZ });
