@@ -98,19 +98,24 @@ export async function markEventFailed(db: Knex, id: number, error: string): Prom
 
 /**
  * The next followers an event has not reached, one follow per address (someone following a grave
- * and its cemetery hears once), in id order after `afterId`.
+ * and its cemetery hears once: the address's oldest follow among the event's is the one told), in
+ * id order. The choice per address never looks at notifications, so it stays one sort of the
+ * event's followers however far the fan-out got; what was told is one primary-key probe each.
  */
-export async function unreachedFollowers(trx: Knex, event: EventRow, afterId: number, limit: number): Promise<FollowRow[]> {
+export async function unreachedFollowers(trx: Knex, event: EventRow, limit: number): Promise<FollowRow[]> {
   const { rows } = await trx.raw<{ rows: FollowRow[] }>(
-    `SELECT DISTINCT ON (f.email) f.*
-     FROM follows f
-     WHERE f.status = 'active' AND f.target_key = ANY(?::text[]) AND f.id > ?
-       AND NOT EXISTS (SELECT 1 FROM notifications n JOIN follows o ON o.id = n.follow_id WHERE n.event_id = ? AND (n.follow_id = f.id OR o.email = f.email))
-     ORDER BY f.email, f.id
+    `WITH chosen AS (
+       SELECT DISTINCT ON (f.email) f.id FROM follows f
+       WHERE f.status = 'active' AND f.target_key = ANY(?::text[])
+       ORDER BY f.email, f.id
+     )
+     SELECT f.* FROM chosen c JOIN follows f ON f.id = c.id
+     WHERE NOT EXISTS (SELECT 1 FROM notifications n WHERE n.follow_id = c.id AND n.event_id = ?)
+     ORDER BY f.id
      LIMIT ?`,
-    [event.subjects, afterId, event.id, limit],
+    [event.subjects, event.id, limit],
   );
-  return rows.sort((a, b) => Number(a.id) - Number(b.id));
+  return rows;
 }
 
 /** Saved searches not yet told of this event, in id order. */

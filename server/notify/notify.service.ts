@@ -269,7 +269,7 @@ async function fanOutBatch(trx: Knex.Transaction, deps: FanOutDeps, event: Event
     await insertNotifications(trx, Number(event.id), unmatched.map((f) => ({ followId: Number(f.id), mailId: null, silent: true })));
     if (!followers.length) return searches.length;
   } else {
-    followers = await unreachedFollowers(trx, event, 0, limit);
+    followers = await unreachedFollowers(trx, event, limit);
     if (!followers.length) return 0;
   }
   const immediate = followers.filter((f) => f.cadence === 'immediate');
