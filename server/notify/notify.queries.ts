@@ -83,9 +83,12 @@ export async function insertMails(trx: Knex, mails: NewMail[]): Promise<number[]
 
 export type EventRow = { id: number; kind: string; subjects: string[]; details: Record<string, unknown>; created_at: Date; attempts: number };
 
+/** Attempts after which an event that keeps failing is no longer tried (it stays listed for staff). */
+export const EVENT_MAX_ATTEMPTS = 10;
+
 /** The oldest event not fanned out that no other worker holds, locked; `after` skips ones deferred this round. */
 export function lockNextEvent(trx: Knex, after: number): Promise<EventRow | undefined> {
-  return trx('notification_events').whereNull('fanned_out_at').where('id', '>', after).orderBy('id').forUpdate().skipLocked().first();
+  return trx('notification_events').whereNull('fanned_out_at').where('id', '>', after).where('attempts', '<', EVENT_MAX_ATTEMPTS).orderBy('id').forUpdate().skipLocked().first();
 }
 
 export async function markEventFannedOut(trx: Knex, id: number): Promise<void> {

@@ -217,9 +217,11 @@ export async function fanOutPending(deps: FanOutDeps, maxEvents = 100): Promise<
   let deferred = 0;
   let after = 0;
   while (events + deferred < maxEvents) {
+    let current: number | undefined;
     const step = await deps.db.transaction(async (trx) => {
       const event = await lockNextEvent(trx, after);
       if (!event) return { done: true as const };
+      current = Number(event.id);
       if (event.kind === 'new_record' && typeof event.details.martyrId === 'number' && (await searchOutboxHolds(trx, 'martyr', event.details.martyrId))) {
         return { done: false as const, deferred: Number(event.id) };
       }
@@ -227,13 +229,11 @@ export async function fanOutPending(deps: FanOutDeps, maxEvents = 100): Promise<
       if (n === 0) await markEventFannedOut(trx, Number(event.id));
       return { done: false as const, finished: n === 0, notified: n, id: Number(event.id) };
     }).catch(async (error: unknown) => {
-      // One event that keeps failing (a saved search the engine refuses) must not block the rest.
-      const id = (error as { eventId?: number }).eventId;
-      if (id) {
-        await markEventFailed(deps.db, id, String((error as Error).message));
-        return { done: false as const, deferred: id };
-      }
-      throw error;
+      // One event that keeps failing (a saved search the engine refuses) must not hold up the rest:
+      // it is counted and passed over, and after EVENT_MAX_ATTEMPTS left for staff to see.
+      if (current === undefined) throw error;
+      await markEventFailed(deps.db, current, String((error as Error).message));
+      return { done: false as const, deferred: current };
     });
     if (step.done) break;
     if ('deferred' in step && step.deferred !== undefined) {
@@ -258,11 +258,7 @@ async function fanOutBatch(trx: Knex.Transaction, deps: FanOutDeps, event: Event
     const unmatched: FollowRow[] = [];
     for (const f of searches) {
       let found: boolean;
-      try {
-        found = Boolean(deps.matchSearch) && Number.isFinite(martyrId) && (await deps.matchSearch!(f.search_params as SavedSearch, martyrId));
-      } catch (error) {
-        throw Object.assign(error as Error, { eventId: Number(event.id) });
-      }
+      found = Boolean(deps.matchSearch) && Number.isFinite(martyrId) && (await deps.matchSearch!(f.search_params as SavedSearch, martyrId));
       (found ? followers : unmatched).push(f);
     }
     // Saved searches that do not find the record are recorded as asked (silently), so no retry asks them twice.

@@ -113,3 +113,43 @@ describe('the mail sender killed around the SMTP server’s acceptance', () => {
     expect(smtp.received.length).toBe(before + 2);
   });
 });
+
+describe('fan-out interrupted part-way', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase('fanout');
+  });
+  afterAll(async () => t?.drop());
+
+  it('resumes where the committed batches stopped: every follower once, however often it runs, and a failing event does not block the next', async () => {
+    const { fanOutPending, queueNotification } = await import('../../server/notify/notify.service.js');
+    const cemetery = Number((await t.db.raw(`INSERT INTO cemeteries (name, level, province_code, location) SELECT 'Nghĩa trang thử', 'province', code, ST_SetSRID(ST_MakePoint(105, 20), 4326) FROM provinces LIMIT 1 RETURNING id`)).rows[0].id);
+    await t.db.raw(
+      `INSERT INTO follows (email, locale, target_type, target_id, target_key, target_path, label, status, confirm_token, unsubscribe_token, confirmed_at)
+       SELECT 'f' || g || '@example.vn', 'vi', 'cemetery', ?, 'cemetery:' || ?, '/nghia-trang/1', 'Thử', 'active', 'ct' || g || 'xxxxxxxxxxxxxxxxxxxx', 'ut' || g || 'xxxxxxxxxxxxxxxxxxxx', now()
+       FROM generate_series(1, 7) g`,
+      [cemetery, cemetery],
+    );
+    const bad = await t.db.transaction((trx) => queueNotification(trx, { kind: 'new_record', subjects: [], details: { martyrId: 1 } }));
+    await t.db('follows').insert({ email: 's@example.vn', target_type: 'search', target_key: 'search:x', target_path: '/tim-kiem?q=x', label: 'x', status: 'active', confirm_token: 'cs'.padEnd(24, 'x'), unsubscribe_token: 'us'.padEnd(24, 'x'), confirmed_at: t.db.fn.now(), search_params: JSON.stringify({ q: 'x' }) });
+    const event = await t.db.transaction((trx) => queueNotification(trx, { kind: 'cemetery_changed', subjects: [`cemetery:${cemetery}`] }));
+    // A batch that committed before the process died: three followers already told.
+    const told = await t.db('follows').where('target_type', 'cemetery').orderBy('id').limit(3).select('id');
+    await t.db('notifications').insert(told.map((f) => ({ follow_id: f.id, event_id: event })));
+    const matchSearch = async () => {
+      throw new Error('the engine refused the saved search');
+    };
+    const deps = { db: t.db, site: SITE, batch: 2, matchSearch };
+    const first = await fanOutPending(deps);
+    expect(first.events).toBe(1);
+    await fanOutPending(deps);
+    const rows = await t.db('notifications').where({ event_id: event }).select('follow_id');
+    expect(rows).toHaveLength(7);
+    expect(new Set(rows.map((r) => r.follow_id)).size).toBe(7);
+    expect(await t.db('outgoing_mail').count<{ n: string }[]>('id as n').first().then((r) => Number(r?.n))).toBe(4);
+    const failing = await t.db('notification_events').where({ id: bad }).first();
+    expect(failing.fanned_out_at).toBeNull();
+    expect(failing.attempts).toBe(2);
+    expect(failing.last_error).toContain('refused');
+  });
+});
