@@ -314,17 +314,17 @@ describe('on the job queue', () => {
     await t?.drop();
   });
 
-  it('a committed change nudges the queue, which fans it out and sends it without anyone calling it', async () => {
+  it('a committed change nudges the queue, which fans it out and sends it without anyone calling it', { timeout: 180_000 }, async () => {
     const config = testConfig({ SMTP_URL: smtp.url, PUBLIC_BASE_URL: BASE, DATABASE_URL: t.url });
     const jobs = await startJobs(config, t.db, silentLogger);
     try {
       const app = await testApp(t.db, { config });
       expect((await request(app).post('/theo-doi-thu').type('form').send({ target: 'cemetery', id: fx.cemeteries.haTinh, email: 'hang.doi@example.vn' })).status).toBe(200);
-      const [confirm] = await smtp.waitFor(1, 30_000);
+      const [confirm] = await smtp.waitFor(1, 75_000);
       await request(app).get(new URL(confirm!.links.find((l) => l.includes('/xac-nhan/'))!).pathname).expect(200);
       const admin = await createStaff(t.db, [{ role: 'admin', provinceCode: null, cemeteryId: null }]);
       await updateCemeteryFor(t.db, admin.id, fx.cemeteries.haTinh, 'Nhà bia tưởng niệm mới');
-      const all = await smtp.waitFor(2, 30_000);
+      const all = await smtp.waitFor(2, 75_000);
       expect(all[1]!.subject).toContain('Thông tin nghĩa trang đã được cập nhật');
       // Recorded just after the server's 250: nothing is left waiting.
       const waiting = () => t.db('outgoing_mail').whereNull('sent_at').count<{ count: string }[]>('id as count').first().then((r) => Number(r?.count));
