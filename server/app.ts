@@ -45,6 +45,9 @@ import { downloadRoutes } from './opendata/downloads.routes.js';
 import { openApiRoutes } from './openapi/openapi.routes.js';
 import { createFileStores, importFilesOf, photosDirOf } from './storage/file-stores.js';
 import { staticFiles } from './static/static-files.js';
+import { followRoutes } from './notify/follow.routes.js';
+import { photoRequestRoutes } from './photo-requests/photo-requests.routes.js';
+import { remembranceRoutes } from './remembrance/remembrance.routes.js';
 
 export type AppDeps = {
   config: Config;
@@ -144,6 +147,10 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(familyReviewRoutes(db, config));
   app.use(submissionPublicRoutes(db, config, provinces, files.private));
   app.use(submissionReviewRoutes(db, config, provinces, { privateStore: files.private, photoStore: files.photos, queue: photos.queue }));
+
+  app.use(followRoutes(db, config));
+  app.use(photoRequestRoutes(db, config));
+  app.use(remembranceRoutes(db));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

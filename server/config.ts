@@ -112,6 +112,12 @@ const schema = z.object({
   RETENTION_SENDER_IP_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Days the audit log keeps the identifier typed in a failed sign-in (often a mistyped password). */
   RETENTION_FAILED_SIGN_IN_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** The SMTP server mail leaves through (smtp://user:pass@host:587, smtps://...); unset: mail waits, listed in the staff area. */
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  /** The sender of the portal's mail: an address, or "Name <address>". */
+  MAIL_FROM: z.string().trim().regex(/^(?:[^<>@\r\n]*<[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/, 'must be an email address, or "Name <address>"').default('Tìm mộ liệt sĩ <khong-tra-loi@localhost.localdomain>'),
+  /** Attempts after which a message the SMTP server keeps refusing is parked for staff. */
+  MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   /** Whether the server may install missing Debian packages (PostGIS) when it runs as root. */
   AUTO_INSTALL: bool.default(true),
   /** Who runs the portal, named in every page's footer. */
@@ -178,6 +184,8 @@ export type Config = {
   trustProxy: boolean | number | string[];
   outboxMaxAttempts: number;
   retention: RetentionPeriods;
+  /** Outgoing mail: unset smtpUrl means nothing is sent and the messages wait. */
+  mail: { smtpUrl: string | undefined; from: string; maxAttempts: number };
   /** Who runs the portal and how to reach them, for the footer; unset parts are left out. */
   portal: { operator: string | undefined; contactEmail: string | undefined; contactPhone: string | undefined };
   openData: OpenDataConfig;
@@ -246,6 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       senderIpDays: v.RETENTION_SENDER_IP_DAYS,
       failedSignInDays: v.RETENTION_FAILED_SIGN_IN_DAYS,
     },
+    mail: { smtpUrl: v.SMTP_URL, from: v.MAIL_FROM, maxAttempts: v.MAIL_MAX_ATTEMPTS },
     portal: { operator: v.PORTAL_OPERATOR, contactEmail: v.PORTAL_CONTACT_EMAIL, contactPhone: v.PORTAL_CONTACT_PHONE },
     openData: {
       licence: { name: v.OPEN_DATA_LICENCE, url: v.OPEN_DATA_LICENCE_URL },

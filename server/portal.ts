@@ -126,7 +126,7 @@ export type RunningPortal = { server: Server; services: Services; url: string; s
  */
 export async function listen(config: Config, logger: Logger, services: Services): Promise<RunningPortal> {
   const drain: OutboxDrain = startOutboxDrain(services.db, services.meili, config.meiliIndex, logger, { maxAttempts: config.outboxMaxAttempts });
-  const jobs = await startJobs(config, services.db, logger);
+  const jobs = await startJobs(config, services.db, logger, { db: services.db, meili: services.meili, indexUid: config.meiliIndex, provinces: services.provinces, logger });
   if (await indexNeedsRebuild(services, config)) {
     logger.info('the search index is empty: rebuilding it from PostgreSQL in the background');
     reindex(services.db, services.meili, config.meiliIndex, logger).catch((error: unknown) => logger.error({ err: error }, 'search index rebuild failed'));

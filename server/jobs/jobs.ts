@@ -4,31 +4,31 @@ import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
 import { registerFamilyMatchingJob } from '../families/matching.job.js';
 import { registerImportJobs } from '../imports/import.jobs.js';
+import { registerNotifyJobs } from '../notify/notify.job.js';
 import { registerOpenDataJob } from '../opendata/opendata.job.js';
 import { registerRetentionJob } from '../retention/retention.job.js';
+import type { SearchDeps } from '../search/search.service.js';
 import { importFilesOf } from '../storage/file-stores.js';
 import { startJobQueue, type JobQueue } from './job-queue.js';
 
-/** Starts the queue with its schedules and workers. */
-export async function startJobs(config: Config, db: Db, logger: Logger): Promise<JobQueue> {
+/** Starts the queue with its schedules and workers; `search` lets saved searches be asked of the index. */
+export async function startJobs(config: Config, db: Db, logger: Logger, search?: SearchDeps): Promise<JobQueue> {
   const queue = await startJobQueue(config.databaseUrl, logger);
   // Workers that keep timers of their own beside the queue's; stopped before the queue.
   const stops: (() => void | Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop();
+    await queue.stop();
+  };
   try {
     await registerRetentionJob(queue.boss, db, config, logger);
     stops.push(await registerImportJobs(queue.boss, db, importFilesOf(config), logger));
     await registerOpenDataJob(queue.boss, db, config, logger);
     await registerFamilyMatchingJob(queue.boss, db, logger);
+    stops.push(await registerNotifyJobs(queue.boss, db, config, logger, search));
   } catch (error) {
-    for (const stop of stops) await stop();
-    await queue.stop();
+    await stopAll();
     throw error;
   }
-  return {
-    boss: queue.boss,
-    async stop() {
-      for (const stop of stops) await stop();
-      await queue.stop();
-    },
-  };
+  return { boss: queue.boss, stop: stopAll };
 }

@@ -189,6 +189,10 @@ export function searchPageView(options: {
     pagination: result ? pagination(result, values) : null,
     mapUrl: `/ban-do${queryString(values)}`,
     clearUrl: `/tim-kiem${queryString({ q: values.q })}`,
+    // What a saved search keeps: the words and the filters a new record can be asked against.
+    saveSearch: result && !options.error && (values.q || values.province || values.unit)
+      ? Object.fromEntries((['q', 'province', 'unit', 'birthYear', 'deathYear'] as const).filter((k) => values[k]).map((k) => [k, values[k]!]))
+      : null,
     error: options.error,
   };
 }

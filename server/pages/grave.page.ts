@@ -81,6 +81,8 @@ export async function graveView(data: GravePageData, ctx: ViewContext, provinceS
       inscription: withheld ? null : record.inscription,
       known,
       withheld: withheld && !names.length,
+      // A family may ask for the headstone photo the public page lacks (never for a withheld one).
+      photoRequestable: !withheld && !place.photo,
       updated: displayDate(row.updated_at),
       url: record.url,
     },

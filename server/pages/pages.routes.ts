@@ -22,6 +22,7 @@ import { cemeteryView, loadCemeteryPage } from './cemetery.page.js';
 import { graveView, loadGravePage } from './grave.page.js';
 import { cachedProvinceOutlines } from './map.queries.js';
 import { loadMartyrPage, martyrView } from './martyr.page.js';
+import { anniversaryView, remembranceView } from '../remembrance/remembrance.view.js';
 import { cemeteryPageQuery, listPageQuery, recordId, recordPageQuery, redirectToCanonical, viewContext } from './page-http.js';
 import { gravePrintView, martyrPrintView } from './print.page.js';
 import { historicalView, loadProvincePage, provincesView, provinceView } from './province.page.js';
@@ -50,8 +51,9 @@ export function pageRoutes({ db, provinces, publicBaseUrl }: PageDeps): Router {
     if (redirectToCanonical(req, res, martyrUrl(id, data.row.full_name))) return;
     const ctx = viewContext(req, res, publicBaseUrl);
     const view = await martyrView(data, ctx, slugOf);
-    if (query.print) sendPage(req, res, 'record-print', martyrPrintView(view, ctx.locale));
-    else sendPage(req, res, 'martyr', view);
+    const anniversary = anniversaryView({ year: data.row.death_year, month: data.row.death_month, day: data.row.death_day }, ctx.locale);
+    if (query.print) sendPage(req, res, 'record-print', { ...martyrPrintView(view, ctx.locale), anniversary });
+    else sendPage(req, res, 'martyr', { ...view, anniversary, remembrance: await remembranceView(db, id, ctx.locale, req.query) });
   });
 
   router.get('/mo/:ref', async (req, res) => {

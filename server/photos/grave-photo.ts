@@ -12,6 +12,7 @@
 import type { Knex } from '../db/knex.js';
 import type { FileStore } from '../storage/file-store.js';
 import { photoKeys, processPhoto, storeProcessed, type ProcessingQueue } from './photo-processing.js';
+import { photoPlaced } from '../photo-requests/photo-requests.service.js';
 import { insertPhoto, lockGraves, photoIdByHash, switchCurrentPhoto, type NewPhoto } from './photos.queries.js';
 
 /** How a photo found its grave, kept in the audit row. */
@@ -67,13 +68,17 @@ export async function placeOnGrave(trx: Knex, audit: PhotoAuditWriter, photo: Ne
       after: { grave_id: photo.graveId, content_hash: photo.contentHash, taken_at: photo.takenAt, method: how.method, ...how.details }, reason,
     });
   }
-  if (how.makeCurrent !== false) await makeCurrentAudited(trx, audit, photo.graveId, photoId, reason);
+  if (how.makeCurrent !== false && (await makeCurrentAudited(trx, audit, photo.graveId, photoId, reason))) {
+    // Followers hear of it and open photo requests are fulfilled, in this same transaction.
+    await photoPlaced(trx, photo.graveId, photoId);
+  }
   return { photoId, added: inserted !== undefined };
 }
 
 /** Makes a photo of the grave its current one (the grave locked by the caller), audited when it changes. */
-export async function makeCurrentAudited(trx: Knex, audit: PhotoAuditWriter, graveId: number, photoId: number, reason: string): Promise<void> {
+export async function makeCurrentAudited(trx: Knex, audit: PhotoAuditWriter, graveId: number, photoId: number, reason: string): Promise<boolean> {
   const previous = await switchCurrentPhoto(trx, graveId, photoId);
-  if (previous === photoId) return;
+  if (previous === photoId) return false;
   await audit({ action: 'grave.photo.current', entityType: 'grave', entityId: graveId, before: { current_photo_id: previous }, after: { current_photo_id: photoId }, reason });
+  return true;
 }

@@ -20,6 +20,7 @@ import { countParkedOutboxRows } from '../search/outbox.queries.js';
 import { localDateTime } from '../views/local-time.js';
 import { fieldSources } from '../provenance/provenance.queries.js';
 import { provenanceView } from '../provenance/provenance.view.js';
+import { followUpCounts } from '../photo-requests/follow-up.js';
 
 const ENTITY_TYPES = ['martyr', 'grave', 'cemetery', 'photo', 'submission', 'user', 'session'] as const;
 
@@ -57,6 +58,7 @@ export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
       roles: scope.roles.map((r) => t(res, `staff.role.${r}`)),
       isAdmin: hasRole(scope, 'admin'),
       parkedOutbox: hasRole(scope, 'admin') ? await countParkedOutboxRows(db) : 0,
+      followUp: await followUpCounts(db, scope),
       seesAudit: scope.national,
       reviews: canReview(scope),
       keepsGraves: scope.national || scope.provinceCodes.length > 0 || scope.cemeteryIds.length > 0,

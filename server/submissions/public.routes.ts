@@ -21,6 +21,7 @@ import type { FileStore } from '../storage/file-store.js';
 import { UploadRejected } from '../uploads/image-checks.js';
 import { MAX_EVIDENCE_BYTES, MAX_EVIDENCE_FILES } from './evidence.js';
 import { BURIAL_FIELDS, FIELD_LIMITS, MARTYR_FIELDS, ProposalError, SUBMISSION_KINDS, type Proposal, type SubmissionKind } from './proposal.js';
+import { changesForSubmissionCode } from '../notify/notify.service.js';
 import { answerSubmission, createSubmission, findTarget, TooManySubmissions, trackingView, type Target } from './submissions.service.js';
 
 const LIMITS = { senderName: 200, senderContact: 200, senderRelation: 200, message: 5000 } as const;
@@ -171,9 +172,12 @@ export function submissionPublicRoutes(db: Db, config: Config, provinces: Provin
     if (!view) return sendPage(req, res, 'tracking-lookup', { title: t(res, 'track.title'), notFound: true, code: String(req.params.code).slice(0, 20) }, 404);
     if (view.trackingCode !== req.params.code) return res.redirect(301, `/theo-doi/${view.trackingCode}`);
     res.set('Cache-Control', 'no-store');
+    const changes = await changesForSubmissionCode(db, view.trackingCode);
     sendPage(req, res, 'tracking', {
       title: t(res, 'track.title'),
       view,
+      changes: changes.map((c) => ({ ...c, label: t(res, `notify.event.${c.kind}`), status: typeof c.details.status === 'string' ? t(res, `track.status.${c.details.status}`) : null, at: localDateTime(c.at), datetime: c.at.toISOString() })),
+      newChanges: changes.filter((c) => c.isNew).length,
       justSent: req.query.moi === '1',
       statusLabel: t(res, `track.status.${view.status}`),
       kindLabel: t(res, `submit.kind.${view.kind}`),

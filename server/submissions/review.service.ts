@@ -20,6 +20,8 @@ import {
   submissionFile, submissionFiles, submissionInScopeById, updateMartyrFromSubmission, type QueueFilter, type SubmissionRow,
 } from './review.queries.js';
 import { provenanceField, provenanceFor, writeProvenance } from '../provenance/provenance.queries.js';
+import { graveSubjects, martyrSubjects, queueNotification } from '../notify/notify.service.js';
+import { martyrUrl } from '../records/urls.js';
 import { MARTYR_FIELDS, martyrColumns, martyrSnapshot, ProposalError, type MartyrSnapshot, type Proposal } from './proposal.js';
 
 export { OPEN_STATUSES, type QueueFilter };
@@ -80,6 +82,10 @@ async function advance(trx: Knex, s: SubmissionRow, version: number, changes: Re
   if (!(await advanceSubmission(trx, s.id, version, changes, decidedBy))) throw new ActedMeanwhile('Another officer has acted on this submission in the meantime. Reload it to see what changed.');
 }
 
+/** The sender (and whoever follows the submission) hears of every step they see on the tracking page. */
+const submissionStep = (trx: Knex, s: Pick<SubmissionRow, 'id' | 'tracking_code'>, status: string) =>
+  queueNotification(trx, { kind: 'submission_update', subjects: [`submission:${s.id}`], details: { status, path: `/theo-doi/${s.tracking_code}` } });
+
 /** An officer takes a received submission up: it is in review from now on, which the sender sees. */
 export async function startReview(db: Db, scope: Scope, actor: Actor, id: number, version: number): Promise<void> {
   await db.transaction(async (trx) => {
@@ -87,6 +93,7 @@ export async function startReview(db: Db, scope: Scope, actor: Actor, id: number
     if (s.status !== 'received') throw new ActedMeanwhile('This submission is already being reviewed or has been decided.');
     await advance(trx, s, version, { status: 'in_review' });
     await insertEvent(trx, { submissionId: id, kind: 'in_review', actorUserId: actor.userId });
+    await submissionStep(trx, s, 'in_review');
     await writeAudit(trx, { actorUserId: actor.userId, action: 'submission.in_review', entityType: 'submission', entityId: id, submissionId: id, before: { status: 'received' }, after: { status: 'in_review' }, ip: actor.ip });
   });
 }
@@ -97,6 +104,7 @@ export async function rejectSubmission(db: Db, scope: Scope, actor: Actor, id: n
     const s = await loadInScope(trx, scope, id, true);
     await advance(trx, s, version, { status: 'rejected', decision_reason: reason.trim() }, actor.userId);
     await insertEvent(trx, { submissionId: id, kind: 'rejected', publicMessage: reason.trim(), actorUserId: actor.userId });
+    await submissionStep(trx, s, 'rejected');
     await writeAudit(trx, { actorUserId: actor.userId, action: 'submission.reject', entityType: 'submission', entityId: id, submissionId: id, before: { status: s.status }, after: { status: 'rejected' }, reason: reason.trim(), ip: actor.ip });
   });
 }
@@ -107,6 +115,7 @@ export async function askForInformation(db: Db, scope: Scope, actor: Actor, id: 
     const s = await loadInScope(trx, scope, id, true);
     await advance(trx, s, version, { status: 'needs_info', info_request: question.trim(), answer: null, answered_at: null });
     await insertEvent(trx, { submissionId: id, kind: 'needs_info', publicMessage: question.trim(), actorUserId: actor.userId });
+    await submissionStep(trx, s, 'needs_info');
     await writeAudit(trx, { actorUserId: actor.userId, action: 'submission.needs_info', entityType: 'submission', entityId: id, submissionId: id, before: { status: s.status }, after: { status: 'needs_info' }, reason: question.trim(), ip: actor.ip });
   });
 }
@@ -142,6 +151,7 @@ export async function acceptSubmission(db: Db, stores: ReviewStores, scope: Scop
       throw error;
     }
     await insertEvent(trx, { submissionId: id, kind: 'accepted', publicMessage: note, actorUserId: actor.userId });
+    await submissionStep(trx, s, 'accepted');
     await audit({ action: 'submission.accept', entityType: 'submission', entityId: id, before: { status: s.status }, after: { status: 'accepted', applied: adjusted }, reason: note });
   });
 }
@@ -158,6 +168,7 @@ async function applyProposal(trx: Knex, photo: NewPhoto | null, scope: Scope, s:
       if (!Object.keys(diff.after).length) return;
       await updateMartyrFromSubmission(trx, Number(s.martyr_id), columns);
       await audit({ action: 'martyr.update', entityType: 'martyr', entityId: Number(s.martyr_id), ...diff });
+      await queueNotification(trx, { kind: 'record_corrected', subjects: await martyrSubjects(trx, Number(s.martyr_id)) });
       return;
     }
     case 'new_person':
@@ -170,7 +181,11 @@ async function applyProposal(trx: Knex, photo: NewPhoto | null, scope: Scope, s:
         const grave = await graveStateForUpdate(trx, Number(s.grave_id));
         await markGraveIdentified(trx, Number(s.grave_id));
         await audit({ action: 'grave.update', entityType: 'grave', entityId: Number(s.grave_id), before: { state: grave!.state }, after: { state: 'identified' } });
+        await queueNotification(trx, { kind: 'grave_identified', subjects: await graveSubjects(trx, Number(s.grave_id)) });
       }
+      // Saved searches are asked whether they find the new record (notify.service.ts).
+      const fullName = String(columns.full_name);
+      await queueNotification(trx, { kind: 'new_record', subjects: [], details: { martyrId, name: fullName, path: martyrUrl(martyrId, fullName) } });
       return;
     }
     case 'martyr_grave_info':
@@ -209,6 +224,7 @@ async function linkBurial(trx: Knex, scope: Scope, s: SubmissionRow, p: Proposal
   }
   await updateMartyrFromSubmission(trx, Number(martyr.id), { grave_id: grave.id });
   await audit({ action: 'martyr.update', entityType: 'martyr', entityId: Number(martyr.id), before: { graveId: martyr.grave_id }, after: { graveId: Number(grave.id) } });
+  await queueNotification(trx, { kind: 'record_corrected', subjects: await martyrSubjects(trx, Number(martyr.id)) });
 }
 
 /**

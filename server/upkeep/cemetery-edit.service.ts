@@ -8,6 +8,7 @@ import type { Db, Knex } from '../db/knex.js';
 import { changedFields, writeAudit } from '../audit/audit.js';
 import { Conflict, InvalidInput, NotFound, NotInScope } from '../http/errors.js';
 import type { Actor } from '../photos/photos.service.js';
+import { queueNotification } from '../notify/notify.service.js';
 import { deleteSectionRow, insertSection, polygonCheck, sectionForUpdate, staffCemetery, touchCemetery, updateCemeteryDetails, updateSectionRow } from './upkeep.queries.js';
 
 export const CEMETERY_LEVELS = ['national', 'province', 'district', 'commune'] as const;
@@ -83,6 +84,7 @@ export async function updateCemetery(db: Db, actor: Actor, cemeteryId: number, e
     if (!Object.keys(diff.after).length) return false;
     await updateCemeteryDetails(trx, cemeteryId, { name: edit.name, level: edit.level, address: edit.address, description: edit.description, boundary, boardPhone: edit.boardPhone, openingHours: edit.openingHours, gate: edit.gate });
     await writeAudit(trx, { actorUserId: actor.userId, ip: actor.ip, action: 'cemetery.update', entityType: 'cemetery', entityId: cemeteryId, before: diff.before, after: diff.after, reason: edit.reason });
+    await queueNotification(trx, { kind: 'cemetery_changed', subjects: [`cemetery:${cemeteryId}`] });
     return true;
   });
 }

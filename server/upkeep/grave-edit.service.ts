@@ -9,6 +9,7 @@ import { isUniqueViolation, PLOT_UNIQUE } from '../http/db-errors.js';
 import { Conflict, InvalidInput, NotFound } from '../http/errors.js';
 import type { Actor } from '../photos/photos.service.js';
 import { provenanceFor, writeProvenance } from '../provenance/provenance.queries.js';
+import { graveSubjects, queueNotification } from '../notify/notify.service.js';
 import { linkableMartyr, sectionCodeOf, setMartyrGrave, staffGrave, touchGrave, unlinkMartyrFromGrave, updateGraveRow, type StaffGrave } from './upkeep.queries.js';
 
 export type GraveState = 'identified' | 'partial' | 'unknown';
@@ -83,6 +84,7 @@ export async function updateGrave(db: Db, actor: Actor, graveId: number, edit: G
     });
     // From now on these fields are staff's: a later import lists a different value as a conflict.
     await writeProvenance(trx, provenanceFor('grave', graveId, Object.keys(diff.after), { sourceKind: 'staff', changedBy: actor.userId }));
+    await queueNotification(trx, { kind: before.state !== 'identified' && edit.state === 'identified' ? 'grave_identified' : 'record_corrected', subjects: await graveSubjects(trx, graveId) });
     return { changed: true, grave: after };
   });
 }
@@ -106,6 +108,8 @@ export async function linkMartyr(db: Db, actor: Actor, graveId: number, martyrId
     await writeAudit(trx, { actorUserId: actor.userId, ip: actor.ip, action: 'martyr.grave.link', entityType: 'martyr', entityId: martyrId, before: { grave_id: from }, after: { grave_id: graveId }, reason });
     await writeProvenance(trx, provenanceFor('martyr', martyrId, ['grave_id'], { sourceKind: 'staff', changedBy: actor.userId }));
     await writeAudit(trx, { actorUserId: actor.userId, ip: actor.ip, action: 'grave.martyr.link', entityType: 'grave', entityId: graveId, after: { martyr_id: martyrId }, reason });
+    // Who lies here is now known: the grave's followers and the martyr's hear it.
+    await queueNotification(trx, { kind: 'grave_identified', subjects: await graveSubjects(trx, graveId) });
     return true;
   });
 }

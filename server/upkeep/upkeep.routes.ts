@@ -30,6 +30,7 @@ import { localizedRejection, photoUpload } from '../photos/upload.middleware.js'
 import { formatTime } from '../photos/upload.view.js';
 import { addSection, CEMETERY_LEVELS, deleteSection, GeometryRejected, SectionConflict, updateCemetery, updateSection } from './cemetery-edit.service.js';
 import { linkMartyr, MartyrNotLinkable, PlotTaken, unlinkMartyr, updateGrave } from './grave-edit.service.js';
+import { openRequestCount } from '../photo-requests/photo-requests.queries.js';
 import { cemeteryEditSchema, fieldErrors, graveEditSchema, makeCurrentSchema, martyrLinkSchema, sectionEditSchema, walkQuerySchema } from './upkeep.schema.js';
 import {
   cemeteriesOfScope, cemeteryCounts, cemeterySections, graveMartyrs, gravePhotos, MISSING, recentChanges, rowLabels, staffCemetery, staffGrave, walkList,
@@ -201,12 +202,13 @@ export function upkeepRoutes(deps: PhotoDeps): Router {
     const cemetery = await staffCemetery(db, req.staff!.scope, id);
     if (!cemetery) throw new NotFoundError();
     const locale = localeOf(res);
-    const [counts, sections, rows, walk, changes] = await Promise.all([
+    const [counts, sections, rows, walk, changes, photoRequests] = await Promise.all([
       cemeteryCounts(db, id),
       cemeterySections(db, id),
       rowLabels(db, id, q.khu),
       walkList(db, id, { section: q.khu, row: q.hang, missing: q.thieu, page: q.page, perPage: WALK_PAGE }),
       recentChanges(db, id, 15),
+      openRequestCount(db, id),
     ]);
     const base = cemeteryStaffPath(id);
     /** This page with some filters changed; a changed filter starts again at page 1. */
@@ -222,6 +224,7 @@ export function upkeepRoutes(deps: PhotoDeps): Router {
       bodyClass: 'upkeep',
       cemetery: { ...cemetery, publicUrl: cemeteryUrl(cemetery.id, cemetery.name), editUrl: `${base}/sua`, historyUrl: `/quan-ly/lich-su/cemetery/${id}` },
       counts,
+      photoRequests: { ...photoRequests, url: `${base}/yeu-cau-anh` },
       missing: MISSING.map((m) => ({ value: m, label: t(res, `upkeep.missing.${m}`), selected: m === q.thieu })),
       countLinks: {
         anh: link({ thieu: 'anh', khu: null, hang: null, page: null }),
