@@ -36,6 +36,8 @@ import { mapRoutes } from './map/map.routes.js';
 import { createPhotoDeps } from './photos/photo-deps.js';
 import { photoRoutes } from './photos/photos.routes.js';
 import { upkeepRoutes } from './upkeep/upkeep.routes.js';
+import { dossierRoutes } from './dossiers/dossiers.routes.js';
+import type { JobSender } from './jobs/job-sender.js';
 import { createFileStores, photosDirOf } from './storage/file-stores.js';
 import { staticFiles } from './static/static-files.js';
 
@@ -45,11 +47,13 @@ export type AppDeps = {
   meili: Meilisearch;
   provinces: ProvinceCatalogue;
   logger: Logger;
+  /** The job queue's sender (portal.ts); without it dossier uploads answer that background work is not running. */
+  jobs?: JobSender;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
-export function createApp({ config, db, meili, provinces, logger }: AppDeps): Express {
+export function createApp({ config, db, meili, provinces, logger, jobs }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -129,6 +133,7 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(upkeepRoutes(photos));
   app.use(submissionPublicRoutes(db, config, provinces, files.private));
   app.use(submissionReviewRoutes(db, config, provinces, { privateStore: files.private, photoStore: files.photos, queue: photos.queue }));
+  app.use(dossierRoutes({ db, meili, store: files.dossiers, jobs, indexUid: config.meiliDossierIndex, logger }, provinces));
 
   app.use(notFoundHandler);
   app.use(errorHandler);
