@@ -79,6 +79,7 @@ function findDate(text: string, folded: string, lead: RegExp): DateFound | undef
     new RegExp(`${lead.source}[^\\n\\d]{0,12}(\\d{1,2})[/.-](\\d{1,2})[/.-](\\d{4})`),
     new RegExp(`${lead.source}[^\\n\\d]{0,12}thang\\s*(\\d{1,2})\\s*nam\\s*(\\d{4})`),
     new RegExp(`${lead.source}[^\\n\\d]{0,12}nam\\s*(\\d{4})`),
+    new RegExp(`${lead.source}[^\\n\\d]{0,6}(\\d{4})(?!\\d)`),
   ];
   for (const [i, pattern] of patterns.entries()) {
     const m = pattern.exec(folded);
