@@ -122,6 +122,7 @@ describe('digital dossiers', () => {
     expect((await sharp(image.body as Buffer).metadata()).format).toBe('jpeg');
     const en = await as.province!.agent.get(`/quan-ly/ho-so/${m.thang}?lang=en`);
     expect(en.text).toContain('Dossier check');
+    await as.province!.agent.get(`/quan-ly/ho-so/${m.thang}?lang=vi`);
   });
 
   it('finds the page from the words it says, without diacritics and with a typo, marked on the image, within jurisdiction only', async () => {

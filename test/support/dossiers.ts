@@ -8,6 +8,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import { registerDossierJobs } from '../../server/dossiers/dossier.jobs.js';
+import { ensureDossierIndex } from '../../server/dossiers/dossier-index.js';
 import type { DossierDeps } from '../../server/dossiers/dossier-deps.js';
 import { startJobQueue, type JobQueue } from '../../server/jobs/job-queue.js';
 import { jobSenderOf } from '../../server/jobs/job-sender.js';
@@ -31,6 +32,7 @@ export async function dossierBed(label: string, options: { queue?: boolean } = {
   await ensureIndex(meili, config.meiliIndex);
   const queue = options.queue === false ? undefined : await startJobQueue(t.url, silentLogger, { schedule: false });
   const deps: DossierDeps = { db: t.db, meili, store: createFileStores(config).dossiers, jobs: queue ? jobSenderOf(queue.boss) : undefined, indexUid: config.meiliDossierIndex, logger: silentLogger };
+  await ensureDossierIndex(meili, deps.indexUid);
   if (queue) await registerDossierJobs(queue.boss, deps);
   const app = createApp({ config, db: t.db, meili, provinces: await loadProvinceCatalogue(t.db), logger: silentLogger, jobs: deps.jobs });
   return {
