@@ -101,10 +101,9 @@ describe('dossiers on the privacy matrix', () => {
     for (const url of publicSurfaces()) {
       const res = await publicGet(url);
       expect(untimed(res.text), url).toBe(before[url]);
-      // A search page repeats what was typed; anything beyond that would come from the dossier.
-      const typed = new URL(url, 'http://x').searchParams.get('q');
-      const text = typed ? res.text.split(typed).join('') : res.text;
-      for (const secret of SECRET_WORDS.slice(0, 5)) expect(text, `${url} shows ${secret}`).not.toContain(secret);
+      // A search page repeats what was typed (in its box, its links): for it the byte-for-byte equality above is the proof.
+      if (url.includes('q=')) continue;
+      for (const secret of SECRET_WORDS.slice(0, 5)) expect(res.text, `${url} shows ${secret}`).not.toContain(secret);
     }
     const martyrPage = await request(bed.app).get(martyrPath);
     expect(martyrPage.status).toBe(200);
