@@ -17,7 +17,7 @@ import { createStaff, signIn, type SignedIn } from '../support/staff.js';
 
 /** Words only the dossier holds: none may appear on a public surface. */
 const SECRET_TEXT = 'Giấy báo tử mật: đồng chí hy sinh tại Đồi Bí Mật 4417 ngày 12 tháng 3 năm 1972';
-const SECRET_WORDS = ['Bí Mật 4417', 'bi mat 4417', '4417', 'GBT-SECRET-88', 'ho-so-mat.pdf', 'ho-so', 'hồ sơ', 'dossier'];
+const SECRET_WORDS = ['Bí Mật 4417', 'bi mat 4417', '4417', 'GBT-SECRET-88', 'ho-so-mat.pdf', '/quan-ly/ho-so', 'dossier'];
 
 const ROLES = ['anonymous', 'admin', 'ministry', 'provinceIn', 'provinceOut', 'cemeteryIn', 'cemeteryOut', 'communeIn', 'communeOut'] as const;
 type Role = (typeof ROLES)[number];
