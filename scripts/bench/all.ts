@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every benchmark in turn (search, freshness, tiles, photos, lists), each in its own process so one
+ * `npm run bench`: every benchmark in turn (search, freshness, tiles, photos, lists, journey, dossiers), each in its own process so one
  * does not carry another's memory; their figures are printed and written to bench/results/.
  * Extra arguments go to each (e.g. `npm run bench -- --min-records 0` is not understood by all:
  * run the single benchmarks for such options).
@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { ROOT_DIR } from '../../server/config.js';
 
-const benches = ['search', 'freshness', 'tiles', 'photos', 'lists', 'journey'];
+const benches = ['search', 'freshness', 'tiles', 'photos', 'lists', 'journey', 'dossiers'];
 let failed = 0;
 for (const name of benches) {
   console.log(`\n=== bench:${name} ===`);
