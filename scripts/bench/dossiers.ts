@@ -3,7 +3,7 @@
  *
  * Digital dossiers on this machine, four figures written to bench/results/dossiers.json:
  *  - OCR pages per minute: generated A4 pages at 300 dpi (Vietnamese death notices and
- *    certificates, half clean, half with scanner speckles and up to 1.5° of skew), read one at a
+ *    certificates, half clean, half with scanner speckles (0.5% of pixels) and up to 2° of skew), read one at a
  *    time by Tesseract `vie` exactly as the job queue's worker reads them (server/dossiers/ocr.ts);
  *  - `accuracy`: character accuracy of that OCR against the known text (1 - edit distance / length,
  *    whitespace collapsed), on the clean pages; `accuracyNoisy` on the others;
@@ -64,7 +64,7 @@ async function ocrPhase(dir: string) {
   for (let i = 0; i < OCR_PAGES; i += 1) {
     const text = dossierText(next, i % 3 === 2 ? 'certificate' : 'death_notice');
     const noisy = i % 2 === 1;
-    const png = await scanPage(text.lines, noisy ? { noise: 0.002, skewDegrees: (next() * 2 - 1) * 1.5, seed: i + 1 } : {});
+    const png = await scanPage(text.lines, noisy ? { noise: 0.005, skewDegrees: (next() * 2 - 1) * 2, seed: i + 1 } : {});
     pages.push({ png, truth: text.lines.join('\n'), noisy });
   }
   const started = Date.now();
