@@ -330,6 +330,26 @@ describe('digital dossiers', () => {
     expect(notSplit.status).toBe(400);
   });
 
+  it('lets an admin give the commune officer role on the account page, with its commune', async () => {
+    const admin = await signIn(bed.app, (await createStaff(bed.t.db, [{ role: 'admin', provinceCode: null, cemeteryId: null }], 'Quản trị')).email);
+    const officer = await createStaff(bed.t.db, [], 'Xã mới');
+    const res = await admin.agent.post(`/quan-ly/nguoi-dung/${officer.id}/vai-tro`).type('form').send({ _csrf: admin.csrf, role: 'commune_officer', province: '', cemetery: '', commune: '18568', reason: 'uỷ quyền' });
+    expect(res.status).toBe(303);
+    expect(await bed.t.db('user_roles').where({ user_id: officer.id }).select('role', 'commune_code')).toEqual([{ role: 'commune_officer', commune_code: '18568' }]);
+    const refused = await admin.agent.post(`/quan-ly/nguoi-dung/${officer.id}/vai-tro`).type('form').send({ _csrf: admin.csrf, role: 'commune_officer', province: '', cemetery: '', commune: '' });
+    expect(refused.status).toBe(400);
+    expect((await admin.agent.get(`/quan-ly/nguoi-dung/${officer.id}`)).text).toContain('value="18568"');
+  });
+
+  it('links the dossier from the review of a citizen submission about the record', async () => {
+    const [sub] = await bed.t.db('submissions').insert({
+      tracking_code: 'HS-TEST-0001', kind: 'martyr_correction', martyr_id: m.thang, province_code: '42', sender_name: 'Thân nhân', sender_contact: '0900000000', message: 'Ngày hy sinh là 12/3/1972', proposed: JSON.stringify({ death_date: '12/03/1972' }),
+    }).returning('id');
+    const review = await as.province!.agent.get(`/quan-ly/thong-tin/${sub!.id}`);
+    expect(review.status).toBe(200);
+    expect(review.text).toContain(`href="/quan-ly/ho-so/${m.thang}"`);
+  });
+
   it('takes a folder of scans matched by file name, for review before they join a dossier', async () => {
     const file = await sharp(await scanPage(['BIÊN BẢN QUY TẬP', 'Hài cốt liệt sĩ Trần Văn Bình'])).jpeg().toBuffer();
     const send = (name: string, data = file) => as.province!.agent.post(`/quan-ly/ho-so/tai-thu-muc?_csrf=${encodeURIComponent(as.province!.csrf)}`).set('Accept', 'application/json').field('path', name).attach('file', data, name.split('/').pop()!);
