@@ -42,9 +42,12 @@ export const DOSSIER_INDEX_SETTINGS: Settings = {
   facetSearch: false,
 };
 
-export async function ensureDossierIndex(meili: Meilisearch, uid: string): Promise<void> {
-  if (!(await indexExists(meili, uid))) await settled(meili, meili.createIndex(uid, { primaryKey: 'id' }));
+/** Creates the index if needed and applies the settings; true when it was created (then it is empty). */
+export async function ensureDossierIndex(meili: Meilisearch, uid: string): Promise<boolean> {
+  const created = !(await indexExists(meili, uid));
+  if (created) await settled(meili, meili.createIndex(uid, { primaryKey: 'id' }));
   await settled(meili, meili.index(uid).updateSettings(DOSSIER_INDEX_SETTINGS), 600_000);
+  return created;
 }
 
 export function documentOf(page: IndexedPage): DossierPageDocument {

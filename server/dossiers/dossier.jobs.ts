@@ -17,7 +17,7 @@ import {
 import { DocumentRejected, dossierKeys, renderPages, type DocumentType, type PageSize } from './dossier-files.js';
 import { ensureDossierIndex, indexPages } from './dossier-index.js';
 import {
-  claimPage, claimRender, dropOpenFlagsOfPage, insertPages, martyrFields, martyrsOfDocument, pagesToIndex, replacePageFlags, savePageText,
+  claimPage, claimRender, dropOpenFlagsOfPage, insertPages, markAllUnindexed, martyrFields, martyrsOfDocument, pagesToIndex, replacePageFlags, savePageText,
   setDocumentState, setPageFailure, type NewPage,
 } from './dossiers.queries.js';
 import { ocrImage, writingOf } from './ocr.js';
@@ -105,7 +105,8 @@ export async function indexDossierPages(deps: DossierDeps, pageIds?: number[]): 
 type Data<T> = PgBoss.Job<T>[];
 
 export async function registerDossierJobs(boss: PgBoss, deps: DossierDeps): Promise<void> {
-  await ensureDossierIndex(deps.meili, deps.indexUid);
+  // A new (or dropped, or new Meilisearch) staff index is empty: every page is written again by the sweep.
+  if (await ensureDossierIndex(deps.meili, deps.indexUid)) await markAllUnindexed(deps.db);
   // Expiry well above a page's longest OCR (180 s) and a 200-page render: a job still active past it was cut off (kill -9) and is retried.
   await boss.createQueue(DOSSIER_RENDER_JOB, { name: DOSSIER_RENDER_JOB, retryLimit: MAX_RENDER_ATTEMPTS + 1, retryDelay: 10, expireInSeconds: 1800 });
   await boss.createQueue(DOSSIER_OCR_JOB, { name: DOSSIER_OCR_JOB, retryLimit: MAX_OCR_ATTEMPTS + 2, retryDelay: 5, expireInSeconds: 600 });

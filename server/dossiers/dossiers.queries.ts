@@ -354,6 +354,11 @@ export async function pagesForIndex(db: Knex, pageIds: number[]): Promise<Indexe
   return rows;
 }
 
+/** Every page to be written to the staff index again (it was created empty). */
+export async function markAllUnindexed(db: Knex): Promise<void> {
+  await db('dossier_pages').whereNotNull('indexed_at').update({ indexed_at: null });
+}
+
 export async function markIndexed(db: Knex, pages: { id: number; changed_at: Date }[]): Promise<void> {
   for (const p of pages) await db('dossier_pages').where({ id: p.id }).update({ indexed_at: p.changed_at });
 }
