@@ -43,6 +43,8 @@ import { ogcRoutes } from './ogc/ogc.routes.js';
 import { changeFeedRoutes } from './opendata/changes.routes.js';
 import { downloadRoutes } from './opendata/downloads.routes.js';
 import { openApiRoutes } from './openapi/openapi.routes.js';
+import { dossierRoutes } from './dossiers/dossiers.routes.js';
+import type { JobSender } from './jobs/job-sender.js';
 import { createFileStores, importFilesOf, photosDirOf } from './storage/file-stores.js';
 import { staticFiles } from './static/static-files.js';
 import { followRoutes } from './notify/follow.routes.js';
@@ -55,11 +57,13 @@ export type AppDeps = {
   meili: Meilisearch;
   provinces: ProvinceCatalogue;
   logger: Logger;
+  /** The job queue's sender (portal.ts); without it dossier uploads answer that background work is not running. */
+  jobs?: JobSender;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
-export function createApp({ config, db, meili, provinces, logger }: AppDeps): Express {
+export function createApp({ config, db, meili, provinces, logger, jobs }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -147,6 +151,7 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(familyReviewRoutes(db, config));
   app.use(submissionPublicRoutes(db, config, provinces, files.private));
   app.use(submissionReviewRoutes(db, config, provinces, { privateStore: files.private, photoStore: files.photos, queue: photos.queue }));
+  app.use(dossierRoutes({ db, meili, store: files.dossiers, jobs, indexUid: config.meiliDossierIndex, logger }, provinces));
 
   app.use(followRoutes(db, config));
   app.use(photoRequestRoutes(db, config));

@@ -80,6 +80,8 @@ const schema = z.object({
   MEILI_MASTER_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Name of the live search index (a rebuild swaps a new one in under this name). */
   MEILI_INDEX: z.string().regex(/^[a-zA-Z0-9_-]{1,100}$/, 'must be letters, digits, - or _').default('records'),
+  /** Name of the staff-only dossier index (OCR text of dossier pages); never the public index. */
+  MEILI_DOSSIER_INDEX: z.string().regex(/^[a-zA-Z0-9_-]{1,100}$/, 'must be letters, digits, - or _').default('dossier-pages'),
   /** Cap on the memory the project-started Meilisearch may use for indexing (it shares the machine with PostgreSQL). */
   MEILI_MAX_INDEXING_MEMORY: z.string().regex(/^\d+\s*(B|KiB|MiB|GiB|KB|MB|GB)$/i, 'must be a size like 2GiB').default('4GiB'),
   /** Where the project keeps local state: Meilisearch data and key, stored photos. Git-ignored. */
@@ -173,6 +175,8 @@ export type Config = {
   meiliMasterKey: string | undefined;
   meiliMaxIndexingMemory: string;
   meiliIndex: string;
+  /** The staff-only dossier index (server/dossiers/dossier-index.ts). */
+  meiliDossierIndex: string;
   dataDir: string;
   logLevel: string;
   demoGraves: number;
@@ -224,6 +228,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const v = parsed.data;
+  // The staff-only dossier pages must never land in the index the public searches.
+  if (v.MEILI_DOSSIER_INDEX === v.MEILI_INDEX) throw new ConfigError([`MEILI_DOSSIER_INDEX: must differ from MEILI_INDEX, the public index (got ${JSON.stringify(v.MEILI_DOSSIER_INDEX)})`]);
   return {
     env: v.NODE_ENV,
     port: v.PORT,
@@ -239,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     meiliMasterKey: v.MEILI_MASTER_KEY,
     meiliMaxIndexingMemory: v.MEILI_MAX_INDEXING_MEMORY.replace(/\s+/g, ''),
     meiliIndex: v.MEILI_INDEX,
+    meiliDossierIndex: v.MEILI_DOSSIER_INDEX,
     dataDir: path.resolve(ROOT_DIR, v.DATA_DIR),
     logLevel: v.LOG_LEVEL,
     demoGraves: v.DEMO_GRAVES,

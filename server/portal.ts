@@ -11,6 +11,7 @@ import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { createDb, type Db } from './db/knex.js';
 import { startJobs } from './jobs/jobs.js';
+import { jobSenderOf } from './jobs/job-sender.js';
 import { migrateLatest } from './db/migrate.js';
 import type { Logger } from './logger.js';
 import { loadProvinceCatalogue, type ProvinceCatalogue } from './places/province-catalogue.js';
@@ -126,12 +127,12 @@ export type RunningPortal = { server: Server; services: Services; url: string; s
  */
 export async function listen(config: Config, logger: Logger, services: Services): Promise<RunningPortal> {
   const drain: OutboxDrain = startOutboxDrain(services.db, services.meili, config.meiliIndex, logger, { maxAttempts: config.outboxMaxAttempts });
-  const jobs = await startJobs(config, services.db, logger, { db: services.db, meili: services.meili, indexUid: config.meiliIndex, provinces: services.provinces, logger });
+  const jobs = await startJobs(config, services.db, logger, services.meili, { db: services.db, meili: services.meili, indexUid: config.meiliIndex, provinces: services.provinces, logger });
   if (await indexNeedsRebuild(services, config)) {
     logger.info('the search index is empty: rebuilding it from PostgreSQL in the background');
     reindex(services.db, services.meili, config.meiliIndex, logger).catch((error: unknown) => logger.error({ err: error }, 'search index rebuild failed'));
   }
-  const app = createApp({ config, db: services.db, meili: services.meili, provinces: services.provinces, logger });
+  const app = createApp({ config, db: services.db, meili: services.meili, provinces: services.provinces, logger, jobs: jobSenderOf(jobs.boss) });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);

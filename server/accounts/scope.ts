@@ -5,16 +5,19 @@
  */
 import type { Knex } from '../db/knex.js';
 
-export const ROLES = ['admin', 'ministry_officer', 'province_officer', 'cemetery_staff'] as const;
+export const ROLES = ['admin', 'ministry_officer', 'province_officer', 'cemetery_staff', 'commune_officer'] as const;
 export type Role = (typeof ROLES)[number];
 
-export type RoleGrant = { role: Role; provinceCode: string | null; cemeteryId: number | null };
+/** `communeCode`: the 2025 commune of a commune officer (who reads dossiers by delegation, nothing else). */
+export type RoleGrant = { role: Role; provinceCode: string | null; cemeteryId: number | null; communeCode?: string | null };
 
 export type Scope = {
   /** Admins and ministry officers reach the whole country. */
   national: boolean;
   provinceCodes: string[];
   cemeteryIds: number[];
+  /** Communes whose martyrs' dossiers a commune officer may read (dossiers only). */
+  communeCodes: string[];
   roles: Role[];
 };
 
@@ -24,6 +27,7 @@ export function scopeOf(grants: RoleGrant[]): Scope {
     national: roles.includes('admin') || roles.includes('ministry_officer'),
     provinceCodes: [...new Set(grants.filter((g) => g.role === 'province_officer' && g.provinceCode).map((g) => g.provinceCode!))].sort(),
     cemeteryIds: [...new Set(grants.filter((g) => g.role === 'cemetery_staff' && g.cemeteryId).map((g) => Number(g.cemeteryId)))].sort((a, b) => a - b),
+    communeCodes: [...new Set(grants.filter((g) => g.role === 'commune_officer' && g.communeCode).map((g) => g.communeCode!))].sort(),
     roles,
   };
 }
@@ -60,4 +64,40 @@ export function submissionInScope(scope: Scope, s = 's'): SqlFilter {
   if (scope.national) return everything;
   if (!canReview(scope)) return { sql: 'FALSE', bindings: [] };
   return { sql: `${s}.province_code = ANY(?)`, bindings: [scope.provinceCodes] };
+}
+
+/**
+ * How much of a martyr's dossier the scope may read, as an SQL expression over the martyr `m` and
+ * the cemetery of their grave `c` (may be NULL): 2 every document (national, or the province of the
+ * hometown or of the grave), 1 internal documents only (cemetery staff of the grave's cemetery, a
+ * commune officer by delegation), 0 nothing.
+ *
+ * A commune officer reaches a martyr whose old hometown commune went whole into their 2025 commune
+ * (commune_mapping 'full'), whose hometown was written with the 2025 commune itself, or whom a
+ * province officer confirmed for the commune (an old commune split across several new ones).
+ */
+export function dossierLevel(scope: Scope, m = 'm', c = 'c'): SqlFilter {
+  if (scope.national) return { sql: '2', bindings: [] };
+  return {
+    sql: `(CASE
+      WHEN ${m}.hometown_province_code = ANY(?::text[]) OR ${c}.province_code = ANY(?::text[]) THEN 2
+      WHEN ${c}.id = ANY(?::bigint[]) THEN 1
+      WHEN cardinality(?::text[]) > 0 AND (
+        EXISTS (SELECT 1 FROM commune_mapping cm WHERE cm.old_code = ${m}.hometown_old_commune_code AND cm.old_level = 'ward'
+                AND cm.merge_type = 'full' AND cm.new_commune_code = ANY(?::text[]))
+        OR (${m}.hometown_old_commune_code IS NULL AND ${m}.hometown_commune_code = ANY(?::text[]))
+        OR EXISTS (SELECT 1 FROM dossier_commune_confirmations cc WHERE cc.martyr_id = ${m}.id AND cc.commune_code = ANY(?::text[]))
+      ) THEN 1
+      ELSE 0 END)`,
+    bindings: [scope.provinceCodes, scope.provinceCodes, scope.cemeteryIds, scope.communeCodes, scope.communeCodes, scope.communeCodes, scope.communeCodes],
+  };
+}
+
+/** Who may add documents to a dossier they can read fully, correct the record from it and confirm commune records. */
+export const keepsDossiers = (scope: Scope) => hasRole(scope, 'admin', 'ministry_officer', 'province_officer');
+
+/** The same for a document on a grave, through the grave's cemetery `c`. */
+export function graveDossierLevel(scope: Scope, c = 'c'): SqlFilter {
+  if (scope.national) return { sql: '2', bindings: [] };
+  return { sql: `(CASE WHEN ${c}.province_code = ANY(?::text[]) THEN 2 WHEN ${c}.id = ANY(?::bigint[]) THEN 1 ELSE 0 END)`, bindings: [scope.provinceCodes, scope.cemeteryIds] };
 }

@@ -60,8 +60,9 @@ export async function revokeAllSessions(db: Knex, userId: number): Promise<numbe
 }
 
 export async function rolesOf(db: Knex, userId: number): Promise<RoleGrant[]> {
-  const rows = await db('user_roles').select('role', { provinceCode: 'province_code' }, { cemeteryId: 'cemetery_id' }).where({ user_id: userId }).orderBy('id');
-  return rows.map((r: RoleGrant) => ({ ...r, cemeteryId: r.cemeteryId === null ? null : Number(r.cemeteryId) }));
+  const rows = await db('user_roles').select('role', { provinceCode: 'province_code' }, { cemeteryId: 'cemetery_id' }, { communeCode: 'commune_code' }).where({ user_id: userId }).orderBy('id');
+  // Grants without a commune keep the shape they always had (histories compare them as JSON).
+  return rows.map(({ communeCode, ...r }: RoleGrant) => ({ ...r, cemeteryId: r.cemeteryId === null ? null : Number(r.cemeteryId), ...(communeCode ? { communeCode } : {}) }));
 }
 
 /** The account an identifier typed at sign-in names (email or username, either case), if any. */

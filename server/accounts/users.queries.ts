@@ -13,7 +13,7 @@ export type UserRow = {
   created_at: Date;
 };
 
-export type GrantRow = { user_id: number; role: string; province_code: string | null; cemetery_id: number | null };
+export type GrantRow = { user_id: number; role: string; province_code: string | null; cemetery_id: number | null; commune_code: string | null };
 
 export type ResetRow = { token_hash: string; user_id: number | string };
 
@@ -38,12 +38,16 @@ export function allUsers(db: Knex): Promise<UserRow[]> {
 
 /** Every grant of every account, in the order they were given. */
 export async function allGrants(db: Knex): Promise<(RoleGrant & { userId: number })[]> {
-  const rows = await db('user_roles').select({ userId: 'user_id' }, 'role', { provinceCode: 'province_code' }, { cemeteryId: 'cemetery_id' }).orderBy('id');
-  return rows.map((g) => ({ userId: Number(g.userId), role: g.role, provinceCode: g.provinceCode, cemeteryId: g.cemeteryId === null ? null : Number(g.cemeteryId) }));
+  const rows = await db('user_roles').select({ userId: 'user_id' }, 'role', { provinceCode: 'province_code' }, { cemeteryId: 'cemetery_id' }, { communeCode: 'commune_code' }).orderBy('id');
+  return rows.map((g) => ({ userId: Number(g.userId), role: g.role, provinceCode: g.provinceCode, cemeteryId: g.cemeteryId === null ? null : Number(g.cemeteryId), communeCode: g.communeCode }));
 }
 
 export async function provinceExists(db: Knex, code: string): Promise<boolean> {
   return Boolean(await db('provinces').where({ code }).first('code'));
+}
+
+export async function communeExists(db: Knex, code: string): Promise<boolean> {
+  return Boolean(await db('communes').where({ code }).first('code'));
 }
 
 export async function cemeteryExists(db: Knex, id: number): Promise<boolean> {

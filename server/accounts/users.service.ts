@@ -11,7 +11,7 @@ import { ROLES, type Role, type RoleGrant } from './scope.js';
 import { createSession, revokeAllSessions, rolesOf, type SessionTimes } from './sessions.queries.js';
 import { newToken, tokenHash } from './tokens.js';
 import {
-  accountTaken, allGrants, allUsers, cemeteryExists, insertGrants, insertReset as insertResetRow, insertUser, liveReset, markResetUsed, provinceExists,
+  accountTaken, allGrants, allUsers, cemeteryExists, communeExists, insertGrants, insertReset as insertResetRow, insertUser, liveReset, markResetUsed, provinceExists,
   replaceGrants, setPasswordHash, setUserDisabled, userById, userByIdentifier, type GrantRow, type UserRow,
 } from './users.queries.js';
 
@@ -66,7 +66,7 @@ export async function findUser(db: Knex, id: number): Promise<PublicUser | undef
 
 export async function listUsers(db: Db): Promise<PublicUser[]> {
   const [rows, grants] = [await allUsers(db), await allGrants(db)];
-  return rows.map((row) => publicUser(row, grants.filter((g) => g.userId === Number(row.id)).map(({ role, provinceCode, cemeteryId }) => ({ role, provinceCode, cemeteryId }))));
+  return rows.map((row) => publicUser(row, grants.filter((g) => g.userId === Number(row.id)).map(({ role, provinceCode, cemeteryId, communeCode }) => ({ role, provinceCode, cemeteryId, communeCode }))));
 }
 
 async function validateGrants(trx: Knex, grants: RoleGrant[]): Promise<void> {
@@ -76,6 +76,8 @@ async function validateGrants(trx: Knex, grants: RoleGrant[]): Promise<void> {
       if (!g.provinceCode || !(await provinceExists(trx, g.provinceCode))) throw refused('a province officer needs a current province');
     } else if (g.role === 'cemetery_staff') {
       if (!g.cemeteryId || !(await cemeteryExists(trx, g.cemeteryId))) throw refused('cemetery staff need a cemetery');
+    } else if (g.role === 'commune_officer') {
+      if (!g.communeCode || !(await communeExists(trx, g.communeCode))) throw refused('a commune officer needs a 2025 commune');
     }
   }
 }
@@ -86,6 +88,7 @@ const grantRows = (userId: number, grants: RoleGrant[]): GrantRow[] =>
     role: g.role,
     province_code: g.role === 'province_officer' ? g.provinceCode : null,
     cemetery_id: g.role === 'cemetery_staff' ? g.cemeteryId : null,
+    commune_code: g.role === 'commune_officer' ? (g.communeCode ?? null) : null,
   }));
 
 /**

@@ -2,17 +2,23 @@
 import type { Config } from '../config.js';
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
+import { registerDossierJobs } from '../dossiers/dossier.jobs.js';
 import { registerFamilyMatchingJob } from '../families/matching.job.js';
 import { registerImportJobs } from '../imports/import.jobs.js';
 import { registerNotifyJobs } from '../notify/notify.job.js';
 import { registerOpenDataJob } from '../opendata/opendata.job.js';
 import { registerRetentionJob } from '../retention/retention.job.js';
+import type { Meilisearch } from '../search/client.js';
 import type { SearchDeps } from '../search/search.service.js';
-import { importFilesOf } from '../storage/file-stores.js';
+import { createFileStores, importFilesOf } from '../storage/file-stores.js';
 import { startJobQueue, type JobQueue } from './job-queue.js';
+import { jobSenderOf } from './job-sender.js';
 
-/** Starts the queue with its schedules and workers; `search` lets saved searches be asked of the index. */
-export async function startJobs(config: Config, db: Db, logger: Logger, search?: SearchDeps): Promise<JobQueue> {
+/**
+ * Starts the queue with its schedules and workers: `meili` holds the staff-only dossier index;
+ * `search` lets saved searches be asked of the public index.
+ */
+export async function startJobs(config: Config, db: Db, logger: Logger, meili: Meilisearch, search?: SearchDeps): Promise<JobQueue> {
   const queue = await startJobQueue(config.databaseUrl, logger);
   // Workers that keep timers of their own beside the queue's; stopped before the queue.
   const stops: (() => void | Promise<void>)[] = [];
@@ -26,6 +32,7 @@ export async function startJobs(config: Config, db: Db, logger: Logger, search?:
     await registerOpenDataJob(queue.boss, db, config, logger);
     await registerFamilyMatchingJob(queue.boss, db, logger);
     stops.push(await registerNotifyJobs(queue.boss, db, config, logger, search));
+    await registerDossierJobs(queue.boss, { db, meili, store: createFileStores(config).dossiers, jobs: jobSenderOf(queue.boss), indexUid: config.meiliDossierIndex, logger });
   } catch (error) {
     await stopAll();
     throw error;

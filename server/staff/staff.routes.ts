@@ -31,8 +31,9 @@ function grantsFromForm(body: Record<string, unknown>): RoleGrant[] {
   const roles = asArray(body.role);
   const provinces = asArray(body.province);
   const cemeteries = asArray(body.cemetery);
+  const communes = asArray(body.commune);
   return roles
-    .map((role, i) => ({ role, provinceCode: provinces[i] || null, cemeteryId: cemeteries[i] ? Number(cemeteries[i]) : null }))
+    .map((role, i) => ({ role, provinceCode: provinces[i] || null, cemeteryId: cemeteries[i] ? Number(cemeteries[i]) : null, communeCode: communes[i]?.trim() || null }))
     .filter((g) => g.role)
     .map((g) => {
       if (!(ROLES as readonly string[]).includes(g.role)) throw new BadRequestError(`unknown role ${g.role}`);
@@ -71,7 +72,7 @@ export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
     const users = await listUsers(db);
     sendPage(req, res, 'staff/users', {
       title: t(res, 'staff.users.title'),
-      users: users.map((u) => ({ ...u, roleLabels: u.roles.map((g) => `${t(res, `staff.role.${g.role}`)}${g.provinceCode ? ` · ${provinces.currentName(g.provinceCode)}` : ''}${g.cemeteryId ? ` · #${g.cemeteryId}` : ''}`) })),
+      users: users.map((u) => ({ ...u, roleLabels: u.roles.map((g) => `${t(res, `staff.role.${g.role}`)}${g.provinceCode ? ` · ${provinces.currentName(g.provinceCode)}` : ''}${g.cemeteryId ? ` · #${g.cemeteryId}` : ''}${g.communeCode ? ` · xã ${g.communeCode}` : ''}`) })),
     });
   });
 
@@ -98,7 +99,7 @@ export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
   const userPage = async (req: Request, res: Response, id: number, extra: Record<string, unknown> = {}, status = 200) => {
     const user = await findUser(db, id);
     if (!user) throw new NotFoundError();
-    const rows = [...user.roles, { role: '', provinceCode: null, cemeteryId: null }, { role: '', provinceCode: null, cemeteryId: null }];
+    const rows = [...user.roles, { role: '', provinceCode: null, cemeteryId: null, communeCode: null }, { role: '', provinceCode: null, cemeteryId: null, communeCode: null }];
     sendPage(req, res, 'staff/user', {
       title: user.displayName,
       user,
@@ -107,6 +108,7 @@ export function staffRoutes(db: Db, provinces: ProvinceCatalogue): Router {
         roles: roleOptions(res).map((o) => ({ ...o, selected: o.value === g.role })),
         provinces: provinces.current.map((p) => ({ code: p.code, name: p.name, selected: p.code === g.provinceCode })),
         cemeteryId: g.cemeteryId ?? '',
+        communeCode: g.communeCode ?? '',
       })),
       history: await recordHistory(db, 'user', id),
       ...extra,

@@ -11,13 +11,22 @@ export type FileStores = {
   photos: FileStore;
   /** Submission evidence: officers only, never under /photos. */
   private: FileStore;
+  /** Dossier originals and their rendered pages: staff in jurisdiction only, through the dossier routes. */
+  dossiers: FileStore;
 };
 
 /** DATA_DIR/photos; /photos serves the public sizes from this folder (app.ts). */
 export const photosDirOf = (config: Pick<Config, 'dataDir'>) => path.join(config.dataDir, 'photos');
 
+/** DATA_DIR/dossiers: read by the job queue's workers and the dossier routes. */
+export const dossiersDirOf = (config: Pick<Config, 'dataDir'>) => path.join(config.dataDir, 'dossiers');
+
 export function createFileStores(config: Pick<Config, 'dataDir'>): FileStores {
-  return { photos: new LocalFileStore(photosDirOf(config)), private: new LocalFileStore(path.join(config.dataDir, 'private')) };
+  return {
+    photos: new LocalFileStore(photosDirOf(config)),
+    private: new LocalFileStore(path.join(config.dataDir, 'private')),
+    dossiers: new LocalFileStore(dossiersDirOf(config)),
+  };
 }
 
 /**

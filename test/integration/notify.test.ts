@@ -316,7 +316,7 @@ describe('on the job queue', () => {
 
   it('a committed change nudges the queue, which fans it out and sends it without anyone calling it', { timeout: 180_000 }, async () => {
     const config = testConfig({ SMTP_URL: smtp.url, PUBLIC_BASE_URL: BASE, DATABASE_URL: t.url });
-    const jobs = await startJobs(config, t.db, silentLogger);
+    const jobs = await startJobs(config, t.db, silentLogger, testMeili());
     try {
       const app = await testApp(t.db, { config });
       expect((await request(app).post('/theo-doi-thu').type('form').send({ target: 'cemetery', id: fx.cemeteries.haTinh, email: 'hang.doi@example.vn' })).status).toBe(200);

@@ -10,7 +10,7 @@ import { createDb } from '../../server/db/knex.js';
 import { startJobs } from '../../server/jobs/jobs.js';
 import { RETENTION_CRON, RETENTION_JOB } from '../../server/retention/retention.job.js';
 import { runRetention } from '../../server/retention/retention.service.js';
-import { createTestDatabase, silentLogger, testApp, testConfig, type TestDatabase } from '../support/services.js';
+import { createTestDatabase, silentLogger, testApp, testConfig, testMeili, type TestDatabase } from '../support/services.js';
 import { createStaff, signInForm } from '../support/staff.js';
 
 const hex64 = () => randomBytes(32).toString('hex');
@@ -160,7 +160,7 @@ describe('retention', () => {
   });
 
   it('runs daily on the job queue (pg-boss in PostgreSQL), and a queued run does the purge', async () => {
-    const jobs = await startJobs(config(), t.db, silentLogger);
+    const jobs = await startJobs(config(), t.db, silentLogger, testMeili());
     try {
       const schedules = await jobs.boss.getSchedules();
       expect(schedules.find((s) => s.name === RETENTION_JOB)).toMatchObject({ cron: RETENTION_CRON });
