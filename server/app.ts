@@ -13,6 +13,7 @@ import { accountRoutes } from './accounts/accounts.routes.js';
 import { loadStaff, requireCsrf } from './accounts/auth.middleware.js';
 import { ROOT_DIR, type Config } from './config.js';
 import { staffRoutes } from './staff/staff.routes.js';
+import { coverageRoutes } from './coverage/coverage.routes.js';
 import { outboxAdminRoutes } from './search/outbox-admin.routes.js';
 import { submissionPublicRoutes } from './submissions/public.routes.js';
 import { submissionReviewRoutes } from './submissions/review.routes.js';
@@ -121,6 +122,7 @@ export function createApp({ config, db, meili, provinces, logger }: AppDeps): Ex
   app.use(mapRoutes({ search: { db, meili, indexUid: config.meiliIndex, provinces, logger }, publicBaseUrl: config.publicBaseUrl, mapOnlineBasemapUrl: config.mapOnlineBasemapUrl }));
   app.use(accountRoutes(db, config));
   app.use(staffRoutes(db, provinces));
+  app.use(coverageRoutes(db, provinces));
   app.use(outboxAdminRoutes(db));
   // The file stores and the photo processing queue, built once here and passed to every route that uses them.
   const files = createFileStores(config);

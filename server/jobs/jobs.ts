@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
+import { registerCoverageJob } from '../coverage/coverage.job.js';
 import { registerRetentionJob } from '../retention/retention.job.js';
 import { startJobQueue, type JobQueue } from './job-queue.js';
 
@@ -10,6 +11,7 @@ export async function startJobs(config: Config, db: Db, logger: Logger): Promise
   const queue = await startJobQueue(config.databaseUrl, logger);
   try {
     await registerRetentionJob(queue.boss, db, config, logger);
+    await registerCoverageJob(queue.boss, db, logger);
   } catch (error) {
     await queue.stop();
     throw error;
