@@ -21,14 +21,27 @@ const monthsAgo = (n: number, day = 10) => {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - n, day, 5));
 };
 
-/** A CSV as rows of cells (the files are simple: no quoted line breaks in the fixture). */
+/** A CSV as rows of cells (RFC 4180: quoted cells may hold commas and doubled quotes). */
 function parseCsv(text: string): string[][] {
   expect(text.charCodeAt(0)).toBe(0xfeff);
   return text
     .slice(1)
     .trimEnd()
     .split('\r\n')
-    .map((line) => line.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.slice(0, -1).map((c) => c.replace(/,$/, '').replace(/^"|"$/g, '').replace(/""/g, '"')));
+    .map((line) => {
+      const cells: string[] = [];
+      let cell = '';
+      let quoted = false;
+      for (let i = 0; i < line.length; i++) {
+        const c = line[i]!;
+        if (quoted && c === '"' && line[i + 1] === '"') (cell += '"'), i++;
+        else if (c === '"') quoted = !quoted;
+        else if (c === ',' && !quoted) cells.push(cell), (cell = '');
+        else cell += c;
+      }
+      cells.push(cell);
+      return cells;
+    });
 }
 
 const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
@@ -126,7 +139,7 @@ describe('coverage at a glance', () => {
       expect(Number(row['Graves with a position']), code).toBe(want.graves_with_position);
       expect(Number(row['Graves with a headstone photo']), code).toBe(want.graves_with_photo);
       expect(Number(row['Identified graves']), code).toBe(want.graves_identified);
-      const share = want.graves ? Math.round((want.graves_with_position / want.graves) * 1000) / 10 : null;
+      const share = want.graves ? Math.round((want.graves_with_position! / want.graves) * 1000) / 10 : null;
       expect(row['Graves with a position (% of graves)'] === '' ? null : Number(row['Graves with a position (% of graves)'])).toBe(share);
     }
     expect((await direct('c.province_code = ?', ['42'])).graves).toBeGreaterThan(0);
@@ -231,11 +244,11 @@ describe('coverage at a glance', () => {
   });
 
   it('writes the same table as XLSX, numbers as numbers', async () => {
-    const res = await national.agent.get('/quan-ly/tong-quan.xlsx?level=province&sort=graves&dir=desc').buffer(true).parse(binary);
+    const res = await national.agent.get('/quan-ly/tong-quan.xlsx?level=province&sort=graves&dir=desc&lang=vi').buffer(true).parse(binary);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(res.body as Buffer);
+    await workbook.xlsx.load(res.body as never);
     const sheet = workbook.worksheets[0]!;
     const header = (sheet.getRow(1).values as unknown[]).slice(1);
     expect(header.slice(0, 3)).toEqual(['Mã', 'Tỉnh, thành phố (34)', 'Số mộ']);
@@ -251,11 +264,11 @@ describe('coverage at a glance', () => {
   });
 
   it('renders the page: the map data, a sortable table, the downloads, the measures not yet available', async () => {
-    const res = await national.agent.get('/quan-ly/tong-quan?measure=graves_with_photo');
+    const res = await national.agent.get('/quan-ly/tong-quan?measure=graves_with_photo&lang=vi');
     expect(res.status).toBe(200);
     expect(res.text).toContain('id="coverage-map"');
     expect(res.text).toContain('aria-sort="ascending"');
-    expect(res.text).toContain('href="/quan-ly/tong-quan.csv?level=province&amp;sort=graves_with_photo&amp;dir=asc"');
+    expect(res.text.replace(/&#x3D;/g, '=')).toContain('href="/quan-ly/tong-quan.csv?level=province&amp;sort=graves_with_photo&amp;dir=asc&amp;lang=vi"');
     expect(res.text).toContain('Lần nhập dữ liệu trong 90 ngày qua (chưa có số liệu)');
     const mapData = JSON.parse(/data-map="([^"]+)"/.exec(res.text)![1]!.replace(/&quot;/g, '"').replace(/&#x3D;/g, '=').replace(/&amp;/g, '&'));
     expect(Object.keys(mapData.colours)).toHaveLength(34);
@@ -269,7 +282,7 @@ describe('coverage at a glance', () => {
   });
 
   it('answers bad input with a clear error in the page language, never a 500', async () => {
-    const vi = await national.agent.get('/quan-ly/tong-quan?measure=bogus').set('Accept', 'text/html');
+    const vi = await national.agent.get('/quan-ly/tong-quan?measure=bogus&lang=vi').set('Accept', 'text/html');
     expect(vi.status).toBe(400);
     expect(vi.text).toContain('Tham số không hợp lệ: measure');
     const en = await national.agent.get('/quan-ly/tong-quan?level=district&lang=en').set('Accept', 'text/html');
@@ -290,7 +303,7 @@ describe('coverage at a glance', () => {
   });
 
   it('refreshes on the job queue (pg-boss in PostgreSQL), on a schedule and on demand', async () => {
-    const jobs = await startJobs(testConfig(), t.db, silentLogger);
+    const jobs = await startJobs(testConfig({ DATABASE_URL: t.url }), t.db, silentLogger);
     try {
       expect((await jobs.boss.getSchedules()).find((s) => s.name === COVERAGE_JOB)).toBeTruthy();
       const before = (await t.db.raw('SELECT computed_at FROM coverage_current LIMIT 1')).rows[0].computed_at as Date;
