@@ -87,6 +87,7 @@ export function coverageRoutes(db: Db, provinces: ProvinceCatalogue): Router {
     const available = view.measures.filter((m) => m.available);
     sendPage(req, res, 'staff/coverage', {
       title: translate(locale, 'coverage.title'),
+      bodyClass: 'cov-wide',
       scopeLabel: scopeLabel(locale, scope, provinces),
       computedAt: localDateTime(view.computedAt),
       refreshMinutes: COVERAGE_REFRESH_MINUTES,

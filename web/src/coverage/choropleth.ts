@@ -93,8 +93,8 @@ async function start(container: HTMLElement): Promise<void> {
 
   const show = (area: string | undefined) => {
     const label = area ? data.labels[area] : undefined;
+    // The line keeps its height whether it says something or not: the table below never jumps.
     if (!tip) return;
-    tip.hidden = !label;
     tip.textContent = label ? `${label.name}: ${label.value}` : '';
   };
   map.on('mousemove', layer, (e) => {
