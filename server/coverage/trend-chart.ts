@@ -7,7 +7,7 @@ export type ChartPoint = { month: string; value: number | null };
 
 const WIDTH = 320;
 const HEIGHT = 120;
-const PAD = { left: 44, right: 8, top: 10, bottom: 22 };
+const PAD = { left: 58, right: 8, top: 10, bottom: 22 };
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
