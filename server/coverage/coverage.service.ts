@@ -42,8 +42,17 @@ export async function measureStates(db: Db, locale: Locale): Promise<MeasureStat
   return MEASURES.map((m) => ({ ...m, available: built.has(m.key), label: translate(locale, `coverage.measure.${m.key}`) }));
 }
 
-const numberFormat = (locale: Locale, digits: number) =>
-  new Intl.NumberFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+/** Formatters made once: building an Intl.NumberFormat costs more than formatting thousands of numbers. */
+const formatters = new Map<string, Intl.NumberFormat>();
+function numberFormat(locale: Locale, digits: number): Intl.NumberFormat {
+  const key = `${locale}:${digits}`;
+  let format = formatters.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(locale === 'vi' ? 'vi-VN' : 'en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    formatters.set(key, format);
+  }
+  return format;
+}
 
 /** A measure's value as the page shows it: "1.234", "45,2 %" (of the graves), "3,5 ngày"; "—" when there is none. */
 export function formatValue(locale: Locale, measure: Measure, row: Record<string, unknown>): string {
@@ -146,8 +155,11 @@ export async function coveragePage(db: Db, scope: Scope, locale: Locale, query: 
   ]);
   const values = mapRows.map((r) => mapValue(measure, { [measure.key]: r.value, ...(measure.shareOf ? { [measure.shareOf]: r.base } : {}) }));
   const breaks = breaksFor(measure, values.filter((v): v is number => v !== null));
-  const colours = Object.fromEntries(mapRows.map((r, i) => [r.area, colourOf(values[i]!, breaks)]));
-  const labels = Object.fromEntries(mapRows.map((r, i) => [r.area, { name: r.name, value: measure.shareOf ? formatShare(locale, values[i]!) : formatValue(locale, measure, { [measure.key]: r.value }) }]));
+  // Areas grouped by colour, values as shown: a few tens of kilobytes for every cemetery of the
+  // country. Names are not sent: the tiles' features carry them.
+  const colours: Record<string, string[]> = {};
+  mapRows.forEach((r, i) => (colours[colourOf(values[i]!, breaks)] ??= []).push(r.area));
+  const labels = Object.fromEntries(mapRows.map((r, i) => [r.area, measure.shareOf ? formatShare(locale, values[i]!) : formatValue(locale, measure, { [measure.key]: r.value })]));
   return {
     measures,
     measure,

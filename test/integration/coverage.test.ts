@@ -271,10 +271,13 @@ describe('coverage at a glance', () => {
     expect(res.text.replace(/&#x3D;/g, '=')).toContain('href="/quan-ly/tong-quan.csv?level=province&amp;sort=graves_with_photo&amp;dir=asc&amp;lang=vi"');
     expect(res.text).toContain('Lần nhập dữ liệu trong 90 ngày qua (chưa có số liệu)');
     const mapData = JSON.parse(/data-map="([^"]+)"/.exec(res.text)![1]!.replace(/&quot;/g, '"').replace(/&#x3D;/g, '=').replace(/&amp;/g, '&'));
-    expect(Object.keys(mapData.colours)).toHaveLength(34);
-    expect(mapData.labels['42'].name).toBe('Hà Tĩnh');
+    expect(Object.values(mapData.colours).flat()).toHaveLength(34);
+    expect(Object.keys(mapData.labels)).toHaveLength(34);
+    const haTinh = await direct('c.province_code = ?', ['42']);
+    const share = ((haTinh.graves_with_photo! / haTinh.graves!) * 100).toFixed(1).replace('.', ',');
+    expect(mapData.labels['42']).toBe(`${share} %`);
     // Worst first: the provinces with no graves have no share, so last; the first row has the lowest share.
-    const order = [...res.text.matchAll(/<tr data-area="(\d+)">/g)].map((m) => m[1]);
+    const order = [...res.text.matchAll(/<tr data-area="(\d+)"/g)].map((m) => m[1]);
     expect(order).toHaveLength(34);
     expect(order.slice(0, 2).sort()).toEqual(['42', '44']);
     const home = await national.agent.get('/quan-ly');

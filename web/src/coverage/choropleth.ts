@@ -10,8 +10,10 @@ import { Map as MapLibreMap, NavigationControl, type MapGeoJSONFeature, type Sty
 type Level = 'province' | 'old_province' | 'cemetery';
 type MapData = {
   level: Level;
-  colours: Record<string, string>;
-  labels: Record<string, { name: string; value: string }>;
+  /** Colour → the areas drawn in it. */
+  colours: Record<string, string[]>;
+  /** Area → its value as the page writes it. */
+  labels: Record<string, string>;
   noData: string;
   bounds: [number, number, number, number] | null;
 };
@@ -25,7 +27,7 @@ const box = document.getElementById('coverage-map');
 const tip = document.getElementById('coverage-tip');
 
 function colourExpression(data: MapData, key: ExpressionSpecification, numeric: boolean): ExpressionSpecification | string {
-  const pairs = Object.entries(data.colours).flatMap(([area, colour]) => [numeric ? Number(area) : area, colour]);
+  const pairs = Object.entries(data.colours).flatMap(([colour, areas]) => [numeric ? areas.map(Number) : areas, colour]);
   // Outside the scope: transparent, the land shows through.
   if (!pairs.length) return 'rgba(0,0,0,0)';
   return ['match', key, ...pairs, 'rgba(0,0,0,0)'] as unknown as ExpressionSpecification;
@@ -50,7 +52,7 @@ function styleFor(base: StyleSpecification, data: MapData): StyleSpecification {
             type: 'circle',
             source: 'cemeteries',
             'source-layer': 'cemeteries',
-            filter: ['in', ['id'], ['literal', Object.keys(data.colours).map(Number)]],
+            filter: ['in', ['id'], ['literal', Object.keys(data.labels).map(Number)]],
             paint: {
               'circle-color': colourExpression(data, ['id'], true),
               'circle-radius': ['interpolate', ['linear'], ['zoom'], 4, 3, 8, 6, 12, 9],
@@ -91,20 +93,20 @@ async function start(container: HTMLElement): Promise<void> {
   map.touchZoomRotate.disableRotation();
   const layer = data.level === 'cemetery' ? 'coverage-cemeteries' : 'coverage-areas';
 
-  const show = (area: string | undefined) => {
-    const label = area ? data.labels[area] : undefined;
-    // The line keeps its height whether it says something or not: the table below never jumps.
-    if (!tip) return;
-    tip.textContent = label ? `${label.name}: ${label.value}` : '';
+  // The line keeps its height whether it says something or not: the table below never jumps.
+  const show = (area: string | undefined, name: string | undefined) => {
+    const value = area ? data.labels[area] : undefined;
+    if (tip) tip.textContent = value && name ? `${name}: ${value}` : '';
   };
+  const nameOf = (feature: MapGeoJSONFeature | undefined) => (typeof feature?.properties?.name === 'string' ? feature.properties.name : undefined);
   map.on('mousemove', layer, (e) => {
     const area = e.features?.[0] ? areaOf(e.features[0], data.level) : undefined;
     map.getCanvas().style.cursor = area && data.labels[area] ? 'pointer' : '';
-    show(area);
+    show(area, nameOf(e.features?.[0]));
   });
   map.on('mouseleave', layer, () => {
     map.getCanvas().style.cursor = '';
-    show(undefined);
+    show(undefined, undefined);
   });
   map.on('click', layer, (e) => {
     const area = e.features?.[0] ? areaOf(e.features[0], data.level) : undefined;
@@ -112,8 +114,8 @@ async function start(container: HTMLElement): Promise<void> {
   });
   // The table's rows name the same areas: pointing at one shows it on the map's line of text.
   document.querySelectorAll<HTMLElement>('tr[data-area]').forEach((row) => {
-    row.addEventListener('mouseenter', () => show(row.dataset.area));
-    row.addEventListener('mouseleave', () => show(undefined));
+    row.addEventListener('mouseenter', () => show(row.dataset.area, row.dataset.name));
+    row.addEventListener('mouseleave', () => show(undefined, undefined));
   });
   map.on('idle', () => {
     container.dataset.ready = 'true';
