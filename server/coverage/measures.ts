@@ -22,6 +22,21 @@
  *      `await rebuildCoverageViews(knex)` (server/coverage/coverage-views.queries.ts): the views are
  *      dropped and made again from this list, as a search index is rebuilt from its documents;
  *   3. add the labels to web/messages/{vi,en}/coverage.json if the measure is new (`coverage.measure.<key>`).
+ *
+ * For instance (column names as the other issues define them; check them after the merge):
+ *   imports_90_days:          SELECT NULL::bigint AS cemetery_id, b.province_code, NULL::text AS old_province_code,
+ *                               b.finished_at AS since, b.finished_at + interval '90 days' AS until, 1 AS value
+ *                             FROM import_batches b WHERE b.finished_at IS NOT NULL
+ *   family_requests_waiting:  like submissions_waiting: since = created_at, until = when it was answered
+ *   records_with_dossier:     one fact per martyr with a dossier, since the dossier's first file
+ *   dossier_pages_read:       value = pages read of a dossier, since the reading (a sum, kind 'sum')
+ * and the migration (say migrations/20261202001500_coverage_imports.ts):
+ *   import type { Knex } from 'knex';
+ *   import { rebuildCoverageViews } from '../server/coverage/coverage-views.queries.js';
+ *   export const up = (knex: Knex) => rebuildCoverageViews(knex);
+ *   export const down = (knex: Knex) => rebuildCoverageViews(knex);
+ * A rebuild computes the views at once (about 20 s on a million graves, inside the migration).
+ *
  * Keys are SQL column names: lower-case letters, digits and underscores. The SQL goes through knex's
  * raw(), where `?` is a binding: write jsonb's `?` operator as `jsonb_exists()` or `->` ... IS NOT NULL.
  */
