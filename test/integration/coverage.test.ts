@@ -280,6 +280,11 @@ describe('coverage at a glance', () => {
     const order = [...res.text.matchAll(/<tr data-area="(\d+)"/g)].map((m) => m[1]);
     expect(order).toHaveLength(34);
     expect(order.slice(0, 2).sort()).toEqual(['42', '44']);
+    // A measure other issues build: the page says so instead of colouring zeros.
+    const later = await national.agent.get('/quan-ly/tong-quan?measure=family_requests_waiting&lang=vi');
+    expect(later.status).toBe(200);
+    expect(later.text).toContain('data-measure-unavailable');
+    expect(later.text).not.toContain('data-measure="family_requests_waiting"');
     const home = await national.agent.get('/quan-ly');
     expect(home.text).toContain('href="/quan-ly/tong-quan"');
   });
