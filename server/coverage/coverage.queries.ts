@@ -110,8 +110,9 @@ export async function coverageComputedAt(db: Knex): Promise<Date | null> {
 export async function scopeBounds(db: Knex, scope: Scope): Promise<[number, number, number, number] | null> {
   if (scope.national) return null;
   const { rows } = await db.raw<{ rows: { w: number | null; s: number | null; e: number | null; n: number | null }[] }>(
+    // Widened a little: one cemetery alone is a point, which no map can fit.
     `SELECT ST_XMin(b) AS w, ST_YMin(b) AS s, ST_XMax(b) AS e, ST_YMax(b) AS n FROM (
-       SELECT ST_Extent(geom) AS b FROM (
+       SELECT ST_Expand(ST_Extent(geom), 0.05) AS b FROM (
          SELECT geom FROM provinces WHERE code = ANY(?)
          UNION ALL SELECT location FROM cemeteries WHERE id = ANY(?)
        ) g

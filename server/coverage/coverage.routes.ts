@@ -121,7 +121,8 @@ export function coverageRoutes(db: Db, provinces: ProvinceCatalogue): Router {
     const scope = req.staff!.scope;
     const query = resolveQuery(scope, parseQuery(locale, req.query));
     const [measures, { rows, computedAt }] = await Promise.all([measureStates(db, locale), coverageExportRows(db, scope, query)]);
-    const stamp = (computedAt ?? new Date()).toISOString().slice(0, 10);
+    // The day the figures were computed, in Vietnam (UTC+7 all year).
+    const stamp = new Date((computedAt ?? new Date()).getTime() + 7 * 3_600_000).toISOString().slice(0, 10);
     const name = `tong-quan-${LEVEL_PATHS[query.level]}${query.province ? `-${query.province}` : ''}-${stamp}.${format}`;
     res.set('Content-Disposition', `attachment; filename="${name}"`);
     if (format === 'csv') {
