@@ -14,6 +14,7 @@ import { BadRequestError, NotInScope } from '../http/errors.js';
 import { localeOf } from '../http/locale.js';
 import { sendPage } from '../http/render.js';
 import type { ProvinceCatalogue } from '../places/province-catalogue.js';
+import { jsonBlock } from '../map/json-block.js';
 import { localDateTime } from '../views/local-time.js';
 import { LEVELS, type Level } from './coverage.queries.js';
 import { coverageCsv, coverageXlsx } from './coverage-export.js';
@@ -111,7 +112,7 @@ export function coverageRoutes(db: Db, provinces: ProvinceCatalogue): Router {
       csvUrl: `/quan-ly/tong-quan.csv?${queryString({ level: query.level, province: query.province, sort: query.sort, dir: query.dir, lang: base.lang })}`,
       xlsxUrl: `/quan-ly/tong-quan.xlsx?${queryString({ level: query.level, province: query.province, sort: query.sort, dir: query.dir, lang: base.lang })}`,
       legend: view.legend,
-      mapData: JSON.stringify(view.map),
+      mapJson: jsonBlock(view.map),
       mapLabel: translate(locale, 'coverage.map.label', { measure: view.measure.label, level: translate(locale, `coverage.level.${query.level}`) }),
     });
   });

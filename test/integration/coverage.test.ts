@@ -270,7 +270,7 @@ describe('coverage at a glance', () => {
     expect(res.text).toContain('aria-sort="ascending"');
     expect(res.text.replace(/&#x3D;/g, '=')).toContain('href="/quan-ly/tong-quan.csv?level=province&amp;sort=graves_with_photo&amp;dir=asc&amp;lang=vi"');
     expect(res.text).toContain('Lần nhập dữ liệu trong 90 ngày qua (chưa có số liệu)');
-    const mapData = JSON.parse(/data-map="([^"]+)"/.exec(res.text)![1]!.replace(/&quot;/g, '"').replace(/&#x3D;/g, '=').replace(/&amp;/g, '&'));
+    const mapData = JSON.parse(/<script type="application\/json" id="coverage-map-data">([^<]+)<\/script>/.exec(res.text)![1]!);
     expect(Object.values(mapData.colours).flat()).toHaveLength(34);
     expect(Object.keys(mapData.labels)).toHaveLength(34);
     const haTinh = await direct('c.province_code = ?', ['42']);

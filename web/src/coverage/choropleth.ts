@@ -83,7 +83,7 @@ function areaOf(feature: MapGeoJSONFeature, level: Level): string | undefined {
 }
 
 async function start(container: HTMLElement): Promise<void> {
-  const data = JSON.parse(container.dataset.map ?? '{}') as MapData;
+  const data = JSON.parse(document.getElementById('coverage-map-data')?.textContent ?? '{}') as MapData;
   const response = await fetch(container.dataset.style ?? '/ban-do/style.json', { credentials: 'same-origin' });
   if (!response.ok) throw new Error(`style: ${response.status}`);
   const style = styleFor((await response.json()) as StyleSpecification, data);
