@@ -65,11 +65,15 @@ export async function buildWeb(): Promise<BuildReport> {
   const upkeep = await esbuild.build({ ...common, entryPoints: [path.join(ROOT_DIR, 'web', 'src', 'upkeep', 'position-map.ts')], outfile: path.join(OUT_DIR, 'upkeep-map.js') });
   if (upkeep.errors.length) throw new Error(`esbuild failed: ${upkeep.errors.map((e) => e.text).join('; ')}`);
 
+  // The coverage page's choropleth (staff): MapLibre shared with the map page.
+  const coverage = await esbuild.build({ ...common, entryPoints: [path.join(ROOT_DIR, 'web', 'src', 'coverage', 'choropleth.ts')], outfile: path.join(OUT_DIR, 'coverage-map.js') });
+  if (coverage.errors.length) throw new Error(`esbuild failed: ${coverage.errors.map((e) => e.text).join('; ')}`);
+
   // The public pages' print and share buttons: a few hundred bytes, no MapLibre.
   const pages = await esbuild.build({ ...common, plugins: [], entryPoints: [path.join(ROOT_DIR, 'web', 'src', 'pages', 'page-actions.ts')], outfile: path.join(OUT_DIR, 'pages.js') });
   if (pages.errors.length) throw new Error(`esbuild failed: ${pages.errors.map((e) => e.text).join('; ')}`);
 
-  const hashed = await hashStaticFiles(['map.js', 'upkeep-map.js', 'pages.js'], { '/static/build/maplibre-gl.css': `/static/build/${maplibreDir}/maplibre-gl.css` });
+  const hashed = await hashStaticFiles(['map.js', 'upkeep-map.js', 'coverage-map.js', 'pages.js'], { '/static/build/maplibre-gl.css': `/static/build/${maplibreDir}/maplibre-gl.css` });
   const js = await readFile(path.join(OUT_DIR, 'map.js'));
   // Read by the map page (server/map/map-page.ts): content-hashed URLs, cached for a year.
   await writeAtomically(

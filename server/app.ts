@@ -13,6 +13,7 @@ import { accountRoutes } from './accounts/accounts.routes.js';
 import { loadStaff, requireCsrf } from './accounts/auth.middleware.js';
 import { ROOT_DIR, type Config } from './config.js';
 import { staffRoutes } from './staff/staff.routes.js';
+import { coverageRoutes } from './coverage/coverage.routes.js';
 import { outboxAdminRoutes } from './search/outbox-admin.routes.js';
 import { submissionPublicRoutes } from './submissions/public.routes.js';
 import { familyPublicRoutes } from './families/requests.routes.js';
@@ -139,6 +140,7 @@ export function createApp({ config, db, meili, provinces, logger, jobs }: AppDep
   app.use(mapRoutes({ search: { db, meili, indexUid: config.meiliIndex, provinces, logger }, publicBaseUrl: config.publicBaseUrl, mapOnlineBasemapUrl: config.mapOnlineBasemapUrl }));
   app.use(accountRoutes(db, config));
   app.use(staffRoutes(db, provinces));
+  app.use(coverageRoutes(db, provinces));
   app.use(outboxAdminRoutes(db));
   app.use(importRoutes(db, importFilesOf(config), provinces));
   // The file stores and the photo processing queue, built once here and passed to every route that uses them.

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { ROOT_DIR } from '../../server/config.js';
 
-const benches = ['search', 'freshness', 'tiles', 'photos', 'lists', 'opendata', 'matching', 'notify', 'dossiers', 'journey'];
+const benches = ['search', 'freshness', 'tiles', 'photos', 'lists', 'opendata', 'matching', 'notify', 'dossiers', 'coverage', 'journey'];
 let failed = 0;
 for (const name of benches) {
   console.log(`\n=== bench:${name} ===`);

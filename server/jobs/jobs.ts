@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
+import { registerCoverageJob } from '../coverage/coverage.job.js';
 import { registerDossierJobs } from '../dossiers/dossier.jobs.js';
 import { registerFamilyMatchingJob } from '../families/matching.job.js';
 import { registerImportJobs } from '../imports/import.jobs.js';
@@ -32,6 +33,7 @@ export async function startJobs(config: Config, db: Db, logger: Logger, meili: M
     await registerOpenDataJob(queue.boss, db, config, logger);
     await registerFamilyMatchingJob(queue.boss, db, logger);
     stops.push(await registerNotifyJobs(queue.boss, db, config, logger, search));
+    await registerCoverageJob(queue.boss, db, logger);
     await registerDossierJobs(queue.boss, { db, meili, store: createFileStores(config).dossiers, jobs: jobSenderOf(queue.boss), indexUid: config.meiliDossierIndex, logger });
   } catch (error) {
     await stopAll();
