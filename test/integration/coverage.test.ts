@@ -13,7 +13,7 @@ import { startJobs } from '../../server/jobs/jobs.js';
 import { newTrackingCode } from '../../server/submissions/tracking-code.js';
 import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
 import { createStaff, signIn, type SignedIn } from '../support/staff.js';
-import { createTestDatabase, silentLogger, testApp, testConfig, type TestDatabase } from '../support/services.js';
+import { createTestDatabase, silentLogger, testApp, testConfig, testMeili, type TestDatabase } from '../support/services.js';
 
 const DAY = 86_400_000;
 const monthsAgo = (n: number, day = 10) => {
@@ -311,7 +311,7 @@ describe('coverage at a glance', () => {
   });
 
   it('refreshes on the job queue (pg-boss in PostgreSQL), on a schedule and on demand', async () => {
-    const jobs = await startJobs(testConfig({ DATABASE_URL: t.url }), t.db, silentLogger);
+    const jobs = await startJobs(testConfig({ DATABASE_URL: t.url }), t.db, silentLogger, testMeili());
     try {
       expect((await jobs.boss.getSchedules()).find((s) => s.name === COVERAGE_JOB)).toBeTruthy();
       const before = (await t.db.raw('SELECT computed_at FROM coverage_current LIMIT 1')).rows[0].computed_at as Date;

@@ -82,9 +82,9 @@ describe('values as people read them', () => {
   });
 
   it('lets cemetery staff see cemeteries only, officers and the ministry every level', () => {
-    expect(levelsFor({ national: true, provinceCodes: [], cemeteryIds: [], roles: ['ministry_officer'] })).toEqual(['province', 'old_province', 'cemetery']);
-    expect(levelsFor({ national: false, provinceCodes: ['42'], cemeteryIds: [], roles: ['province_officer'] })).toEqual(['province', 'old_province', 'cemetery']);
-    expect(levelsFor({ national: false, provinceCodes: [], cemeteryIds: [7], roles: ['cemetery_staff'] })).toEqual(['cemetery']);
+    expect(levelsFor({ national: true, provinceCodes: [], cemeteryIds: [], communeCodes: [], roles: ['ministry_officer'] })).toEqual(['province', 'old_province', 'cemetery']);
+    expect(levelsFor({ national: false, provinceCodes: ['42'], cemeteryIds: [], communeCodes: [], roles: ['province_officer'] })).toEqual(['province', 'old_province', 'cemetery']);
+    expect(levelsFor({ national: false, provinceCodes: [], cemeteryIds: [7], communeCodes: [], roles: ['cemetery_staff'] })).toEqual(['cemetery']);
   });
 
   it('counts the months of the window in Vietnam’s calendar', () => {
