@@ -22,7 +22,8 @@ import { clientIp, csrfCheck, requireStaff } from '../accounts/auth.middleware.j
 import { keepsDossiers } from '../accounts/scope.js';
 import { translate } from '../i18n/messages.js';
 import { statusOf } from '../http/domain-status.js';
-import { DomainError, NotFoundError, NotInScope } from '../http/errors.js';
+import { DomainError, NotFoundError, NotInScope, ServiceUnavailableError } from '../http/errors.js';
+import { meilisearchUnavailable } from '../search/engine-errors.js';
 import { formBodyOnly } from '../http/form-body.js';
 import { localeOf } from '../http/locale.js';
 import { recordIdParam } from '../http/paging.schema.js';
@@ -73,7 +74,11 @@ export function dossierRoutes(deps: DossierDeps, provinces: ProvinceCatalogue): 
     let hits: unknown[] = [];
     let total = 0;
     if (q) {
-      const found = await searchDossierIndex(deps.meili, deps.indexUid, scope, q, SEARCH_PAGE, (page - 1) * SEARCH_PAGE);
+      const found = await searchDossierIndex(deps.meili, deps.indexUid, scope, q, SEARCH_PAGE, (page - 1) * SEARCH_PAGE).catch((error: unknown) => {
+        // The check pages work without the index; only the search waits for it to come back.
+        if (meilisearchUnavailable(error)) throw new ServiceUnavailableError(t(res, 'dossiers.search.unavailable'));
+        throw error;
+      });
       // The index filtered by jurisdiction; PostgreSQL decides again, so a page whose record moved out of scope since it was indexed never shows.
       const readable = await readablePages(db, scope, found.hits.map((h) => h.pageId));
       total = found.total;

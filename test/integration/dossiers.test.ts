@@ -13,7 +13,11 @@ import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../server/app.js';
 import { ocrPage, renderDocument } from '../../server/dossiers/dossier.jobs.js';
+import { loadProvinceCatalogue } from '../../server/places/province-catalogue.js';
+import { createMeiliClient } from '../../server/search/client.js';
+import { silentLogger } from '../support/services.js';
 import { dossierKeys } from '../../server/dossiers/dossier-files.js';
 import { dossierText, random, scanPage, scanPdf } from '../../seeds/demo/scan-pages.js';
 import { dossierBed, until, type DossierBed } from '../support/dossiers.js';
@@ -141,6 +145,15 @@ describe('digital dossiers', () => {
     expect(html.text).toContain(`/quan-ly/ho-so/${m.thang}#trang-${pageIds[0]}`);
     expect(html.text).toContain('dossier-box');
     expect((await request(bed.app).get('/quan-ly/ho-so').query({ q: 'giay bao tu' }).set('Accept', 'application/json')).status).toBe(401);
+  });
+
+  it('answers 503 in the page’s language when the search engine is down, and the check page still opens', async () => {
+    const app = createApp({ config: bed.config, db: bed.t.db, meili: createMeiliClient('http://127.0.0.1:1', undefined, 1000), provinces: await loadProvinceCatalogue(bed.t.db), logger: silentLogger, jobs: bed.deps.jobs });
+    const s = await signIn(app, who.province!.email);
+    const res = await s.agent.get('/quan-ly/ho-so').query({ q: 'giay bao tu' });
+    expect(res.status).toBe(503);
+    expect(res.text).toContain('Tìm trong hồ sơ tạm thời không dùng được');
+    expect((await s.agent.get(`/quan-ly/ho-so/${m.thang}`)).status).toBe(200);
   });
 
   it('writes one audit row per dossier opened per session, and the officer sees who opened it', async () => {
