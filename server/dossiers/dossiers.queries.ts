@@ -284,12 +284,12 @@ export async function dossierAccessLog(db: Knex, martyrId: number, limit = 50): 
 
 export type FieldSourceRow = { at: Date; action: string; after: Record<string, unknown> | null; submission_id: number | null; reason: string | null; actor_name: string | null };
 
-/** Audit rows that changed the martyr's fields, newest first (what fieldSources reads). */
+/** The martyr's corrections from its dossier, newest first: which staff changes fieldSources shows as the dossier's. */
 export async function martyrChanges(db: Knex, martyrId: number): Promise<FieldSourceRow[]> {
   const { rows } = await db.raw<{ rows: FieldSourceRow[] }>(
     `SELECT a.at, a.action, a.after, a.submission_id::int, a.reason, u.display_name AS actor_name
      FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id
-     WHERE a.entity_type = 'martyr' AND a.entity_id = ? AND a.after IS NOT NULL AND a.action NOT LIKE 'dossier.opened' AND a.action NOT LIKE 'dossier.%load%'
+     WHERE a.entity_type = 'martyr' AND a.entity_id = ? AND a.action = 'martyr.corrected_from_dossier'
      ORDER BY a.id DESC LIMIT 500`,
     [martyrId],
   );

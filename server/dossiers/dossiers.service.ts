@@ -3,6 +3,7 @@
  * must be; and that every look (once per session), download and export is audited. No SQL here
  * (dossiers.queries.ts), no HTTP (dossiers.routes.ts).
  */
+import { provenanceField, provenanceFor, writeProvenance } from '../provenance/provenance.queries.js';
 import { keepsDossiers, type Scope } from '../accounts/scope.js';
 import { changedFields, writeAudit } from '../audit/audit.js';
 import { Conflict, InvalidInput, NotInScope } from '../http/errors.js';
@@ -159,6 +160,8 @@ export async function correctFromDossier(deps: DossierDeps, actor: DossierActor,
       reason: `Hồ sơ: tài liệu #${document.id} (${document.kind}${document.document_number ? `, số ${document.document_number}` : ''})${note ? ` — ${note}` : ''}`,
       ip: actor.ip,
     });
+    // The field is staff's from now on: a later import lists a different value as a conflict.
+    await writeProvenance(trx, provenanceFor('martyr', martyrId, [...new Set(Object.keys(diff.after).map(provenanceField))], { sourceKind: 'staff', changedBy: actor.userId }));
     const flagField = field === 'birth_date' ? 'birth_year' : field;
     await resolveFlags(trx, { martyrId, field: flagField }, 'corrected', actor.userId);
   });

@@ -1,11 +1,11 @@
 /**
- * Where each field of a martyr record got its value, for the check page. THE ONE PLACE to switch to
- * issue 15's per-field provenance once it lands: today it reads the audit log (the newest change
- * that wrote the field: a staff edit, an accepted submission, a correction from the dossier) and
- * falls back to the record's `source` column (import, staff entry, submission) for fields never
- * changed since the record was made.
+ * Where each field of a martyr record got its value, for the check page: the record's per-field
+ * provenance (issue 15: an import batch with its file and row, a staff edit, an accepted
+ * submission; no row means demo data), told apart where a staff change was a correction from the
+ * dossier itself (the audit log says which).
  */
 import type { Knex } from '../db/knex.js';
+import { fieldSources as provenanceOf, provenanceField } from '../provenance/provenance.queries.js';
 import { martyrChanges } from './dossiers.queries.js';
 
 export type FieldSource = {
@@ -16,24 +16,25 @@ export type FieldSource = {
   detail: string | null;
 };
 
-/** Audit field names as the record's columns; the death date is three columns, shown as one. */
-const FIELD_OF: Record<string, string> = { death_year: 'death_date', death_month: 'death_date', death_day: 'death_date', birth_month: 'birth_date', birth_day: 'birth_date', birth_year: 'birth_date' };
-
-export async function fieldSources(db: Knex, martyrId: number, recordSource: string, fields: readonly string[]): Promise<Record<string, FieldSource>> {
-  const changes = await martyrChanges(db, martyrId);
-  const fallback: FieldSource = { kind: (['import', 'staff', 'submission'].includes(recordSource) ? recordSource : 'import') as FieldSource['kind'], at: null, actor: null, submissionId: null, detail: null };
+export async function fieldSources(db: Knex, martyrId: number, fields: readonly string[]): Promise<Record<string, FieldSource>> {
+  const [sources, changes] = await Promise.all([provenanceOf(db, 'martyr', martyrId), martyrChanges(db, martyrId)]);
+  const byField = new Map(sources.map((s) => [s.field, s]));
   const out: Record<string, FieldSource> = {};
   for (const field of fields) {
-    const change = changes.find((c) => Object.keys(c.after ?? {}).some((k) => k === field || FIELD_OF[k] === field || FIELD_OF[field] === k));
-    out[field] = change
-      ? {
-          kind: change.action === 'martyr.corrected_from_dossier' ? 'dossier' : change.submission_id ? 'submission' : 'staff',
-          at: change.at,
-          actor: change.actor_name,
-          submissionId: change.submission_id,
-          detail: change.reason,
-        }
-      : fallback;
+    const p = byField.get(provenanceField(field));
+    if (!p) {
+      out[field] = { kind: 'demo', at: null, actor: null, submissionId: null, detail: null };
+      continue;
+    }
+    const fromDossier = p.sourceKind === 'staff' && changes.some((c) => c.action === 'martyr.corrected_from_dossier' && c.at.getTime() >= p.changedAt.getTime() - 1000
+      && Object.keys(c.after ?? {}).some((k) => provenanceField(k) === provenanceField(field)));
+    out[field] = {
+      kind: fromDossier ? 'dossier' : p.sourceKind,
+      at: p.changedAt,
+      actor: p.changedByName,
+      submissionId: p.submissionId,
+      detail: p.sourceKind === 'import' && p.fileName ? `${p.fileName}${p.rowNumber ? `, dòng ${p.rowNumber}` : ''}` : null,
+    };
   }
   return out;
 }

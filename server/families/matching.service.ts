@@ -8,6 +8,7 @@
  */
 import type { Db, Knex } from '../db/knex.js';
 import type { Logger } from '../logger.js';
+import { queueNotification } from '../notify/notify.service.js';
 import { cluesOf, graveClueRow, parseNotice, type NoticeInput, type ParsedNotice } from './clues.js';
 import {
   analyzeClues, claimGraveChanges, clueSources, deleteAllClues, clueSourcesAfter, cemeteryDistances, deleteClues, gazetteerRows, insertCandidates, insertRequestEvent,
@@ -94,6 +95,8 @@ export async function addCandidates(trx: Knex, requestId: number, candidates: Ne
     if (added.length) await insertRequestEvent(trx, { requestId, kind: 'candidates_found', publicMessage: String(added.length) });
   } else {
     for (const a of added) await insertRequestEvent(trx, { requestId, kind: 'candidate_added', candidateId: a.id });
+    // A grave found later is news to the family that follows the request (the first answer they saw).
+    if (added.length) await queueNotification(trx, { kind: 'request_candidate', subjects: [`request:${requestId}`], details: { candidates: added.length } });
   }
   return added.map((a) => a.id);
 }

@@ -14,6 +14,7 @@ import { translate } from '../i18n/messages.js';
 import { InvalidInput, NotFoundError } from '../http/errors.js';
 import { formBodyOnly } from '../http/form-body.js';
 import { localeOf } from '../http/locale.js';
+import { mailSiteOf } from '../notify/notify.job.js';
 import { sendPage } from '../http/render.js';
 import type { ProvinceCatalogue } from '../places/province-catalogue.js';
 import { parsePartialDate } from '../records/partial-date.js';
@@ -114,7 +115,7 @@ export function familyPublicRoutes(db: Db, config: Config, provinces: ProvinceCa
       throw error;
     }
     try {
-      const created = await createFamilyRequest(db, { ...checked, ip: clientIp(req) });
+      const created = await createFamilyRequest(db, { ...checked, ip: clientIp(req), follow: { site: mailSiteOf(config), locale: localeOf(res) } });
       res.redirect(303, `/theo-doi/${created.trackingCode}?moi=1`);
     } catch (error) {
       if (error instanceof TooManyRequests) {

@@ -5,11 +5,13 @@
  * contact are stored with the request and nowhere else: not in the audit row, not in a log.
  */
 import { writeAudit } from '../audit/audit.js';
-import type { Db } from '../db/knex.js';
+import type { Db, Knex } from '../db/knex.js';
 import { InvalidInput, RateLimited } from '../http/errors.js';
 import { peekHits, takeHits, type Limit } from '../limits/rate-limit.queries.js';
 import { newTrackingCode, normalizeTrackingCode } from '../submissions/tracking-code.js';
 import { foldVietnamese } from '../text/vietnamese.js';
+import { requestFollow, TooManyFollows } from '../notify/notify.service.js';
+import type { MailSite } from '../notify/mail-templates.js';
 import { parseNotice } from './clues.js';
 import type { LooseDate } from './dates.js';
 import { addCandidates, gazetteerOf, rankGraves, type RankedGrave } from './matching.service.js';
@@ -42,6 +44,8 @@ export type RequestInput = {
   requesterEmail: string | null;
   requesterRelation: string | null;
   ip: string | null;
+  /** Where follow confirmations are sent from, and in which language: a requester who gave an email follows their request. */
+  follow?: { site: MailSite; locale: 'vi' | 'en' };
 };
 
 export type RecordMatch = { id: number; fullName: string; hometown: string | null; deathYear: number | null; graveId: number | null; cemeteryName: string | null; strong: boolean };
@@ -107,6 +111,7 @@ export async function createFamilyRequest(db: Db, input: RequestInput): Promise<
         const added = graveKnown ? [] : await addCandidates(trx, requestId, candidates.map((c) => ({ graveId: c.graveId, score: c.score, reasons: c.reasons })), 'request');
         // The audit keeps what the portal did, not who asked: the requester stays in one row.
         await writeAudit(trx, { actorUserId: null, action: 'family_request.create', entityType: 'family_request', entityId: requestId, after: { provinceCode, martyrId, candidates: added.length } });
+        if (input.requesterEmail && input.follow) await followOwnRequest(db, trx, input, requestId, trackingCode);
         return requestId;
       });
       return { id, trackingCode, candidates, records };
@@ -114,6 +119,23 @@ export async function createFamilyRequest(db: Db, input: RequestInput): Promise<
       const duplicateCode = (error as { constraint?: string }).constraint === 'family_requests_tracking_code_key';
       if (!duplicateCode || attempt >= 3) throw error;
     }
+  }
+}
+
+/**
+ * The requester's email follows the request (double opt-in, like any follow): later candidates and
+ * a confirmed identity reach them by mail. A follow refused (too many from the address) leaves the
+ * request made; the family still has its tracking code.
+ */
+async function followOwnRequest(db: Db, trx: Knex.Transaction, input: RequestInput, requestId: number, trackingCode: string): Promise<void> {
+  try {
+    await requestFollow(db, input.follow!.site, {
+      email: input.requesterEmail!, locale: input.follow!.locale, cadence: 'immediate', ip: input.ip,
+      target: { type: 'request', id: requestId, label: input.fullName, path: `/theo-doi/${trackingCode}` },
+    }, trx);
+  } catch (error) {
+    // The form checked the address already; one the follow still refuses leaves the request as made.
+    if (!(error instanceof TooManyFollows) && !(error instanceof InvalidInput)) throw error;
   }
 }
 

@@ -9,6 +9,7 @@ import { writeAudit } from '../audit/audit.js';
 import type { Scope } from '../accounts/scope.js';
 import type { Db, Knex } from '../db/knex.js';
 import { Conflict, InvalidInput, NotFound, NotInScope } from '../http/errors.js';
+import { graveSubjects, queueNotification } from '../notify/notify.service.js';
 import { insertRequestEvent } from './matching.queries.js';
 import {
   candidateById, candidateQueue, decideCandidate, graveForConfirm, insertMartyrFromNotice, linkMartyrToGrave, markRequestFound, martyrForConfirm,
@@ -72,6 +73,8 @@ export async function confirmCandidate(db: Db, scope: Scope, actor: Actor, id: n
     await audit({ action: 'grave.update', entityType: 'grave', entityId: Number(c.grave_id), before: { state: grave.state }, after: { state: 'identified', martyrId } });
     await audit({ action: 'family_request.confirm', entityType: 'family_request', entityId: Number(c.request_id), after: { candidateId: id, graveId: Number(c.grave_id), martyrId }, reason: note });
     await insertRequestEvent(trx, { requestId: Number(c.request_id), kind: 'confirmed', candidateId: id, publicMessage: note, actorUserId: actor.userId });
+    // The family that asked, and whoever follows the grave or the martyr, hear who lies here.
+    await queueNotification(trx, { kind: 'grave_identified', subjects: [...(await graveSubjects(trx, Number(c.grave_id))), `request:${Number(c.request_id)}`] });
     return { martyrId, graveId: Number(c.grave_id), requestId: Number(c.request_id) };
   });
 }
