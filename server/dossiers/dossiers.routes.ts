@@ -112,7 +112,7 @@ export function dossierRoutes(deps: DossierDeps, provinces: ProvinceCatalogue): 
     const [pages, flags, sources, access] = await Promise.all([
       pagesOf(db, documents.map((d) => d.id)),
       flagsOf(db, martyr.id, classifications),
-      fieldSources(db, martyr.id, SHOWN_FIELDS),
+      fieldSources(db, martyr.id, martyr.source, SHOWN_FIELDS),
       keeps ? dossierAccessLog(db, martyr.id) : Promise.resolve(null),
     ]);
     const view = dossierPageView(localeOf(res), { martyr, documents, pages, flags, sources, access, keeps });

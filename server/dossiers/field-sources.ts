@@ -2,7 +2,7 @@
  * Where each field of a martyr record got its value, for the check page: the record's per-field
  * provenance (issue 15: an import batch with its file and row, a staff edit, an accepted
  * submission; no row means demo data), told apart where a staff change was a correction from the
- * dossier itself (the audit log says which).
+ * dossier itself (the audit log says which). A field with no row shows the record's own source.
  */
 import type { Knex } from '../db/knex.js';
 import { fieldSources as provenanceOf, provenanceField } from '../provenance/provenance.queries.js';
@@ -16,14 +16,16 @@ export type FieldSource = {
   detail: string | null;
 };
 
-export async function fieldSources(db: Knex, martyrId: number, fields: readonly string[]): Promise<Record<string, FieldSource>> {
+/** `recordSource` is the record's own `source` column: what a field with no provenance row shows (demo data when it says nothing more). */
+export async function fieldSources(db: Knex, martyrId: number, recordSource: string, fields: readonly string[]): Promise<Record<string, FieldSource>> {
   const [sources, changes] = await Promise.all([provenanceOf(db, 'martyr', martyrId), martyrChanges(db, martyrId)]);
   const byField = new Map(sources.map((s) => [s.field, s]));
   const out: Record<string, FieldSource> = {};
   for (const field of fields) {
     const p = byField.get(provenanceField(field));
     if (!p) {
-      out[field] = { kind: 'demo', at: null, actor: null, submissionId: null, detail: null };
+      const kind = (['import', 'staff', 'submission'] as const).find((k) => k === recordSource) ?? 'demo';
+      out[field] = { kind, at: null, actor: null, submissionId: null, detail: null };
       continue;
     }
     const fromDossier = p.sourceKind === 'staff' && changes.some((c) => c.action === 'martyr.corrected_from_dossier' && c.at.getTime() >= p.changedAt.getTime() - 1000
