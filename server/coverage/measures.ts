@@ -23,14 +23,7 @@
  *      dropped and made again from this list, as a search index is rebuilt from its documents;
  *   3. add the labels to web/messages/{vi,en}/coverage.json if the measure is new (`coverage.measure.<key>`).
  *
- * For instance (column names as the other issues define them; check them after the merge):
- *   imports_90_days:          SELECT NULL::bigint AS cemetery_id, b.province_code, NULL::text AS old_province_code,
- *                               b.finished_at AS since, b.finished_at + interval '90 days' AS until, 1 AS value
- *                             FROM import_batches b WHERE b.finished_at IS NOT NULL
- *   family_requests_waiting:  like submissions_waiting: since = created_at, until = when it was answered
- *   records_with_dossier:     one fact per martyr with a dossier, since the dossier's first file
- *   dossier_pages_read:       value = pages read of a dossier, since the reading (a sum, kind 'sum')
- * and the migration (say migrations/20261202001500_coverage_imports.ts):
+ * The migration (say migrations/20261202001500_coverage_imports.ts):
  *   import type { Knex } from 'knex';
  *   import { rebuildCoverageViews } from '../server/coverage/coverage-views.queries.js';
  *   export const up = (knex: Knex) => rebuildCoverageViews(knex);
@@ -143,11 +136,64 @@ export const MEASURES: readonly Measure[] = [
     requires: ['submissions'],
     facts: submissionFacts(`WHERE ${DECIDED}`, decidedAt, `${decidedAt} + interval '365 days'`, `extract(epoch FROM ${decidedAt} - s.created_at) / 86400`),
   },
-  // Built on other issues' tables; see "Adding a measure" above.
-  { key: 'imports_90_days', kind: 'sum', unit: 'count', higherIsBetter: true, requires: ['import_batches'], facts: null },
-  { key: 'family_requests_waiting', kind: 'sum', unit: 'count', higherIsBetter: false, requires: ['family_requests'], facts: null },
-  { key: 'records_with_dossier', kind: 'sum', unit: 'count', higherIsBetter: true, requires: ['dossiers'], facts: null },
-  { key: 'dossier_pages_read', kind: 'sum', unit: 'count', higherIsBetter: true, requires: ['dossier_pages'], facts: null },
+  {
+    key: 'imports_90_days',
+    kind: 'sum',
+    unit: 'count',
+    higherIsBetter: true,
+    requires: ['import_batches'],
+    // A committed import batch counts for its province for 90 days.
+    facts: `
+      SELECT NULL::bigint AS cemetery_id, b.province_code, NULL::text AS old_province_code,
+             b.committed_at AS since, b.committed_at + interval '90 days' AS until, 1::double precision AS value
+      FROM import_batches b WHERE b.state = 'committed' AND b.committed_at IS NOT NULL`,
+  },
+  {
+    key: 'family_requests_waiting',
+    kind: 'sum',
+    unit: 'count',
+    higherIsBetter: false,
+    requires: ['family_requests'],
+    // A family's request waits, in its hometown province, until its grave is found or it is closed.
+    facts: `
+      SELECT NULL::bigint AS cemetery_id, r.province_code, NULL::text AS old_province_code,
+             r.created_at AS since, CASE WHEN r.status <> 'searching' THEN r.updated_at END AS until, 1::double precision AS value
+      FROM family_requests r`,
+  },
+  {
+    key: 'records_with_dossier',
+    kind: 'sum',
+    unit: 'count',
+    higherIsBetter: true,
+    requires: ['dossier_documents'],
+    // A martyr counts where the grave is, else in the hometown province, from the dossier's first file.
+    facts: `
+      SELECT ca.id AS cemetery_id, COALESCE(ca.province_code, m.hometown_province_code) AS province_code,
+             COALESCE(ca.old_province_code, m.hometown_old_province_code) AS old_province_code,
+             d.first_at AS since, NULL::timestamptz AS until, 1::double precision AS value
+      FROM (SELECT martyr_id, min(created_at) AS first_at FROM dossier_documents WHERE martyr_id IS NOT NULL GROUP BY martyr_id) d
+      JOIN martyrs m ON m.id = d.martyr_id
+      LEFT JOIN graves g ON g.id = m.grave_id
+      LEFT JOIN coverage_cemetery_areas ca ON ca.id = g.cemetery_id`,
+  },
+  {
+    key: 'dossier_pages_read',
+    kind: 'sum',
+    unit: 'count',
+    higherIsBetter: true,
+    requires: ['dossier_documents', 'dossier_pages'],
+    // Pages read by OCR, since their reading; a grave's reburial papers count at its cemetery.
+    facts: `
+      SELECT ca.id AS cemetery_id, COALESCE(ca.province_code, m.hometown_province_code) AS province_code,
+             COALESCE(ca.old_province_code, m.hometown_old_province_code) AS old_province_code,
+             p.ocr_at AS since, NULL::timestamptz AS until, 1::double precision AS value
+      FROM dossier_pages p
+      JOIN dossier_documents d ON d.id = p.document_id
+      LEFT JOIN martyrs m ON m.id = d.martyr_id
+      LEFT JOIN graves g ON g.id = COALESCE(d.grave_id, m.grave_id)
+      LEFT JOIN coverage_cemetery_areas ca ON ca.id = g.cemetery_id
+      WHERE p.ocr_state = 'done' AND p.ocr_at IS NOT NULL`,
+  },
 ];
 
 export const MEASURE_KEY = /^[a-z][a-z0-9_]{0,62}$/;

@@ -259,17 +259,18 @@ describe('coverage at a glance', () => {
     expect(first[2]).toBe(want.graves);
     expect(typeof first[2]).toBe('number');
     expect(workbook.worksheets[1]!.getCell('A1').value).toBe('Tổng quan độ phủ dữ liệu');
-    // The measures other issues build are named as not yet available.
-    expect(JSON.stringify(workbook.worksheets[1]!.getSheetValues())).toContain('chưa có số liệu');
+    // Every measure has its tables now: none is named as not yet available.
+    expect(JSON.stringify(workbook.worksheets[1]!.getSheetValues())).not.toContain('chưa có số liệu');
   });
 
-  it('renders the page: the map data, a sortable table, the downloads, the measures not yet available', async () => {
+  it('renders the page: the map data, a sortable table, the downloads, every measure', async () => {
     const res = await national.agent.get('/quan-ly/tong-quan?measure=graves_with_photo&lang=vi');
     expect(res.status).toBe(200);
     expect(res.text).toContain('id="coverage-map"');
     expect(res.text).toContain('aria-sort="ascending"');
     expect(res.text.replace(/&#x3D;/g, '=')).toContain('href="/quan-ly/tong-quan.csv?level=province&amp;sort=graves_with_photo&amp;dir=asc&amp;lang=vi"');
-    expect(res.text).toContain('Lần nhập dữ liệu trong 90 ngày qua (chưa có số liệu)');
+    expect(res.text).toContain('Lần nhập dữ liệu trong 90 ngày qua');
+    expect(res.text).not.toContain('(chưa có số liệu)');
     const mapData = JSON.parse(/<script type="application\/json" id="coverage-map-data">([^<]+)<\/script>/.exec(res.text)![1]!);
     expect(Object.values(mapData.colours).flat()).toHaveLength(34);
     expect(Object.keys(mapData.labels)).toHaveLength(34);
@@ -280,11 +281,12 @@ describe('coverage at a glance', () => {
     const order = [...res.text.matchAll(/<tr data-area="(\d+)"/g)].map((m) => m[1]);
     expect(order).toHaveLength(34);
     expect(order.slice(0, 2).sort()).toEqual(['42', '44']);
-    // A measure other issues build: the page says so instead of colouring zeros.
-    const later = await national.agent.get('/quan-ly/tong-quan?measure=family_requests_waiting&lang=vi');
-    expect(later.status).toBe(200);
-    expect(later.text).toContain('data-measure-unavailable');
-    expect(later.text).not.toContain('data-measure="family_requests_waiting"');
+    // The measures on the families', imports' and dossiers' tables are there too.
+    for (const measure of ['family_requests_waiting', 'imports_90_days', 'records_with_dossier', 'dossier_pages_read']) {
+      const other = await national.agent.get(`/quan-ly/tong-quan?measure=${measure}&lang=vi`);
+      expect(other.status).toBe(200);
+      expect(other.text).not.toContain('data-measure-unavailable');
+    }
     const home = await national.agent.get('/quan-ly');
     expect(home.text).toContain('href="/quan-ly/tong-quan"');
   });
