@@ -31,16 +31,18 @@ export type ResolvedHometown = {
 
 type Level = 'commune' | 'district' | 'province' | null;
 
+/** A unit word, written out ("xã ") or abbreviated ("X. ", "X.", "TP "). */
+const unit = (words: string, abbrev: string) => new RegExp(`^(?:(?:${words})\\s+|(?:${abbrev})(?:\\.\\s*|\\s+))`);
 const PREFIXES: [RegExp, Level][] = [
-  [/^(xa|x)\.?\s+/, 'commune'],
-  [/^(phuong|p)\.?\s+/, 'commune'],
-  [/^(thi tran|tt)\.?\s+/, 'commune'],
-  [/^(dac khu)\s+/, 'commune'],
-  [/^(huyen|h)\.?\s+/, 'district'],
-  [/^(quan|q)\.?\s+/, 'district'],
-  [/^(thi xa|tx)\.?\s+/, 'district'],
-  [/^(tinh|t)\.?\s+/, 'province'],
-  [/^(thanh pho|tp)\.?\s*/, null],
+  [unit('xa', 'x'), 'commune'],
+  [unit('phuong', 'p'), 'commune'],
+  [unit('thi tran', 'tt'), 'commune'],
+  [unit('dac khu', 'dk'), 'commune'],
+  [unit('huyen', 'h'), 'district'],
+  [unit('quan', 'q'), 'district'],
+  [unit('thi xa', 'tx'), 'district'],
+  [unit('tinh', 't'), 'province'],
+  [unit('thanh pho', 'tp'), null],
 ];
 /** Words before the commune that name a smaller place (thôn, xóm, ấp, bản): kept in the text, not matched. */
 const HAMLET = /^(thon|xom|ap|ban|to|khu pho|lang|doi)\b/;

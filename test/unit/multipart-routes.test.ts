@@ -14,7 +14,7 @@ import { createLogger } from '../../server/logger.js';
 import type { ProvinceCatalogue } from '../../server/places/province-catalogue.js';
 import { createMeiliClient } from '../../server/search/client.js';
 
-const TAKES_FILES = ['/gui-thong-tin', '/quan-ly/anh', '/quan-ly/mo/:id/anh', '/quan-ly/ho-so/:id/tai-lieu', '/quan-ly/ho-so/tai-thu-muc'];
+const TAKES_FILES = ['/gui-thong-tin', '/quan-ly/anh', '/quan-ly/mo/:id/anh', '/quan-ly/ho-so/:id/tai-lieu', '/quan-ly/ho-so/tai-thu-muc', '/quan-ly/nhap-du-lieu'];
 
 type Layer = { route?: { path: string; methods: Record<string, boolean>; stack: { handle: unknown }[] }; handle: { stack?: Layer[] } };
 
@@ -29,7 +29,7 @@ function postRoutes(stack: Layer[]): { path: string; refusesMultipart: boolean }
 }
 
 describe('multipart bodies', () => {
-  it('are refused by every POST route but the five that take files', () => {
+  it('are refused by every POST route but the six that take files', () => {
     const config = loadConfig({ LOG_LEVEL: 'silent' });
     const logger = createLogger('silent');
     // Nothing is connected: building the app opens no connection.
