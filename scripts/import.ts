@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createDb } from '../server/db/knex.js';
+import { preparePostgresFor } from '../server/setup/postgres.js';
 import { importFromCli, rejectedLines } from '../server/imports/import-cli.js';
 import { translate } from '../server/i18n/messages.js';
 import { runMain } from '../server/setup/run-main.js';
@@ -19,7 +20,7 @@ runMain(async (config, logger) => {
     console.error('usage: npm run import -- --province <code> [--dry-run] [--source <name>] FILE');
     process.exit(2);
   }
-  const db = createDb(config.databaseUrl, 4, logger);
+  const db = createDb(await preparePostgresFor(config, logger), 4, logger);
   try {
     const started = Date.now();
     const result = await importFromCli(db, importFilesOf(config), logger, { provinceCode: values.province, sourceName: values.source!, file: positionals[0]!, dryRun: values['dry-run']! });

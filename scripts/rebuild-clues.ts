@@ -4,11 +4,12 @@
  * in between, the grave-change job keeps grave_clues in step. Safe beside a running server.
  */
 import { createDb } from '../server/db/knex.js';
+import { preparePostgresFor } from '../server/setup/postgres.js';
 import { rebuildGraveClues } from '../server/families/matching.service.js';
 import { runMain } from '../server/setup/run-main.js';
 
 runMain(async (config, logger) => {
-  const db = createDb(config.databaseUrl, 2, logger);
+  const db = createDb(await preparePostgresFor(config, logger), 2, logger);
   try {
     const started = Date.now();
     const n = await rebuildGraveClues(db);

@@ -127,7 +127,9 @@ export type RunningPortal = { server: Server; services: Services; url: string; s
  */
 export async function listen(config: Config, logger: Logger, services: Services): Promise<RunningPortal> {
   const drain: OutboxDrain = startOutboxDrain(services.db, services.meili, config.meiliIndex, logger, { maxAttempts: config.outboxMaxAttempts });
-  const jobs = await startJobs(config, services.db, logger, services.meili, { db: services.db, meili: services.meili, indexUid: config.meiliIndex, provinces: services.provinces, logger });
+  // The queue's own connections go where the pool's do: the prepared URL (the local cluster's port
+  // and its generated password), not the unprepared default of the config.
+  const jobs = await startJobs({ ...config, databaseUrl: services.databaseUrl }, services.db, logger, services.meili, { db: services.db, meili: services.meili, indexUid: config.meiliIndex, provinces: services.provinces, logger });
   if (await indexNeedsRebuild(services, config)) {
     logger.info('the search index is empty: rebuilding it from PostgreSQL in the background');
     reindex(services.db, services.meili, config.meiliIndex, logger).catch((error: unknown) => logger.error({ err: error }, 'search index rebuild failed'));

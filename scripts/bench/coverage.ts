@@ -18,6 +18,7 @@ import { createApp } from '../../server/app.js';
 import { ROOT_DIR } from '../../server/config.js';
 import { refreshCoverageViews } from '../../server/coverage/coverage-views.queries.js';
 import { createDb } from '../../server/db/knex.js';
+import { preparePostgresFor } from '../../server/setup/postgres.js';
 import { loadProvinceCatalogue } from '../../server/places/province-catalogue.js';
 import { createMeiliClient } from '../../server/search/client.js';
 import { runMain } from '../../server/setup/run-main.js';
@@ -51,7 +52,7 @@ async function signIn(base: string, email: string): Promise<string> {
 runMain(async (config, logger) => {
   const { values } = parseArgs({ options: { 'min-graves': { type: 'string', default: '1000000' } }, strict: true });
   const minGraves = Number(values['min-graves']);
-  const db = createDb(config.databaseUrl, config.databasePoolMax, logger, { acquireMs: config.databaseAcquireTimeoutMs, statementMs: config.databaseStatementTimeoutMs });
+  const db = createDb(await preparePostgresFor(config, logger), config.databasePoolMax, logger, { acquireMs: config.databaseAcquireTimeoutMs, statementMs: config.databaseStatementTimeoutMs });
   let server: Server | undefined;
   try {
     const ready = (await db.raw<{ rows: { ok: boolean }[] }>(`SELECT to_regclass('coverage_current') IS NOT NULL AS ok`)).rows[0]!.ok;

@@ -13,6 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ROOT_DIR } from '../../server/config.js';
 import { createDb } from '../../server/db/knex.js';
+import { preparePostgresFor } from '../../server/setup/postgres.js';
 import { rankNotice } from '../../server/families/matching.service.js';
 import { runMain } from '../../server/setup/run-main.js';
 import { percentile, round } from './stats.js';
@@ -24,10 +25,10 @@ type Row = {
   death_year: number | null; death_month: number | null; death_day: number | null; has_unit: boolean; has_year: boolean; has_place: boolean; has_fragment: boolean;
 };
 
-runMain(async (config) => {
+runMain(async (config, logger) => {
   const { values } = parseArgs({ options: { sample: { type: 'string', default: '1000' }, 'min-graves': { type: 'string', default: '1000000' } }, strict: true });
   const sample = Number(values.sample);
-  const db = createDb(config.databaseUrl, 2);
+  const db = createDb(await preparePostgresFor(config, logger), 2);
   try {
     const graves = Number((await db.raw('SELECT count(*) AS n FROM graves')).rows[0].n);
     if (graves < Number(values['min-graves'])) {
