@@ -84,12 +84,27 @@ function getPath(rng: Rng, ids: { martyr: number; grave: number; cemetery: numbe
     () => `/sitemaps/${hostileValue(rng)}`,
     () => '/robots.txt',
     () => '/readyz',
+    () => '/tim-mo',
+    () => '/mo-chua-xac-dinh',
+    () => '/liet-si-chua-tim-thay-mo',
+    () => `/huy-theo-doi/${hostileValue(rng)}`,
+    () => `/theo-doi-thu/xac-nhan/${hostileValue(rng)}`,
+    () => '/du-lieu-mo',
+    () => `/du-lieu-mo/${pick(rng, ['tu-dien.json', hostileValue(rng)])}`,
+    () => `/du-lieu-mo/tinh/${pick(rng, ['ha-tinh', hostileValue(rng)])}/${pick(rng, ['graves.csv', 'cemeteries.geojson', hostileValue(rng)])}`,
+    () => '/api/changes',
+    () => '/api/openapi.json',
+    () => '/ogc',
+    () => `/ogc/${pick(rng, ['conformance', 'api', 'collections', hostileValue(rng)])}`,
+    () => `/ogc/collections/${pick(rng, ['graves', 'cemeteries', 'provinces', 'provinces-2008-2025', hostileValue(rng)])}/items`,
+    () => `/ogc/collections/${pick(rng, ['graves', 'cemeteries', hostileValue(rng)])}/items/${id()}`,
     () => `/${hostileValue(rng)}`,
   ];
   return `${pick(rng, routes)()}${query(rng)}`;
 }
 
-const FIELDS = ['website', 'senderName', 'senderContact', 'senderRelation', 'message', 'martyr', 'grave', 'cemetery', 'kind', 'province', 'fullName', 'aliases', 'birthDate', 'deathDate', 'hometown', 'unit', 'cemeteryId', 'section', 'row', 'number', 'lat', 'lng', 'answer', '_csrf', 'identifier', 'password'];
+const FIELDS = ['website', 'senderName', 'senderContact', 'senderRelation', 'message', 'martyr', 'grave', 'cemetery', 'kind', 'province', 'fullName', 'aliases', 'birthDate', 'deathDate', 'hometown', 'unit', 'cemeteryId', 'section', 'row', 'number', 'lat', 'lng', 'answer', '_csrf', 'identifier', 'password',
+  'requesterName', 'requesterPhone', 'requesterEmail', 'placeOfDeath', 'rank', 'birthYear', 'email', 'cadence', 'type', 'id'];
 
 /** A form body: url-encoded as browsers send it, with hostile values. */
 function formBody(rng: Rng, ids: { martyr: number; grave: number; cemetery: number }): string {
@@ -171,7 +186,7 @@ describe('fuzz: hostile public requests never get a 5xx', () => {
     }
     for (let i = 0; i < POST_REQUESTS; i++) {
       const ip = `10.${Math.floor(rng() * 250)}.${Math.floor(rng() * 250)}.${Math.floor(rng() * 250)}`;
-      const target = pick(rng, ['/gui-thong-tin', '/gui-thong-tin', `/theo-doi/${hostileValue(rng)}/tra-loi`, '/quan-ly/dang-nhap']);
+      const target = pick(rng, ['/gui-thong-tin', '/gui-thong-tin', `/theo-doi/${hostileValue(rng)}/tra-loi`, '/quan-ly/dang-nhap', '/tim-mo', '/theo-doi-thu', `/mo/${ids.grave}/yeu-cau-anh`, `/liet-si/${ids.martyr}/thap-huong`, `/liet-si/${ids.martyr}/loi-tuong-niem`]);
       if (rng() < 0.5) {
         const { contentType, body } = multipartBody(rng);
         jobs.push({ base: up.base, method: 'POST', path: target, headers: { 'content-type': contentType, 'x-forwarded-for': ip, accept: 'text/html' }, body });
