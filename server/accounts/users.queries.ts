@@ -42,10 +42,6 @@ export async function allGrants(db: Knex): Promise<(RoleGrant & { userId: number
   return rows.map((g) => ({ userId: Number(g.userId), role: g.role, provinceCode: g.provinceCode, cemeteryId: g.cemeteryId === null ? null : Number(g.cemeteryId), communeCode: g.communeCode }));
 }
 
-export async function provinceExists(db: Knex, code: string): Promise<boolean> {
-  return Boolean(await db('provinces').where({ code }).first('code'));
-}
-
 export async function communeExists(db: Knex, code: string): Promise<boolean> {
   return Boolean(await db('communes').where({ code }).first('code'));
 }

@@ -3,6 +3,7 @@
  * one-time reset links. Every change is audited in its own transaction; services take plain
  * values, never Express objects.
  */
+import { provinceExists } from '../places/places.queries.js';
 import type { Db, Knex } from '../db/knex.js';
 import { writeAudit } from '../audit/audit.js';
 import { Conflict, InvalidInput, NotFound } from '../http/errors.js';
@@ -11,7 +12,7 @@ import { ROLES, type Role, type RoleGrant } from './scope.js';
 import { createSession, revokeAllSessions, rolesOf, type SessionTimes } from './sessions.queries.js';
 import { newToken, tokenHash } from './tokens.js';
 import {
-  accountTaken, allGrants, allUsers, cemeteryExists, communeExists, insertGrants, insertReset as insertResetRow, insertUser, liveReset, markResetUsed, provinceExists,
+  accountTaken, allGrants, allUsers, cemeteryExists, communeExists, insertGrants, insertReset as insertResetRow, insertUser, liveReset, markResetUsed,
   replaceGrants, setPasswordHash, setUserDisabled, userById, userByIdentifier, type GrantRow, type UserRow,
 } from './users.queries.js';
 

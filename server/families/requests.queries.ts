@@ -19,10 +19,6 @@ export async function insertRequest(trx: Knex, request: NewRequest): Promise<num
   return id;
 }
 
-export async function provinceExists(db: Knex, code: string): Promise<boolean> {
-  return Boolean(await db('provinces').where({ code }).first('code'));
-}
-
 export type RecordRow = {
   id: number; full_name: string; hometown_text: string | null; hometown_province_code: string | null; death_year: number | null; death_month: number | null;
   death_day: number | null; unit: string | null; grave_id: number | null; cemetery_name: string | null; name_exact: boolean;

@@ -4,6 +4,7 @@
  * unidentified graves that could be theirs, and given a tracking code. The requester's name and
  * contact are stored with the request and nowhere else: not in the audit row, not in a log.
  */
+import { provinceExists } from '../places/places.queries.js';
 import { writeAudit } from '../audit/audit.js';
 import type { Db, Knex } from '../db/knex.js';
 import { InvalidInput, RateLimited } from '../http/errors.js';
@@ -16,7 +17,7 @@ import { parseNotice } from './clues.js';
 import type { LooseDate } from './dates.js';
 import { addCandidates, gazetteerOf, rankGraves, type RankedGrave } from './matching.service.js';
 import { resolvePlace } from './places.js';
-import { insertRequest, provinceExists, publicCandidates, publicRequestEvents, recordsByName, requestByTrackingCode, type RecordRow } from './requests.queries.js';
+import { insertRequest, publicCandidates, publicRequestEvents, recordsByName, requestByTrackingCode, type RecordRow } from './requests.queries.js';
 import { parseUnit } from './units.js';
 
 /** Per address and hour: a family sends one or a few; a flood is not a family. */

@@ -1,8 +1,13 @@
-import type { Db } from '../db/knex.js';
+import type { Db, Knex } from '../db/knex.js';
 
 export type Province = { code: string; name: string; fullName: string; nameEn: string; slug: string };
 export type OldProvince = Province & { newCode: string };
 export type HistoricalProvince = { name: string; oldCodes: string[] };
+
+/** Whether a code names one of the 34 current provinces (what a form or a grant may name). */
+export async function provinceExists(db: Knex, code: string): Promise<boolean> {
+  return Boolean(await db('provinces').where({ code }).first('code'));
+}
 
 export async function listProvinces(db: Db): Promise<Province[]> {
   return db('provinces').select('code', 'name', { fullName: 'full_name', nameEn: 'name_en' }, 'slug').orderBy('code');

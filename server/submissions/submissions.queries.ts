@@ -26,10 +26,6 @@ export function cemeteryById(db: Knex, cemeteryId: number): Promise<{ id: number
   return db('cemeteries').where({ id: cemeteryId }).first('id', 'name', 'province_code');
 }
 
-export async function provinceExists(db: Knex, code: string): Promise<boolean> {
-  return Boolean(await db('provinces').where({ code }).first('code'));
-}
-
 export type NewSubmission = {
   tracking_code: string;
   kind: SubmissionKind;

@@ -3,6 +3,7 @@
  * and answering a question once. Sender details are private: nothing here returns them to the
  * public side, and nothing logs them.
  */
+import { provinceExists } from '../places/places.queries.js';
 import type { Db, Knex } from '../db/knex.js';
 import { writeAudit } from '../audit/audit.js';
 import { Conflict, NotFound, RateLimited } from '../http/errors.js';
@@ -12,7 +13,7 @@ import { peekHits, takeHits, type Limit } from '../limits/rate-limit.queries.js'
 import { storeEvidence, type IncomingFile } from './evidence.js';
 import { changedMartyrFields, checkCorrection, martyrColumns, martyrSnapshot, ProposalError, type Proposal, type SubmissionKind } from './proposal.js';
 import {
-  cemeteryById, graveWithCemetery, insertSubmission, lockByTrackingCode, provinceExists, publicEvents, publicMartyrWithCemetery, storeAnswer, submissionByTrackingCode,
+  cemeteryById, graveWithCemetery, insertSubmission, lockByTrackingCode, publicEvents, publicMartyrWithCemetery, storeAnswer, submissionByTrackingCode,
 } from './submissions.queries.js';
 import { newTrackingCode, normalizeTrackingCode } from './tracking-code.js';
 
