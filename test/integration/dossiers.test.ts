@@ -20,12 +20,7 @@ import { dossierKeys } from '../../server/dossiers/dossier-files.js';
 import { dossierText, random, scanPage, scanPdf } from '../../seeds/demo/scan-pages.js';
 import { dossierBed, until, type DossierBed } from '../support/dossiers.js';
 import { createStaff, signIn, type SignedIn } from '../support/staff.js';
-
-const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-};
+import { binary } from '../support/http-body.js';
 
 const NOTICE = [
   'GIẤY BÁO TỬ', 'Đơn vị: Trung đoàn 141, Sư đoàn 312', 'Họ và tên: Nguyễn Văn Thắng', 'Sinh năm: 1950',
