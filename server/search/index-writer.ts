@@ -4,6 +4,7 @@
  */
 import type { EnqueuedTaskPromise, Task } from 'meilisearch';
 import type { Meilisearch } from './client.js';
+import { meilisearchUnavailable } from './engine-errors.js';
 import type { SearchDocument } from './documents.js';
 import { INDEX_SETTINGS } from './index-settings.js';
 
@@ -27,11 +28,27 @@ export async function settled(meili: Meilisearch, enqueued: EnqueuedTaskPromise,
   const { taskUid } = await enqueued;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const task = await meili.tasks.getTask(taskUid);
+    const task = await taskOrNothing(meili, taskUid, deadline);
+    if (!task) continue;
     if (task.status === 'succeeded') return task;
     if (task.status !== 'enqueued' && task.status !== 'processing') throw new SearchTaskError(task);
     if (Date.now() > deadline) throw new Error(`Meilisearch task ${taskUid} (${task.type}) still ${task.status} after ${timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/**
+ * One look at a task. Meilisearch can be slow to answer while it writes a large batch to disk: a
+ * look that times out or loses its connection before the deadline is only a look missed (nothing
+ * was written by it), so the caller looks again; an answer with an error status is thrown.
+ */
+async function taskOrNothing(meili: Meilisearch, taskUid: number, deadline: number): Promise<Task | undefined> {
+  try {
+    return await meili.tasks.getTask(taskUid);
+  } catch (error) {
+    if (!meilisearchUnavailable(error) || Date.now() > deadline) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    return undefined;
   }
 }
 
