@@ -24,7 +24,7 @@ const POLL_MS = 25;
  * client's waitTask, which leaves one abort listener per poll on its timeout signal (thousands in
  * a long rebuild).
  */
-export async function settled(meili: Meilisearch, enqueued: EnqueuedTaskPromise, timeoutMs = 120_000): Promise<Task> {
+export async function settled(meili: Meilisearch, enqueued: EnqueuedTaskPromise | { taskUid: number }, timeoutMs = 120_000): Promise<Task> {
   const { taskUid } = await enqueued;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -49,6 +49,22 @@ async function taskOrNothing(meili: Meilisearch, taskUid: number, deadline: numb
     if (!meilisearchUnavailable(error) || Date.now() > deadline) throw error;
     await new Promise((resolve) => setTimeout(resolve, 250));
     return undefined;
+  }
+}
+
+/**
+ * Sends a write (it answers with a task) again when Meilisearch could not take it: the connection
+ * broke (EPIPE, reset) or the answer was too slow, as happens in a long rebuild on a busy machine.
+ * Only for writes that may be repeated (documents replace themselves); other errors throw at once.
+ */
+export async function enqueueWithRetries<T>(write: () => Promise<T>, waitsMs: readonly number[] = [1000, 3000, 9000]): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (!meilisearchUnavailable(error) || attempt >= waitsMs.length) throw error;
+      await new Promise((resolve) => setTimeout(resolve, waitsMs[attempt]));
+    }
   }
 }
 

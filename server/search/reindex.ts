@@ -12,7 +12,7 @@ import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
 import type { Meilisearch } from './client.js';
 import { graveDocuments, martyrDocuments, type SearchDocument } from './documents.js';
-import { ensureIndex, indexExists, PRIMARY_KEY, settled } from './index-writer.js';
+import { enqueueWithRetries, ensureIndex, indexExists, PRIMARY_KEY, settled } from './index-writer.js';
 
 const PAGE = 10_000;
 /** Batches of PAGE documents allowed to wait in Meilisearch's queue at once. */
@@ -62,8 +62,8 @@ async function rebuild(db: Db, meili: Meilisearch, liveUid: string, logger: Logg
   let graves = 0;
   const send = async (docs: SearchDocument[]) => {
     if (!docs.length) return;
-    const enqueued = index.addDocuments(docs, { primaryKey: PRIMARY_KEY });
-    await enqueued; // the request itself: the batch is in Meilisearch's queue
+    // The request itself, sent again if the connection broke: the batch is in Meilisearch's queue.
+    const enqueued = await enqueueWithRetries(() => index.addDocuments(docs, { primaryKey: PRIMARY_KEY }));
     const done = settled(meili, enqueued, 3_600_000);
     done.catch(() => undefined); // observed below; this only keeps Node from calling it unhandled meanwhile
     pending.push(done);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMeiliClient, type Meilisearch } from '../../server/search/client.js';
-import { ensureIndex, SearchTaskError, settled } from '../../server/search/index-writer.js';
+import { enqueueWithRetries, ensureIndex, SearchTaskError, settled } from '../../server/search/index-writer.js';
 import { startMeiliProcess } from '../../server/setup/meilisearch-process.js';
 import { silentLogger } from '../support/services.js';
 
@@ -37,7 +37,7 @@ describe('waiting for a Meilisearch task', () => {
     process.kill(own.pid!, 'SIGSTOP');
     const thawed = new Promise<void>((resolve) => setTimeout(() => { process.kill(own.pid!, 'SIGCONT'); resolve(); }, 1500));
     try {
-      const task = await settled(meili, Promise.resolve(enqueued) as never, 30_000);
+      const task = await settled(meili, enqueued, 30_000);
       expect(task.status).toBe('succeeded');
     } finally {
       await thawed;
@@ -55,9 +55,21 @@ describe('waiting for a Meilisearch task', () => {
     const enqueued = await meili.index(uid).addDocuments([{ id: 'b', full_name: 'Trần Văn Bình' }]);
     process.kill(own.pid!, 'SIGSTOP');
     try {
-      await expect(settled(meili, Promise.resolve(enqueued) as never, 1000)).rejects.toThrow();
+      await expect(settled(meili, enqueued, 1000)).rejects.toThrow();
     } finally {
       process.kill(own.pid!, 'SIGCONT');
     }
   });
+
+  it('sends a write again when the engine could not take it, and not when it refused it', async () => {
+    process.kill(own.pid!, 'SIGSTOP');
+    setTimeout(() => process.kill(own.pid!, 'SIGCONT'), 1000);
+    const enqueued = await enqueueWithRetries(() => meili.index(uid).addDocuments([{ id: 'c', full_name: 'Lê Văn Cường' }]), [500, 1000, 2000, 4000]);
+    expect((await settled(meili, enqueued, 30_000)).status).toBe('succeeded');
+    expect((await meili.index(uid).getDocument('c')).full_name).toBe('Lê Văn Cường');
+    let tries = 0;
+    await expect(enqueueWithRetries(() => { tries++; return meili.index('not a valid uid!').addDocuments([{ id: 'd' }]); }, [10, 10])).rejects.toThrow();
+    expect(tries).toBe(1);
+  });
 });
+
