@@ -204,7 +204,8 @@ export function searchPageView(options: {
     chips: result && result.total > 1 ? facetChips(result, values, locale) : [],
     setChips: setFilterChips(result, values, locale, provinces),
     namesakes: Boolean(result?.ambiguous),
-    filtersOpen: Boolean(values.province || values.hometown || values.birthYear || values.deathYear || values.unit || values.cemetery || values.hasPhoto),
+    // Open for the form's own fields; a hometown or cemetery shows as a chip instead (setChips).
+    filtersOpen: Boolean(values.province || values.birthYear || values.deathYear || values.unit || values.hasPhoto),
     pagination: result ? pagination(result, values) : null,
     mapUrl: `/ban-do${queryString(values)}`,
     clearUrl: `/tim-kiem${queryString({ q: values.q })}`,
