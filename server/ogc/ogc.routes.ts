@@ -67,7 +67,7 @@ export function ogcRoutes({ db, provinces, publicBaseUrl, openData }: OgcDeps): 
   const router = Router();
   const extents = Object.fromEntries(COLLECTION_IDS.map((id) => [id, cachedFor(EXTENT_TTL_MS, () => collectionExtent(db, id))])) as Record<CollectionId, () => Promise<[number, number, number, number] | undefined>>;
 
-  router.use('/ogc', limitPerAddress(db, { name: 'ogc', max: openData.ogcPerMinute, windowSeconds: 60 }));
+  router.use('/ogc', limitPerAddress({ max: openData.ogcPerMinute, windowSeconds: 60 }));
 
   const send = async (req: Request, res: Response, format: Format, type: string, doc: object, html: { title: string; kind: string; [key: string]: unknown }) => {
     res.set('Cache-Control', CACHE_CONTROL);
