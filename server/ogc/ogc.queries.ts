@@ -23,12 +23,18 @@ export type FeatureFilters = {
 
 export type FeaturePage = { limit: number; after?: number; before?: number };
 
-/** One feature as SQL gives it: the id, the geometry as GeoJSON text, and flat properties. */
-export type FeatureRow = { id: number; geometry: string | null; properties: Record<string, unknown> };
+/**
+ * One feature as SQL writes it: the id, the geometry as GeoJSON text (ST_AsGeoJSON) and the
+ * properties as JSON text (row_to_json, its page link made absolute), so that a page of features
+ * is spliced together rather than parsed and written again (ogc.documents.ts).
+ */
+export type FeatureRow = { id: number; geometry: string | null; properties: string };
 
 type Source = {
-  /** The properties after `id, geometry`: [name, SQL expression]; `url` is a path made absolute by the JSON writer. */
+  /** The properties: [name, SQL expression], in the order they are written. */
   properties: [string, string][];
+  /** The path of the record's page, written as the last property `url` behind the base address. */
+  page: string;
   from: string;
   /** The id column the keyset pages on. */
   idColumn: string;
@@ -47,8 +53,8 @@ const SOURCES: Record<CollectionId, Source> = {
     properties: [
       ['name', 'c.name'], ['level', 'c.level'], ['address', 'c.address'], ['province_code', 'c.province_code'], ['province_name', 'p.name'],
       ['old_province_code', 'c.old_province_code'], ['old_province_name', 'op.name'], ['commune_code', 'c.commune_code'], ['location_precision', 'c.location_precision'],
-      ['url', `'/nghia-trang/' || c.id`],
     ],
+    page: `'/nghia-trang/' || c.id`,
     conditions: (f, where) => {
       if (f.bbox) where.add(`c.location && ${envelope}`, ...bboxValues(f.bbox));
       if (f.provinceCode) where.add('c.province_code = ?', f.provinceCode);
@@ -80,8 +86,8 @@ const SOURCES: Record<CollectionId, Source> = {
       ['section', 's.code'], ['row', 'g.row_label'], ['plot_number', 'g.plot_number'], ['position_approximate', 'g.position IS NULL'],
       ['inscription', 'h.inscription'], ['known_name', 'h.known_name'], ['known_unit', 'h.known_unit'], ['known_death_year', 'h.known_death_year'], ['headstone_withheld', 'h.id IS NULL'],
       ['martyr_count', 'COALESCE(pm.n, 0)::int'], ['martyr_names', 'pm.names'], ['martyr_ids', 'pm.ids'], ['martyr_death_years', 'pm.death_years'],
-      ['url', `'/mo/' || g.id`],
     ],
+    page: `'/mo/' || g.id`,
     conditions: (f, where) => {
       // Each side of the OR keeps its GiST index: the surveyed position, or the cemetery's point for the rest.
       if (f.bbox) where.add(`(g.position && ${envelope} OR (g.position IS NULL AND c.location && ${envelope}))`, ...bboxValues(f.bbox), ...bboxValues(f.bbox));
@@ -95,7 +101,8 @@ const SOURCES: Record<CollectionId, Source> = {
     idColumn: 'p.code::int',
     from: 'provinces p',
     geometry: (_f, boundaries) => (boundaries ? 'ST_AsGeoJSON(p.geom, 6)' : 'ST_AsGeoJSON(ST_PointOnSurface(p.geom), 6)'),
-    properties: [['code', 'p.code'], ['name', 'p.name'], ['full_name', 'p.full_name'], ['name_en', 'p.name_en'], ['unit_type', 'p.unit_type'], ['url', `'/tinh/' || p.slug`]],
+    properties: [['code', 'p.code'], ['name', 'p.name'], ['full_name', 'p.full_name'], ['name_en', 'p.name_en'], ['unit_type', 'p.unit_type']],
+    page: `'/tinh/' || p.slug`,
     conditions: (f, where) => {
       if (f.bbox) where.add(`p.geom && ${envelope}`, ...bboxValues(f.bbox));
     },
@@ -106,20 +113,29 @@ const SOURCES: Record<CollectionId, Source> = {
     geometry: (_f, boundaries) => (boundaries ? 'ST_AsGeoJSON(op.geom, 6)' : 'ST_AsGeoJSON(ST_PointOnSurface(op.geom), 6)'),
     properties: [
       ['code', 'op.code'], ['name', 'op.name'], ['full_name', 'op.full_name'], ['name_en', 'op.name_en'], ['unit_type', 'op.unit_type'],
-      ['province_code_since_2025', 'pm.new_province_code'], ['url', `'/tinh/' || op.slug`],
+      ['province_code_since_2025', 'pm.new_province_code'],
     ],
+    page: `'/tinh/' || op.slug`,
     conditions: (f, where) => {
       if (f.bbox) where.add(`op.geom && ${envelope}`, ...bboxValues(f.bbox));
     },
   },
 };
 
-const selectList = (source: Source) => source.properties.map(([name, sql]) => `${sql} AS "${name}"`).join(', ');
-
-function splitRow(row: Record<string, unknown>): FeatureRow {
-  const { id, geometry, ...properties } = row;
-  return { id: Number(id), geometry: (geometry as string | null) ?? null, properties };
+/**
+ * The select list of a feature: id, geometry text and properties text. The one binding is the
+ * base address of the page links. row_to_json writes compact JSON, as JSON.stringify would; the
+ * scalar subquery is only evaluated for the rows a page returns.
+ */
+function selectList(source: Source, filters: FeatureFilters, boundaries: boolean): string {
+  const properties = source.properties.map(([name, sql]) => `${sql} AS "${name}"`).join(', ');
+  return `${source.idColumn} AS id, ${source.geometry(filters, boundaries)} AS geometry,
+    (SELECT row_to_json(props) FROM (SELECT ${properties}, ?::text || ${source.page} AS "url") props)::text AS properties`;
 }
+
+type RawFeature = { id: number | string; geometry: string | null; properties: string };
+
+const toFeatureRow = (row: RawFeature): FeatureRow => ({ id: Number(row.id), geometry: row.geometry, properties: row.properties });
 
 export type FeatureSlice = { rows: FeatureRow[]; more: boolean };
 
@@ -127,33 +143,33 @@ export type FeatureSlice = { rows: FeatureRow[]; more: boolean };
  * One page of features in id order. With `before`, the page ending just before that id (read
  * backwards, then turned round); `more` says whether a further page lies in the reading direction.
  */
-export async function featurePage(db: Knex, id: CollectionId, filters: FeatureFilters, page: FeaturePage, boundaries: boolean): Promise<FeatureSlice> {
+export async function featurePage(db: Knex, id: CollectionId, filters: FeatureFilters, page: FeaturePage, boundaries: boolean, base: string): Promise<FeatureSlice> {
   const source = SOURCES[id];
   const where = new Conditions();
   source.conditions(filters, where);
   if (page.after !== undefined) where.add(`${source.idColumn} > ?`, page.after);
   if (page.before !== undefined) where.add(`${source.idColumn} < ?`, page.before);
   const backwards = page.before !== undefined;
-  const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(
-    `SELECT ${source.idColumn} AS id, ${source.geometry(filters, boundaries)} AS geometry, ${selectList(source)}
+  const { rows } = await db.raw<{ rows: RawFeature[] }>(
+    `SELECT ${selectList(source, filters, boundaries)}
      FROM ${source.from} ${where.where}
      ORDER BY ${source.idColumn} ${backwards ? 'DESC' : 'ASC'} LIMIT ?`,
-    [...where.bindings, page.limit + 1],
+    [base, ...where.bindings, page.limit + 1],
   );
   const more = rows.length > page.limit;
   const kept = more ? rows.slice(0, page.limit) : rows;
   if (backwards) kept.reverse();
-  return { rows: kept.map(splitRow), more };
+  return { rows: kept.map(toFeatureRow), more };
 }
 
-export async function featureById(db: Knex, id: CollectionId, fid: number, boundaries: boolean, filters: FeatureFilters = {}): Promise<FeatureRow | undefined> {
+export async function featureById(db: Knex, id: CollectionId, fid: number, boundaries: boolean, base: string, filters: FeatureFilters = {}): Promise<FeatureRow | undefined> {
   const source = SOURCES[id];
-  const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(
-    `SELECT ${source.idColumn} AS id, ${source.geometry(filters, boundaries)} AS geometry, ${selectList(source)}
+  const { rows } = await db.raw<{ rows: RawFeature[] }>(
+    `SELECT ${selectList(source, filters, boundaries)}
      FROM ${source.from} WHERE ${source.idColumn} = ?`,
-    [fid],
+    [base, fid],
   );
-  return rows[0] ? splitRow(rows[0]) : undefined;
+  return rows[0] ? toFeatureRow(rows[0]) : undefined;
 }
 
 /** How many features match, counted at most once a minute per collection and filter set. */
@@ -185,13 +201,13 @@ export async function collectionExtent(db: Knex, id: CollectionId): Promise<[num
 }
 
 /** Several features at once by id (the change feed's page); ids that are gone are simply absent. */
-export async function featuresByIds(db: Knex, id: CollectionId, ids: number[], boundaries: boolean): Promise<FeatureRow[]> {
+export async function featuresByIds(db: Knex, id: CollectionId, ids: number[], boundaries: boolean, base: string): Promise<FeatureRow[]> {
   if (!ids.length) return [];
   const source = SOURCES[id];
-  const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(
-    `SELECT ${source.idColumn} AS id, ${source.geometry({}, boundaries)} AS geometry, ${selectList(source)}
+  const { rows } = await db.raw<{ rows: RawFeature[] }>(
+    `SELECT ${selectList(source, {}, boundaries)}
      FROM ${source.from} WHERE ${source.idColumn} = ANY(?::bigint[]) ORDER BY ${source.idColumn}`,
-    [ids],
+    [base, ids],
   );
-  return rows.map(splitRow);
+  return rows.map(toFeatureRow);
 }

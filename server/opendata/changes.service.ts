@@ -59,13 +59,13 @@ export async function readChanges(db: Db, options: { since: string | undefined; 
     const idsOf = (type: ChangeRow['entity_type']) => kept.filter((r) => r.entity_type === type && r.change === 'upsert').map((r) => r.entity_id);
     const [martyrs, graves, cemeteries] = [
       await publicMartyrsByIds(trx, idsOf('martyr')),
-      await featuresByIds(trx, 'graves', idsOf('grave'), options.boundaries),
-      await featuresByIds(trx, 'cemeteries', idsOf('cemetery'), options.boundaries),
+      await featuresByIds(trx, 'graves', idsOf('grave'), options.boundaries, options.base),
+      await featuresByIds(trx, 'cemeteries', idsOf('cemetery'), options.boundaries, options.base),
     ];
     const records = new Map<string, unknown>([
       ...martyrs.map((m) => [`martyr:${m.id}`, publicMartyr(m)] as const),
-      ...graves.map((g) => [`grave:${g.id}`, featureDocument(options.base, g)] as const),
-      ...cemeteries.map((c) => [`cemetery:${c.id}`, featureDocument(options.base, c)] as const),
+      ...graves.map((g) => [`grave:${g.id}`, featureDocument(g)] as const),
+      ...cemeteries.map((c) => [`cemetery:${c.id}`, featureDocument(c)] as const),
     ]);
     const changes = kept.map((row): FeedEntry => {
       const record = row.change === 'upsert' ? (records.get(`${row.entity_type}:${row.entity_id}`) ?? null) : null;

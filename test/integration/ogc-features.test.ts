@@ -130,6 +130,26 @@ describe('OGC API - Features', () => {
     expect((one.body.links as Link[]).map((l) => l.rel)).toEqual(expect.arrayContaining(['self', 'alternate', 'collection']));
   });
 
+  it('writes a page as compact GeoJSON, each feature as its own item says, quotes and line breaks escaped', async () => {
+    const grave = Number((await t.db('public_headstones').orderBy('id').first('id')).id);
+    await t.db('graves').where({ id: grave }).update({ inscription: 'Tổ quốc ghi công\n"Liệt sĩ" \\ Trường Sơn\t1972' });
+    const res = await request(app).get(`/ogc/collections/graves/items?limit=20${grave > 1 ? `&after=${grave - 1}` : ''}`).set('Host', 'portal.test').set('Accept', 'application/geo+json');
+    expect(res.status).toBe(200);
+    // The spliced text is exactly what JSON.stringify writes of the same document (no spacing, same key order).
+    expect(res.text).toBe(JSON.stringify(JSON.parse(res.text)));
+    const page = JSON.parse(res.text) as FeatureCollection;
+    expect(Object.keys(page)).toEqual(['type', 'numberMatched', 'numberReturned', 'links', 'features']);
+    const feature = page.features[0]!;
+    expect(feature.id).toBe(grave);
+    expect(Object.keys(feature)).toEqual(['type', 'id', 'geometry', 'properties']);
+    expect(feature.properties.inscription).toBe('Tổ quốc ghi công\n"Liệt sĩ" \\ Trường Sơn\t1972');
+    expect(feature.properties).toMatchObject({ position_approximate: expect.any(Boolean), martyr_count: expect.any(Number), cemetery_id: expect.any(Number), url: `http://portal.test/mo/${grave}` });
+    expect(Object.keys(feature.properties).at(-1)).toBe('url');
+    const one = await request(app).get(`/ogc/collections/graves/items/${grave}`).set('Host', 'portal.test').set('Accept', 'application/geo+json');
+    const { links: _links, ...alone } = one.body as Record<string, unknown>;
+    expect(alone).toEqual(feature);
+  });
+
   it('filters by cemetery, province, state and deathYear, and by bbox', async () => {
     const grave = await t.db('public_graves as g').join('cemeteries as c', 'c.id', 'g.cemetery_id').select('g.cemetery_id', 'c.province_code').first();
     const byCemetery = (await json(`/ogc/collections/graves/items?cemetery=${grave.cemetery_id}&limit=10000`)).body as FeatureCollection;
