@@ -108,17 +108,17 @@ export function collectionDocument(base: string, id: CollectionId, locale: Local
 }
 
 /**
- * A feature's GeoJSON as text, spliced from the geometry and properties SQL wrote (its page link
- * already absolute, so a feature copied elsewhere still points home): a page of 1,000 features is
- * never parsed and written again.
+ * A feature's GeoJSON as text: the geometry as ST_AsGeoJSON wrote it, spliced in rather than
+ * parsed and written again (a page of 1,000 features spent more on that than on its properties).
+ * The page link is already absolute, so a feature copied elsewhere still points home.
  */
 export function featureJson(row: FeatureRow): string {
-  return `{"type":"Feature","id":${row.id},"geometry":${row.geometry ?? 'null'},"properties":${row.properties}}`;
+  return `{"type":"Feature","id":${row.id},"geometry":${row.geometry ?? 'null'},"properties":${JSON.stringify(row.properties)}}`;
 }
 
 /** The same feature as a value: for the HTML pages, one feature with its links, and the change feed. */
 export function featureDocument(row: FeatureRow) {
-  return { type: 'Feature' as const, id: row.id, geometry: row.geometry ? (JSON.parse(row.geometry) as unknown) : null, properties: JSON.parse(row.properties) as Record<string, unknown> };
+  return { type: 'Feature' as const, id: row.id, geometry: row.geometry ? (JSON.parse(row.geometry) as unknown) : null, properties: row.properties };
 }
 
 export function itemDocument(base: string, id: CollectionId, row: FeatureRow) {

@@ -148,6 +148,20 @@ describe('OGC API - Features', () => {
     const one = await request(app).get(`/ogc/collections/graves/items/${grave}`).set('Host', 'portal.test').set('Accept', 'application/geo+json');
     const { links: _links, ...alone } = one.body as Record<string, unknown>;
     expect(alone).toEqual(feature);
+
+    // A grave of several public martyrs lists them in id order, names, ids and years alike.
+    const shared = await t.db('public_martyrs').whereNotNull('grave_id').groupBy('grave_id').havingRaw('count(*) > 1').orderBy('grave_id').first('grave_id');
+    expect(shared, 'the demo data has a grave shared by public martyrs').toBeTruthy();
+    const sharedId = Number(shared.grave_id);
+    const martyrs = await t.db('public_martyrs').where({ grave_id: sharedId }).orderBy('id').select('id', 'full_name', 'death_year');
+    const inPage = (await json(`/ogc/collections/graves/items?limit=1${sharedId > 1 ? `&after=${sharedId - 1}` : ''}`)).body as FeatureCollection;
+    expect(inPage.features[0]!.id).toBe(sharedId);
+    expect(inPage.features[0]!.properties).toMatchObject({
+      martyr_count: martyrs.length,
+      martyr_ids: martyrs.map((m) => m.id).join(';'),
+      martyr_names: martyrs.map((m) => m.full_name).join('; '),
+      martyr_death_years: martyrs.map((m) => m.death_year ?? '').join(';'),
+    });
   });
 
   it('filters by cemetery, province, state and deathYear, and by bbox', async () => {
