@@ -143,10 +143,10 @@ function toFeatureRow(row: RawFeature): FeatureRow {
 
 /**
  * The features of a source matching `where`, in id order, at most `limit`: id, geometry text and
- * the properties as columns (the pg driver's rows are what JSON.stringify writes fastest; a
- * row_to_json per feature cost PostgreSQL more than the whole serialization saved). The first
- * binding is the base address of the page links. A source with `late` properties cuts the page
- * in a CTE first, so they are read for its rows only.
+ * the properties as plain columns (a row_to_json per feature, tried, cost PostgreSQL more than
+ * JSON.stringify of the rows costs here). The first binding is the base address of the page
+ * links. A source with `late` properties cuts the page in a CTE first, so they are read for its
+ * rows only.
  */
 async function readFeatures(db: Knex, source: Source, select: { filters: FeatureFilters; boundaries: boolean; base: string }, where: Conditions, order: 'ASC' | 'DESC', limit?: number): Promise<FeatureRow[]> {
   const quote = (name: string) => `"${name}"`;
