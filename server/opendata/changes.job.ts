@@ -10,7 +10,7 @@ import { pruneChangeFeed } from './changes.service.js';
 
 export const CHANGE_FEED_PRUNE_JOB = 'change-feed-prune';
 /** Daily at 04:23 Vietnam time: after the national files' build (02:41), off the round hour. */
-const CHANGE_FEED_PRUNE_CRON = '23 4 * * *';
+export const CHANGE_FEED_PRUNE_CRON = '23 4 * * *';
 const TZ = 'Asia/Ho_Chi_Minh';
 
 export async function registerChangeFeedPruneJob(boss: PgBoss, db: Db, config: Config, logger: Logger): Promise<void> {

@@ -7,9 +7,11 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startJobs } from '../../server/jobs/jobs.js';
+import { CHANGE_FEED_PRUNE_CRON, CHANGE_FEED_PRUNE_JOB } from '../../server/opendata/changes.job.js';
 import { pruneChangeFeed } from '../../server/opendata/changes.service.js';
 import { loadSearchFixture } from '../support/search-fixtures.js';
-import { createTestDatabase, testApp, testConfig, type TestDatabase } from '../support/services.js';
+import { createTestDatabase, silentLogger, testApp, testConfig, testMeili, type TestDatabase } from '../support/services.js';
 
 type Page = { next: string; more: boolean; changes: { type: string; id: number; change: string }[] };
 
@@ -95,5 +97,28 @@ describe('pruning the change feed', () => {
     const res = await feed(afterOlder);
     expect(res.status).toBe(200);
     expect((res.body as Page).changes).toEqual([]);
+  });
+
+  it('runs daily on the job queue, and a queued run prunes with the configured days', async () => {
+    const jobs = await startJobs(testConfig({ DATABASE_URL: t.url, CHANGE_FEED_RETENTION_DAYS: String(KEPT_DAYS) }), t.db, silentLogger, testMeili());
+    try {
+      expect((await jobs.boss.getSchedules()).find((s) => s.name === CHANGE_FEED_PRUNE_JOB)).toMatchObject({ cron: CHANGE_FEED_PRUNE_CRON });
+      const old = await martyr('Võ Văn Cũ');
+      const kept = await martyr('Võ Văn Mới');
+      await age([old], KEPT_DAYS + 1);
+      const jobId = await jobs.boss.send(CHANGE_FEED_PRUNE_JOB, {});
+      expect(jobId).toBeTruthy();
+      const deadline = Date.now() + 30_000;
+      let state: string | undefined;
+      while (Date.now() < deadline && state !== 'completed' && state !== 'failed') {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        state = (await jobs.boss.getJobById(CHANGE_FEED_PRUNE_JOB, jobId!))?.state;
+      }
+      expect(state).toBe('completed');
+      const left = (await t.db('public_changes').where('entity_type', 'martyr').whereIn('entity_id', [old, kept]).pluck('entity_id')).map(Number);
+      expect(left).toEqual([kept]);
+    } finally {
+      await jobs.stop();
+    }
   });
 });
