@@ -67,7 +67,7 @@ export function ogcRoutes({ db, provinces, publicBaseUrl, openData }: OgcDeps): 
   const router = Router();
   const extents = Object.fromEntries(COLLECTION_IDS.map((id) => [id, cachedFor(EXTENT_TTL_MS, () => collectionExtent(db, id))])) as Record<CollectionId, () => Promise<[number, number, number, number] | undefined>>;
 
-  router.use('/ogc', limitPerAddress({ max: openData.ogcPerMinute, windowSeconds: 60 }));
+  router.use('/ogc', limitPerAddress(db, { name: 'ogc', max: openData.ogcPerMinute, windowSeconds: 60 }));
 
   type HtmlView = { title: string; kind: string; [key: string]: unknown };
   const sendHtml = (req: Request, res: Response, doc: object, html: HtmlView) => {

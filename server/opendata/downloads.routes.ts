@@ -29,7 +29,7 @@ const NATIONAL_CACHE = 'public, max-age=3600, no-transform';
 
 export function downloadRoutes(db: Db, config: Config, provinces: ProvinceCatalogue): Router {
   const router = Router();
-  const limited = limitPerAddress({ max: config.openData.downloadsPerHour, windowSeconds: 3600 });
+  const limited = limitPerAddress(db, { name: 'download', max: config.openData.downloadsPerHour, windowSeconds: 3600 });
 
   router.get(OPEN_DATA_PATH, async (req, res) => {
     const ctx = viewContext(req, res, config.publicBaseUrl);

@@ -254,14 +254,20 @@ describe('OGC API - Features', () => {
 
   it('limits requests per address, answering 429 in the OGC shape with Retry-After', async () => {
     const limited = await testApp(t.db, { config: testConfig({ DATA_DIR: dir, OGC_RATE_LIMIT_PER_MINUTE: '3' }) });
-    // Each app counts its own requests: this one starts from a clean slate whatever the others served.
+    // Counted in PostgreSQL for every app server alike: this address starts from a clean slate.
+    await t.db('rate_limit_counters').where('key', 'like', 'ogc:%').del();
     for (let i = 0; i < 3; i++) expect((await request(limited).get('/ogc/conformance')).status).toBe(200);
     const refused = await request(limited).get('/ogc/conformance');
     expect(refused.status).toBe(429);
     expect(refused.headers['retry-after']).toMatch(/^\d+$/);
     expect(refused.body).toEqual({ code: 'TooManyRequests', description: expect.any(String) });
-    // Counted in memory, not in the database: a crawler's page costs no write.
+    // One counter row per address and minute, not a row per request; the refused request took nothing.
+    expect(await t.db('rate_limit_counters').where('key', 'like', 'ogc:%').sum({ n: 'hits' }).first()).toEqual({ n: 3 });
     expect(await t.db('rate_limit_hits').where('key', 'like', 'ogc:%').count({ n: '*' }).first()).toEqual({ n: 0 });
+    // Another app server, same database: the same count, the same refusal.
+    const other = await testApp(t.db, { config: testConfig({ DATA_DIR: dir, OGC_RATE_LIMIT_PER_MINUTE: '3' }) });
+    expect((await request(other).get('/ogc/conformance')).status).toBe(429);
+    await t.db('rate_limit_counters').where('key', 'like', 'ogc:%').del();
   });
 
   describe('read by GDAL', () => {

@@ -1,46 +1,30 @@
 /**
- * The open-data per-address limit (server/limits/address-limit.ts), counted in memory: the same
- * sliding window as the PostgreSQL limiter, with the clock passed in so that no test waits.
+ * The open-data per-address limit's judgement (server/limits/address-limit.ts): the previous fixed
+ * window weighted by how much of it is still within the last window, plus the current one, and a
+ * Retry-After after which a request fits again. The counting itself runs against PostgreSQL in
+ * the /ogc and download tests.
  */
 import { describe, expect, it } from 'vitest';
-import { hitCounter } from '../../server/limits/address-limit.js';
+import { judge } from '../../server/limits/address-limit.js';
 
-const T0 = 1_800_000_000_000;
-
-describe('hitCounter', () => {
-  it('allows max hits in the window, refuses the next, and says when the oldest expires', () => {
-    const counter = hitCounter(3, 60);
-    expect(counter.take('a', T0).ok).toBe(true);
-    expect(counter.take('a', T0 + 10_000).ok).toBe(true);
-    expect(counter.take('a', T0 + 20_000).ok).toBe(true);
-    expect(counter.take('a', T0 + 30_000)).toEqual({ ok: false, retryAfterSeconds: 30 });
-    // A refused request takes no hit: room comes back when the first hit leaves the window.
-    expect(counter.take('a', T0 + 59_999)).toEqual({ ok: false, retryAfterSeconds: 1 });
-    expect(counter.take('a', T0 + 60_000).ok).toBe(true);
-    expect(counter.take('a', T0 + 60_001)).toEqual({ ok: false, retryAfterSeconds: 10 });
+describe('judge', () => {
+  it('allows max requests in a window and refuses the next until the window ends', () => {
+    for (let n = 1; n <= 3; n++) expect(judge({ current: n, previous: 0, elapsedSeconds: 10 }, 3, 60).ok).toBe(true);
+    const refused = judge({ current: 4, previous: 0, elapsedSeconds: 10 }, 3, 60);
+    // 50 s to the window's end; then the 3 of this window weigh (1 - t/60) * 3 + 1 <= 3 at t = 20 s.
+    expect(refused).toEqual({ ok: false, retryAfterSeconds: 70 });
   });
 
-  it('slides rather than resetting on the minute', () => {
-    const counter = hitCounter(2, 60);
-    expect(counter.take('a', T0 + 50_000).ok).toBe(true);
-    expect(counter.take('a', T0 + 59_000).ok).toBe(true);
-    // A fixed window would start afresh at T0 + 60 s; two hits still lie within the last minute.
-    expect(counter.take('a', T0 + 61_000)).toEqual({ ok: false, retryAfterSeconds: 49 });
-    expect(counter.take('a', T0 + 110_000).ok).toBe(true);
+  it('slides: the previous window counts for the part of it still within the last minute', () => {
+    // 6 s into the window, 90% of the previous one is still within the last minute: 2.7 + 1 > 3.
+    expect(judge({ current: 1, previous: 3, elapsedSeconds: 6 }, 3, 60)).toEqual({ ok: false, retryAfterSeconds: 14 });
+    // What Retry-After promised holds: at 6 + 14 s two thirds are left, 2 + 1 <= 3; a second earlier, not yet.
+    expect(judge({ current: 1, previous: 3, elapsedSeconds: 20 }, 3, 60).ok).toBe(true);
+    expect(judge({ current: 1, previous: 3, elapsedSeconds: 19 }, 3, 60).ok).toBe(false);
   });
 
-  it('counts each address apart', () => {
-    const counter = hitCounter(1, 60);
-    expect(counter.take('a', T0).ok).toBe(true);
-    expect(counter.take('a', T0 + 1).ok).toBe(false);
-    expect(counter.take('b', T0 + 2).ok).toBe(true);
-  });
-
-  it('forgets addresses whose hits have all expired', () => {
-    const counter = hitCounter(5, 60);
-    for (let i = 0; i < 100; i++) counter.take(`address-${i}`, T0 + i);
-    expect(counter.size()).toBe(100);
-    counter.take('late', T0 + 61_000);
-    expect(counter.size()).toBe(1);
+  it('waits at least a second', () => {
+    expect(judge({ current: 2, previous: 2, elapsedSeconds: 59.9 }, 2, 60)).toMatchObject({ ok: false });
+    expect((judge({ current: 2, previous: 2, elapsedSeconds: 59.9 }, 2, 60) as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThanOrEqual(1);
   });
 });
