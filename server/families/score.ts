@@ -62,6 +62,11 @@ function unitReasons(a: ParsedUnit, b: ParsedUnit, out: Reason[]): void {
   else if (sameD && la.C && lb.C) out.push({ code: 'differentCompany', points: w.differentCompany, params: { a: levelLabel('C', la.C), b: levelLabel('C', lb.C) } });
   const cover = a.covers.find((c) => b.covers.includes(c));
   if (cover) out.push({ code: 'sameCover', points: w.cover, params: { unit: coverLabel(cover) } });
+  // Both name a unit and share no level of it: another unit, unless the stone is miscopied.
+  const named = (u: ParsedUnit) => Object.keys(u.levels).length > 0 || u.covers.length > 0;
+  if (named(a) && named(b) && !out.some((r) => r.points > 0 && UNIT_CODES.has(r.code)) && !out.some((r) => r.code.startsWith('different'))) {
+    out.push({ code: 'differentUnit', points: w.differentUnit });
+  }
 }
 
 function dateReasons(notice: LooseDate, grave: LooseDate, out: Reason[]): void {

@@ -24,6 +24,8 @@ export const WEIGHTS = {
     cover: 20,
     /** Both name a regiment, and not the same one (a wrong number on a stone happens: kept milder than the match). */
     differentRegiment: -16,
+    /** Both name a unit, and no level or cover name of it is shared (a Quân khu against a Sư đoàn). */
+    differentUnit: -12,
     /** Both name a division, and not the same one. */
     differentDivision: -14,
     /** Both name a battalion of the same regiment (or neither names a regiment), and not the same one. */

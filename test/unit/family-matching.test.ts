@@ -92,6 +92,13 @@ describe('the score', () => {
     expect(at(WEIGHTS.place.maxKm + 10)).toBe(at(null));
   });
 
+  it('counts a stone naming another unit, sharing no level or cover name with the notice, against it', () => {
+    const other = scoreGrave(notice(), clues({ unit: parseUnit('Quân khu 9'), death: { year: 1972, month: null, day: null } }), null);
+    expect(other.reasons.map((r) => r.code)).toEqual(['differentUnit', 'sameYear']);
+    expect(other.score).toBe(WEIGHTS.unit.differentUnit + WEIGHTS.date.sameYear);
+    expect(scoreGrave(notice(), clues({ unit: parseUnit('Sư đoàn 312, Quân khu 9') }), null).reasons.map((r) => r.code)).toEqual(['sameDivision']);
+  });
+
   it('counts a grave buried far from the place of death against it, and the hometown far more than the place', () => {
     const far = scoreGrave(notice(), clues({ death: { year: 1972, month: null, day: null } }), WEIGHTS.place.farKm + 100);
     expect(far.reasons.map((r) => r.code)).toEqual(['sameYear', 'buriedFar']);
