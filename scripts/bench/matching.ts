@@ -5,7 +5,8 @@
  * ranks the candidates as /tim-mo does (rankNotice, against PostgreSQL) and reports how often the
  * true grave is first, in the top 5 and in the top 20, overall and by which clues the grave
  * carries, and the ranking's latency (one request at a time). Printed, and written to
- * bench/results/matching.json.
+ * bench/results/matching.json. `--misses N` also prints N requests with unit and year whose true
+ * grave missed the top 5: what the stone says, and what outranked it.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +27,7 @@ type Row = {
 };
 
 runMain(async (config, logger) => {
-  const { values } = parseArgs({ options: { sample: { type: 'string', default: '1000' }, 'min-graves': { type: 'string', default: '1000000' } }, strict: true });
+  const { values } = parseArgs({ options: { sample: { type: 'string', default: '1000' }, 'min-graves': { type: 'string', default: '1000000' }, misses: { type: 'string', default: '0' } }, strict: true });
   const sample = Number(values.sample);
   const db = createDb(await preparePostgresFor(config, logger), 2);
   try {
@@ -54,12 +55,17 @@ runMain(async (config, logger) => {
     if (rows[0]) await rankNotice(db, notice(rows[0]));
     const times: number[] = [];
     const ranks: Array<{ row: Row; rank: number | null }> = [];
+    let missesLeft = Number(values.misses);
     for (const row of rows) {
       const started = performance.now();
       const ranked = await rankNotice(db, notice(row));
       times.push(performance.now() - started);
       const at = ranked.findIndex((r) => r.graveId === Number(row.grave_id));
       ranks.push({ row, rank: at < 0 ? null : at + 1 });
+      if (missesLeft > 0 && row.has_unit && row.has_year && (at < 0 || at >= 5)) {
+        missesLeft--;
+        await printMiss(db, row, at, ranked);
+      }
     }
     times.sort((a, b) => a - b);
     const shares = (subset: typeof ranks) => ({
@@ -97,6 +103,22 @@ runMain(async (config, logger) => {
     await db.destroy();
   }
 });
+
+type Ranked = Awaited<ReturnType<typeof rankNotice>>;
+
+/** One miss, for reading: the notice, the true grave's stone, and the three graves ranked first. */
+async function printMiss(db: ReturnType<typeof createDb>, row: Row, at: number, ranked: Ranked): Promise<void> {
+  const stones = await db('graves').whereIn('id', [Number(row.grave_id), ...ranked.slice(0, 3).map((r) => r.graveId)])
+    .select('id', 'known_unit', 'known_death_year', 'known_death_month', 'known_place_of_death');
+  const stone = (id: number) => {
+    const g = stones.find((s: { id: number }) => Number(s.id) === id);
+    return g ? `"${g.known_unit ?? '-'}" ${g.known_death_year ?? '-'}/${g.known_death_month ?? '-'} ${g.known_place_of_death ?? '-'}` : '?';
+  };
+  const reasons = (r: Ranked[number]) => r.reasons.map((x) => `${x.code} ${x.points}`).join(', ');
+  console.error(`miss (rank ${at < 0 ? '> 20' : at + 1}): notice "${row.unit}" ${row.death_year}/${row.death_month ?? '-'}/${row.death_day ?? '-'} at "${row.place_of_death}", from "${row.hometown_text}"`);
+  console.error(`  true grave: ${stone(Number(row.grave_id))}${at >= 0 ? ` | ${reasons(ranked[at]!)}` : ''}`);
+  for (const r of ranked.slice(0, 3)) console.error(`  ${r.score}: ${stone(r.graveId)} | ${reasons(r)}`);
+}
 
 function notice(row: Row) {
   return {

@@ -34,5 +34,11 @@ export function compareDates(a: LooseDate, b: LooseDate): DateComparison {
   const gap = Math.max(0, Math.max(x.from, y.from) - Math.min(x.to, y.to));
   if (gap === 0) return { kind: 'inside', precision: coarser };
   const windowDays = WEIGHTS.dateWindowDays[coarser];
-  return gap <= windowDays ? { kind: 'near', gapDays: gap, windowDays } : { kind: 'apart', gapDays: gap };
+  if (gap <= windowDays) return { kind: 'near', gapDays: gap, windowDays };
+  // A year misread or counted by the lunar calendar, the month and day right: as near as the year window.
+  if (a.year !== null && b.year !== null && Math.abs(a.year - b.year) === 1) {
+    const shifted = span({ ...b, year: a.year })!;
+    if (Math.max(0, Math.max(x.from, shifted.from) - Math.min(x.to, shifted.to)) === 0) return { kind: 'near', gapDays: gap, windowDays: WEIGHTS.dateWindowDays.year };
+  }
+  return { kind: 'apart', gapDays: gap };
 }

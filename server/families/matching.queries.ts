@@ -68,7 +68,14 @@ function placeGeometry(ref: PlaceRef): { sql: string; bindings: Knex.Value[] } {
   return { sql: `SELECT geom AS g FROM ${tables[ref.table]} WHERE code = ?`, bindings: [ref.code] };
 }
 
-export type CandidateRow = Omit<GraveClueRow, 'unit'> & { unit: unknown };
+export type CandidateRow = Omit<GraveClueRow, 'unit'> & { unit: unknown; place_km: number | null; home_km: number | null };
+
+/** The points the rough ordering gives (weights.ts, the biggest terms of the exact score). */
+export type RoughPoints = {
+  regiment: number; division: number; cover: number; fine: number; month: number; year: number; nearYear: number; apartYear: number;
+  writtenPlace: number; placeInside: number; placeNear: number; placeMaxKm: number; placeFar: number; placeFarKm: number;
+  homeInside: number; homeNear: number; homeMaxKm: number; name: number;
+};
 
 export type Retrieval = {
   /** The notice's regiment, division and cover keys (unitKeys of units.ts). */
@@ -87,48 +94,65 @@ export type Retrieval = {
   nearDegrees: number;
   /** The same around the hometown. */
   homeDegrees: number;
+  points: RoughPoints;
   /** Rows kept after the rough ordering below, for the exact score. */
   limit: number;
 };
 
+/** Kilometres from a one-row `g` geometry to a cemetery `c` (0 inside it), on the sphere to the nearest point. */
+const KM = (g: string) => `CASE WHEN ${g}.g IS NULL THEN NULL WHEN ST_Intersects(${g}.g, c.location) THEN 0
+  ELSE ST_Distance(c.location::geography, ST_ClosestPoint(${g}.g, c.location)::geography) / 1000 END`;
+
 /**
- * The unidentified graves that share a unit key, a name word or the written place with the notice,
- * or that carry no unit and died within a year of it near the place of death. A rough score in SQL
- * (the big terms of weights.ts, without distances) keeps the `limit` most promising for the exact
- * score: a common regiment or front finds thousands, and only the best few hundred can rank.
+ * One query per notice: the unidentified graves that share a unit key, a name word or the written
+ * place with it, or that carry no unit and died within a year of it near the place of death or the
+ * hometown; each with its cemetery's distance from the place of death and from the hometown. A
+ * rough score in SQL (the big terms of weights.ts, distances included) keeps the `limit` most
+ * promising for the exact score: a common regiment or front finds thousands, and only the best
+ * few hundred can rank.
  */
 export async function retrieveClues(db: Knex, r: Retrieval): Promise<CandidateRow[]> {
   const none = { sql: 'SELECT NULL::geometry AS g', bindings: [] as Knex.Value[] };
   const place = r.place ? placeGeometry(r.place) : none;
   const home = r.home ? placeGeometry(r.home) : none;
   const unitKeys = [r.regimentKey, r.divisionKey, ...r.coverKeys].filter((k): k is string => k !== null);
+  const p = r.points;
   const { rows } = await db.raw<{ rows: CandidateRow[] }>(
-    `WITH place AS (${place.sql}),
-     near AS (SELECT c.id FROM cemeteries c, place WHERE place.g IS NOT NULL AND ST_DWithin(c.location, place.g, ?)),
-     home AS (${home.sql}),
-     near_home AS (SELECT c.id FROM cemeteries c, home WHERE home.g IS NOT NULL AND ST_DWithin(c.location, home.g, ?))
-     SELECT gc.grave_id, gc.cemetery_id, gc.unit, gc.unit_keys, gc.fine_keys, gc.death_year, gc.death_month, gc.death_day, gc.place_key, gc.place_label,
-            gc.fronts, gc.name_words, gc.hometown_keys
-     FROM grave_clues gc
-     WHERE gc.unit_keys && ?::text[]
-        OR gc.name_words && ?::text[]
-        OR gc.place_key = ?
-        OR (NOT gc.unit_keys && ?::text[] AND gc.death_year BETWEEN ?::int - 1 AND ?::int + 1 AND (gc.cemetery_id IN (SELECT id FROM near) OR gc.cemetery_id IN (SELECT id FROM near_home)))
-     ORDER BY (CASE WHEN ?::text IS NOT NULL AND gc.unit_keys @> ARRAY[?::text] THEN 20 ELSE 0 END)
-            + (CASE WHEN ?::text IS NOT NULL AND gc.unit_keys @> ARRAY[?::text] THEN 24 ELSE 0 END)
-            + (CASE WHEN gc.unit_keys && ?::text[] THEN 20 ELSE 0 END)
-            + 16 * (SELECT count(*) FROM unnest(gc.fine_keys) k WHERE k = ANY(?::text[]))
-            + (CASE WHEN gc.death_month = ? AND gc.death_year = ? THEN 18 ELSE 0 END)
-            + (CASE WHEN gc.death_year = ? THEN 18 WHEN abs(gc.death_year - ?) = 1 THEN -4 WHEN abs(gc.death_year - ?) > 1 THEN -25 ELSE 0 END)
-            + (CASE WHEN gc.place_key = ? THEN 18 ELSE 0 END)
-            + (CASE WHEN gc.cemetery_id IN (SELECT id FROM near) THEN 20 ELSE 0 END)
-            + (CASE WHEN gc.cemetery_id IN (SELECT id FROM near_home) THEN 18 ELSE 0 END)
-            + (CASE WHEN gc.name_words && ?::text[] THEN 28 ELSE 0 END) DESC,
-            gc.grave_id
+    `WITH place AS MATERIALIZED (SELECT ST_Simplify(g, 0.005) AS g FROM (${place.sql}) x),
+     home AS MATERIALIZED (SELECT ST_Simplify(g, 0.005) AS g FROM (${home.sql}) x),
+     near AS (SELECT c.id FROM cemeteries c, place WHERE place.g IS NOT NULL AND ST_DWithin(c.location, place.g, ?)
+              UNION SELECT c.id FROM cemeteries c, home WHERE home.g IS NOT NULL AND ST_DWithin(c.location, home.g, ?)),
+     found AS MATERIALIZED (
+       SELECT gc.grave_id, gc.cemetery_id, gc.unit, gc.unit_keys, gc.fine_keys, gc.death_year, gc.death_month, gc.death_day, gc.place_key, gc.place_label,
+              gc.fronts, gc.name_words, gc.hometown_keys
+       FROM grave_clues gc
+       WHERE gc.unit_keys && ?::text[]
+          OR gc.name_words && ?::text[]
+          OR gc.place_key = ?
+          OR (gc.death_year BETWEEN ?::int - 1 AND ?::int + 1 AND gc.cemetery_id IN (SELECT id FROM near) AND NOT gc.unit_keys && ?::text[])),
+     dist AS MATERIALIZED (
+       SELECT c.id, ${KM('place')} AS place_km, ${KM('home')} AS home_km
+       FROM cemeteries c, place, home WHERE c.id IN (SELECT DISTINCT cemetery_id FROM found))
+     SELECT f.*, d.place_km, d.home_km
+     FROM found f JOIN dist d ON d.id = f.cemetery_id
+     ORDER BY (CASE WHEN f.unit_keys @> ARRAY[?::text] THEN ? ELSE 0 END)
+            + (CASE WHEN f.unit_keys @> ARRAY[?::text] THEN ? ELSE 0 END)
+            + (CASE WHEN f.unit_keys && ?::text[] THEN ? ELSE 0 END)
+            + ? * (SELECT count(*) FROM unnest(f.fine_keys) k WHERE k = ANY(?::text[]))
+            + (CASE WHEN f.death_year = ? AND f.death_month = ? THEN ? ELSE 0 END)
+            + (CASE WHEN f.death_year = ? THEN ? WHEN abs(f.death_year - ?) = 1 THEN ? WHEN abs(f.death_year - ?) > 1 THEN ? ELSE 0 END)
+            + (CASE WHEN f.place_key = ? THEN ? ELSE 0 END)
+            + (CASE WHEN d.place_km <= 0.5 THEN ? WHEN d.place_km < ? THEN ? * (1 - d.place_km / ?) WHEN d.place_km > ? THEN ? ELSE 0 END)
+            + (CASE WHEN d.home_km <= 0.5 THEN ? WHEN d.home_km < ? THEN ? * (1 - d.home_km / ?) ELSE 0 END)
+            + (CASE WHEN f.name_words && ?::text[] THEN ? ELSE 0 END) DESC,
+            f.grave_id
      LIMIT ?`,
     [
-      ...place.bindings, r.nearDegrees, ...home.bindings, r.homeDegrees, unitKeys, r.nameWords, r.placeKey, unitKeys, r.year, r.year,
-      r.regimentKey, r.regimentKey, r.divisionKey, r.divisionKey, r.coverKeys, r.fineKeys, r.month, r.year, r.year, r.year, r.year, r.placeKey, r.nameWords, r.limit,
+      ...place.bindings, ...home.bindings, r.nearDegrees, r.homeDegrees, unitKeys, r.nameWords, r.placeKey, r.year, r.year, unitKeys,
+      r.regimentKey, p.regiment, r.divisionKey, p.division, r.coverKeys, p.cover, p.fine, r.fineKeys,
+      r.year, r.month, p.month, r.year, p.year, r.year, p.nearYear, r.year, p.apartYear, r.placeKey, p.writtenPlace,
+      p.placeInside, p.placeMaxKm, p.placeNear, p.placeMaxKm, p.placeFarKm, p.placeFar,
+      p.homeInside, p.homeMaxKm, p.homeNear, p.homeMaxKm, r.nameWords, p.name, r.limit,
     ],
   );
   return rows;

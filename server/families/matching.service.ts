@@ -13,7 +13,7 @@ import { cluesOf, graveClueRow, parseNotice, type NoticeInput, type ParsedNotice
 import {
   analyzeClues, claimGraveChanges, clueSources, deleteAllClues, clueSourcesAfter, cemeteryDistances, deleteClues, gazetteerRows, insertCandidates, insertRequestEvent,
   markGraveChangesDone, openRequests, refreshProposedCandidate, retrieveClues, unidentifiedGraveIds, upsertClues, withdrawCandidatesOfGraves,
-  type NewCandidate,
+  type NewCandidate, type RoughPoints,
 } from './matching.queries.js';
 import { buildGazetteer, type Gazetteer } from './places.js';
 import { fineKeys } from './units.js';
@@ -37,13 +37,22 @@ export function gazetteerOf(db: Knex): Promise<Gazetteer> {
 export type RankedGrave = { graveId: number; cemeteryId: number; score: number; reasons: Reason[] };
 
 /** Graves the rough SQL ordering passes on to the exact score. */
-const ROUGH_KEEP = 1000;
+const ROUGH_KEEP = 400;
 /** ~150 km around the place of death, in degrees: a prefilter, the distance itself is measured after. */
 const NEAR_DEGREES = 1.5;
 /** ~80 km around the hometown. */
 const HOME_DEGREES = 0.8;
 
-/** The best unidentified graves for a notice, best first, each with its score and reasons. */
+const w = WEIGHTS;
+/** The rough ordering's points, from the same weights as the exact score. */
+export const ROUGH_POINTS: RoughPoints = {
+  regiment: w.unit.regiment, division: w.unit.division, cover: w.unit.cover, fine: w.unit.battalion,
+  month: w.date.sameMonth - w.date.sameYear, year: w.date.sameYear, nearYear: w.date.near, apartYear: w.date.apart,
+  writtenPlace: w.place.sameWrittenPlace, placeInside: w.place.inside, placeNear: w.place.near, placeMaxKm: w.place.maxKm, placeFar: w.place.far, placeFarKm: w.place.farKm,
+  homeInside: w.hometown.inside, homeNear: w.hometown.near, homeMaxKm: w.hometown.maxKm, name: w.nameFragment,
+};
+
+/** The best unidentified graves for a notice, best first, each with its score and reasons: one query, then the exact score. */
 export async function rankGraves(db: Knex, parsed: ParsedNotice, keep: number = WEIGHTS.keep): Promise<RankedGrave[]> {
   const { notice, place, home } = parsed;
   const given = notice.nameWords.at(-1);
@@ -60,20 +69,16 @@ export async function rankGraves(db: Knex, parsed: ParsedNotice, keep: number = 
     home: home?.ref ?? null,
     nearDegrees: NEAR_DEGREES,
     homeDegrees: HOME_DEGREES,
+    points: ROUGH_POINTS,
     limit: ROUGH_KEEP,
   });
-  const cemeteries = [...new Set(rows.map((r) => Number(r.cemetery_id)))];
-  const [distances, homeDistances] = await Promise.all([
-    place ? cemeteryDistances(db, place.ref, cemeteries) : new Map<number, number>(),
-    home ? cemeteryDistances(db, home.ref, cemeteries) : new Map<number, number>(),
-  ]);
   const unresolved = unresolvedPlaceReason(notice);
   const ranked: RankedGrave[] = [];
   for (const row of rows) {
-    const cemeteryId = Number(row.cemetery_id);
-    const { score, reasons } = scoreGrave(notice, cluesOf(row), place ? (distances.get(cemeteryId) ?? null) : null, home ? (homeDistances.get(cemeteryId) ?? null) : null);
+    const km = (v: number | null) => (v === null ? null : Number(v));
+    const { score, reasons } = scoreGrave(notice, cluesOf(row), km(row.place_km), km(row.home_km));
     if (score < WEIGHTS.minimumScore || !reasons.some((r) => r.points > 0)) continue;
-    ranked.push({ graveId: Number(row.grave_id), cemeteryId, score, reasons: unresolved ? [...reasons, unresolved] : reasons });
+    ranked.push({ graveId: Number(row.grave_id), cemeteryId: Number(row.cemetery_id), score, reasons: unresolved ? [...reasons, unresolved] : reasons });
   }
   // Ties go to the older record, so the same data gives the same order.
   ranked.sort((a, b) => b.score - a.score || a.graveId - b.graveId);

@@ -40,6 +40,8 @@ export type Clues = {
 
 export type Scored = { score: number; reasons: Reason[] };
 
+const UNIT_CODES = new Set(['sameRegiment', 'sameDivision', 'sameBattalion', 'sameCompany', 'sameCover']);
+
 function unitReasons(a: ParsedUnit, b: ParsedUnit, out: Reason[]): void {
   const w = WEIGHTS.unit;
   const la = a.levels;
@@ -60,6 +62,11 @@ function unitReasons(a: ParsedUnit, b: ParsedUnit, out: Reason[]): void {
   else if (sameD && la.C && lb.C) out.push({ code: 'differentCompany', points: w.differentCompany, params: { a: levelLabel('C', la.C), b: levelLabel('C', lb.C) } });
   const cover = a.covers.find((c) => b.covers.includes(c));
   if (cover) out.push({ code: 'sameCover', points: w.cover, params: { unit: coverLabel(cover) } });
+  // Both name a unit and share no level of it: another unit, unless the stone is miscopied.
+  const named = (u: ParsedUnit) => Object.keys(u.levels).length > 0 || u.covers.length > 0;
+  if (named(a) && named(b) && !out.some((r) => r.points > 0 && UNIT_CODES.has(r.code)) && !out.some((r) => r.code.startsWith('different'))) {
+    out.push({ code: 'differentUnit', points: w.differentUnit });
+  }
 }
 
 function dateReasons(notice: LooseDate, grave: LooseDate, out: Reason[]): void {
@@ -85,21 +92,36 @@ export function scoreGrave(notice: Notice, clues: Clues, distanceKm: number | nu
   unitReasons(notice.unit, clues.unit, reasons);
   dateReasons(notice.death, clues.death, reasons);
   const p = WEIGHTS.place;
-  if (distanceKm !== null) {
-    if (distanceKm <= 0.5) reasons.push({ code: 'buriedInPlace', points: p.inside, params: { place: notice.placeLabel! } });
-    else if (distanceKm < p.maxKm) reasons.push({ code: 'buriedNear', points: Math.round(p.near * (1 - distanceKm / p.maxKm) * 10) / 10, params: { km: Math.round(distanceKm), place: notice.placeLabel! } });
-  }
   const h = WEIGHTS.hometown;
+  const sharesUnit = reasons.some((r) => r.points > 0 && UNIT_CODES.has(r.code));
+  let buriedInPlace = false;
+  if (distanceKm !== null) {
+    if (distanceKm <= 0.5) {
+      buriedInPlace = true;
+      reasons.push({ code: 'buriedInPlace', points: p.inside, params: { place: notice.placeLabel! } });
+    } else if (distanceKm < p.maxKm) reasons.push({ code: 'buriedNear', points: Math.round(p.near * (1 - distanceKm / p.maxKm) * 10) / 10, params: { km: Math.round(distanceKm), place: notice.placeLabel! } });
+    else if (distanceKm > p.farKm) reasons.push({ code: 'buriedFar', points: p.far, params: { km: Math.round(distanceKm), place: notice.placeLabel! } });
+  }
+  let nearHome = false;
   if (homeKm !== null) {
+    nearHome = homeKm < h.maxKm;
     if (homeKm <= 0.5) reasons.push({ code: 'buriedInHometown', points: h.inside, params: { place: notice.homeLabel! } });
     else if (homeKm < h.maxKm) reasons.push({ code: 'buriedNearHometown', points: Math.round(h.near * (1 - homeKm / h.maxKm) * 10) / 10, params: { km: Math.round(homeKm), place: notice.homeLabel! } });
   }
-  if (notice.placeKey && clues.placeKey === notice.placeKey) reasons.push({ code: 'sameWrittenPlace', points: p.sameWrittenPlace, params: { place: clues.placeLabel ?? notice.placeLabel! } });
+  // The unit, the written place, the front and the cemetery's place say much the same of one front:
+  // the written place counts in full only for a grave that neither shares the unit nor lies there,
+  // and the front only when nothing else says it.
+  if (notice.placeKey && clues.placeKey === notice.placeKey) {
+    reasons.push({ code: 'sameWrittenPlace', points: sharesUnit || buriedInPlace ? p.sameWrittenPlace : p.sameWrittenPlaceAlone, params: { place: clues.placeLabel ?? notice.placeLabel! } });
+  }
   const front = notice.fronts.find((f) => clues.fronts.includes(f));
-  if (front) reasons.push({ code: 'sameFront', points: WEIGHTS.front, params: { front: FRONT_LABELS[front] ?? front } });
+  if (front && !sharesUnit && !reasons.some((r) => r.code === 'sameWrittenPlace')) reasons.push({ code: 'sameFront', points: WEIGHTS.front, params: { front: FRONT_LABELS[front] ?? front } });
   const fragment = clues.nameWords.length > 0 && clues.nameWords.every((w) => notice.nameWords.includes(w));
   if (fragment) reasons.push({ code: 'nameFragment', points: WEIGHTS.nameFragment, params: { name: clues.nameWords.join(' ') } });
-  if (clues.hometownProvinceKeys.some((k) => notice.hometownProvinceKeys.includes(k))) reasons.push({ code: 'hometownFragment', points: WEIGHTS.hometownFragment });
+  // Near the hometown, many stones name its province; far from it, few do.
+  if (clues.hometownProvinceKeys.some((k) => notice.hometownProvinceKeys.includes(k))) {
+    reasons.push({ code: 'hometownFragment', points: nearHome ? WEIGHTS.hometownFragment.nearHometown : WEIGHTS.hometownFragment.elsewhere });
+  }
   const score = Math.round(reasons.reduce((sum, r) => sum + r.points, 0) * 10) / 10;
   return { score, reasons };
 }

@@ -48,6 +48,11 @@ describe('partial dates', () => {
     expect(compareDates({ year: 1968, month: null, day: null }, { year: 1972, month: null, day: null }).kind).toBe('apart');
     expect(compareDates({ year: null, month: null, day: null }, { year: 1972, month: null, day: null }).kind).toBe('none');
   });
+
+  it('takes a stone a year off with the month right as near, and a year off with another month as apart', () => {
+    expect(compareDates({ year: 1967, month: 9, day: 18 }, { year: 1966, month: 9, day: null }).kind).toBe('near');
+    expect(compareDates({ year: 1967, month: 9, day: 18 }, { year: 1966, month: 3, day: null }).kind).toBe('apart');
+  });
 });
 
 describe('the score', () => {
@@ -85,6 +90,38 @@ describe('the score', () => {
     expect(at(0)).toBeGreaterThan(at(40));
     expect(at(40)).toBeGreaterThan(at(200));
     expect(at(WEIGHTS.place.maxKm + 10)).toBe(at(null));
+  });
+
+  it('counts a stone naming another unit, sharing no level or cover name with the notice, against it', () => {
+    const other = scoreGrave(notice(), clues({ unit: parseUnit('Quân khu 9'), death: { year: 1972, month: null, day: null } }), null);
+    expect(other.reasons.map((r) => r.code)).toEqual(['differentUnit', 'sameYear']);
+    expect(other.score).toBe(WEIGHTS.unit.differentUnit + WEIGHTS.date.sameYear);
+    expect(scoreGrave(notice(), clues({ unit: parseUnit('Sư đoàn 312, Quân khu 9') }), null).reasons.map((r) => r.code)).toEqual(['sameDivision']);
+  });
+
+  it('counts a grave buried far from the place of death against it, and the hometown far more than the place', () => {
+    const far = scoreGrave(notice(), clues({ death: { year: 1972, month: null, day: null } }), WEIGHTS.place.farKm + 100);
+    expect(far.reasons.map((r) => r.code)).toEqual(['sameYear', 'buriedFar']);
+    expect(far.score).toBe(WEIGHTS.date.sameYear + WEIGHTS.place.far);
+    const home = scoreGrave(notice(), clues(), null, 0);
+    const place = scoreGrave(notice(), clues(), 0, null);
+    expect(home.score).toBeGreaterThan(place.score);
+  });
+
+  it('does not count the front again for a grave that shares the unit, and the written place less', () => {
+    const same = scoreGrave(notice(), clues({ unit: parseUnit('E141'), placeKey: 'op:45', fronts: ['b5'] }), null);
+    expect(same.reasons.map((r) => r.code)).toEqual(['sameRegiment', 'sameWrittenPlace']);
+    const alone = scoreGrave(notice(), clues({ placeKey: 'op:45', fronts: ['b5'] }), null);
+    expect(alone.reasons.map((r) => r.code)).toEqual(['sameWrittenPlace']);
+    expect(alone.reasons[0]!.points).toBeGreaterThan(same.reasons[1]!.points);
+    expect(scoreGrave(notice(), clues({ fronts: ['b5'] }), null).reasons.map((r) => r.code)).toEqual(['sameFront']);
+  });
+
+  it('counts a stone naming the hometown province more on a grave far from the hometown than near it', () => {
+    const far = scoreGrave(notice(), clues({ hometownProvinceKeys: ['op:42'] }), null, 500);
+    const near = scoreGrave(notice(), clues({ hometownProvinceKeys: ['op:42'] }), null, 20);
+    expect(far.reasons.find((r) => r.code === 'hometownFragment')!.points).toBe(WEIGHTS.hometownFragment.elsewhere);
+    expect(near.reasons.find((r) => r.code === 'hometownFragment')!.points).toBe(WEIGHTS.hometownFragment.nearHometown);
   });
 
   it('counts a name fragment only when every word of it is in the notice name', () => {
