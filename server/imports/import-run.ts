@@ -29,6 +29,7 @@ import {
   updateMartyrColumns, upsertImportRecords, type Batch, type ImportAudit, type Issue, type KnownRecord, type NewGrave, type NewMartyr,
 } from './imports.queries.js';
 import { runHash } from './mapping.js';
+import { collapseOwnOutboxRows, outboxMark } from '../search/outbox.queries.js';
 import { parseRow, type MartyrFields, type RowContext, type StagedRecord } from './row-parser.js';
 import { cellText, readRows, type RawRow, type SheetNotes } from './table-reader.js';
 import { BadWorkbook } from './zip-guard.js';
@@ -137,6 +138,28 @@ async function* parsedChunks(db: Db, files: ImportFiles, batch: Batch, notes: Sh
 }
 
 /**
+ * The chunks of `source`, the next one read and parsed while the caller writes the last one to the
+ * database: the file's parsing (this process) and the queries (PostgreSQL) overlap instead of
+ * taking turns.
+ */
+export async function* readAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  let next = source.next();
+  // A failure of the chunk read ahead is the caller's when it asks for that chunk, not an unhandled rejection now.
+  next.catch(() => undefined);
+  try {
+    for (;;) {
+      const item = await next;
+      if (item.done) return;
+      next = source.next();
+      next.catch(() => undefined);
+      yield item.value;
+    }
+  } finally {
+    await source.return(undefined);
+  }
+}
+
+/**
  * The duplicate rule: the same name without diacritics, birth years at most one apart, deaths at
  * most a year apart when both are known, and the same hometown or the same unit.
  */
@@ -167,8 +190,7 @@ async function classify(db: Knex, batch: Batch, records: StagedRecord[], ownMart
   const changedIds = records.map((r) => known.get(r.key)).filter((k) => k && k.row_hash !== '').map((k) => k!.martyr_id);
   const current = await martyrsByIds(db, changedIds);
   const provenance = await sourceKindsOf(db, 'martyr', changedIds);
-  const names = [...new Set(records.map((r) => r.dupKey.name))];
-  const others = await martyrsByFoldedNames(db, names);
+  const others = await martyrsByFoldedNames(db, records.map((r) => ({ name: r.dupKey.name, birthYear: r.dupKey.birthYear })));
   const byName = new Map<string, typeof others>();
   for (const o of others) (byName.get(o.name) ?? byName.set(o.name, []).get(o.name)!).push(o);
   return records.map((record) => {
@@ -240,7 +262,7 @@ export async function runDryRun(db: Db, files: ImportFiles, batchId: number, log
   const timing = { readAndParseMs: 0, classifyMs: 0, writeMs: 0 };
   let mark = performance.now();
   try {
-    for await (const chunk of parsedChunks(db, files, batch, notes)) {
+    for await (const chunk of readAhead(parsedChunks(db, files, batch, notes))) {
       timing.readAndParseMs += performance.now() - mark;
       mark = performance.now();
       const issues: Issue[] = [];
@@ -359,7 +381,7 @@ export async function runCommit(db: Db, files: ImportFiles, batchId: number, log
 async function stage(db: Db, files: ImportFiles, batch: Batch, token: string): Promise<void> {
   const notes: SheetNotes = { sheetName: null, hiddenSheets: [], formulas: 0, mergedRanges: 0 };
   let through = batch.rows_staged_through;
-  for await (const chunk of parsedChunks(db, files, batch, notes)) {
+  for await (const chunk of readAhead(parsedChunks(db, files, batch, notes))) {
     const last = chunk[chunk.length - 1]!.raw.rowNumber;
     if (last <= through) continue;
     const records = chunk.filter((p) => p.record && p.raw.rowNumber > through).map((p) => p.record!);
@@ -379,6 +401,8 @@ type FlipState = {
   martyrByRow: Map<number, number>;
   ownMartyrs: Set<number>;
   plotsTaken: Map<string, number>;
+  /** Graves this flip created: their search outbox rows are the martyrs' (see collapseOwnOutboxRows). */
+  newGraveIds: number[];
   counts: Record<string, number>;
   duplicates: { martyr_id: number; other_martyr_id: number; reason: string }[];
 };
@@ -386,27 +410,35 @@ type FlipState = {
 /** One transaction: every staged row applied, the batch committed. The batch row is locked all along. */
 async function flip(db: Db, batchId: number, logger: Logger, token: string): Promise<'committed' | 'skipped'> {
   const started = Date.now();
+  startLaps();
   const outcome = await db.transaction(async (trx) => {
     const batch = await lockBatchForFlip(trx, batchId);
     if (batch === 'locked' || !batch || batch.state !== 'committing') return 'skipped' as const;
     await noStatementTimeout(trx);
     const state: FlipState = {
-      batch, cemeteries: new Map(), martyrByRow: new Map(), ownMartyrs: new Set(), plotsTaken: new Map(), duplicates: [],
+      batch, cemeteries: new Map(), martyrByRow: new Map(), ownMartyrs: new Set(), plotsTaken: new Map(), newGraveIds: [], duplicates: [],
       counts: { new: 0, changed: 0, unchanged: 0, conflicts: 0, duplicates: 0, plotTaken: 0 },
     };
     await clearIssues(trx, batchId, 'commit');
+    const outboxBefore = await outboxMark(trx);
     let after = 0;
     for (;;) {
       const records = await stagedRows(trx, batchId, after, CHUNK);
+      lap('readStaged');
       if (!records.length) break;
       await applyChunk(trx, state, records);
       after = records[records.length - 1]!.rowNumber;
       // Progress is written outside the transaction, so the page sees it move; a rollback just rewrites it.
       await updateBatch(db, batchId, { rows_done: state.counts.new! + state.counts.changed! + state.counts.unchanged! });
       await holdLease(db, batchId, token, LEASE_SECONDS);
+      lap('progress');
     }
     await insertDuplicateCandidates(trx, batchId, state.duplicates);
+    lap('duplicates');
+    await collapseOwnOutboxRows(trx, outboxBefore, state.newGraveIds);
+    lap('outbox');
     await clearStaging(trx, batchId);
+    lap('clearStaging');
     await updateBatch(trx, batchId, {
       state: 'committed', committed_at: NOW, lease_until: null, lease_owner: null, error: null,
       counts: { ...batch.counts, committed: state.counts },
@@ -415,7 +447,6 @@ async function flip(db: Db, batchId: number, logger: Logger, token: string): Pro
     return 'committed' as const;
   });
   logger.info({ batchId, outcome, ms: Date.now() - started, steps: Object.fromEntries(Object.entries(flipTiming).map(([k, v]) => [k, Math.round(v)])) }, 'import flip');
-  for (const k of Object.keys(flipTiming)) delete flipTiming[k];
   return outcome;
 }
 
@@ -423,14 +454,17 @@ const GRAVE_FIELDS = ['cemetery_id', 'section', 'row_label', 'plot_number', 'pos
 
 /** Where a flip spends its time, by step (logged with the flip). */
 const flipTiming: Record<string, number> = {};
-const lap = (() => {
-  let last = performance.now();
-  return (step: string) => {
-    const now = performance.now();
-    flipTiming[step] = (flipTiming[step] ?? 0) + now - last;
-    last = now;
-  };
-})();
+let lapMark = 0;
+/** Starts the flip's clock: a step's time is counted from here, not from the previous flip. */
+const startLaps = () => {
+  for (const k of Object.keys(flipTiming)) delete flipTiming[k];
+  lapMark = performance.now();
+};
+const lap = (step: string) => {
+  const now = performance.now();
+  flipTiming[step] = (flipTiming[step] ?? 0) + now - lapMark;
+  lapMark = now;
+};
 
 async function applyChunk(trx: Knex, s: FlipState, records: StagedRecord[]): Promise<void> {
   const { batch } = s;
@@ -488,16 +522,19 @@ async function applyChunk(trx: Knex, s: FlipState, records: StagedRecord[]): Pro
       }
       s.plotsTaken.set(key, graveIds[i]!);
     }
-    newGraves.push({ id: graveIds[i]!, cemetery_id: g.cemetery_id!, section_id: sectionId, row_label: g.row_label, plot_number: g.plot_number, lat: g.lat, lng: g.lng });
+    // The name the map shows, as the martyrs' trigger would set it right after: set here, the trigger finds nothing to update.
+    const displayName = c.status === 'new' && c.record.martyr.is_public ? c.record.martyr.full_name : null;
+    newGraves.push({ id: graveIds[i]!, cemetery_id: g.cemetery_id!, section_id: sectionId, row_label: g.row_label, plot_number: g.plot_number, lat: g.lat, lng: g.lng, display_name: displayName });
     graveOf.set(c.record.rowNumber, graveIds[i]!);
   });
   lap('plots');
   await insertGraves(trx, newGraves);
+  for (const g of newGraves) s.newGraveIds.push(g.id);
   await markGravesIdentified(trx, reuse);
   lap('insertGraves');
-  const graveByRow = new Map(wantGrave.map((c) => [c.record.rowNumber, c.record]));
+  const recordOfGrave = new Map(wantGrave.filter((c) => graveOf.get(c.record.rowNumber)).map((c) => [graveOf.get(c.record.rowNumber)!, c.record]));
   for (const g of newGraves) {
-    const r = [...graveByRow.values()].find((x) => graveOf.get(x.rowNumber) === g.id)!;
+    const r = recordOfGrave.get(g.id)!;
     for (const f of GRAVE_FIELDS) if (f === 'cemetery_id' || (f === 'section' && g.section_id) || (f === 'row_label' && g.row_label) || (f === 'plot_number' && g.plot_number) || (f === 'position' && g.lat !== null)) prov('grave', g.id, f, r);
     audit.push({ action: 'grave.import_create', entity_type: 'grave', entity_id: g.id, before: null, after: { cemetery_id: g.cemetery_id, section_id: g.section_id, row_label: g.row_label, plot_number: g.plot_number, lat: g.lat, lng: g.lng } });
   }

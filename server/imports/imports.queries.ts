@@ -317,16 +317,26 @@ export async function gravesByIds(db: Knex, ids: number[]): Promise<Map<number, 
   return out;
 }
 
-/** Martyrs of the records whose name (folded) is one of these, with what a duplicate check compares. */
-export async function martyrsByFoldedNames(db: Knex, names: string[]): Promise<{ id: number; name: string; birth_year: number | null; death_year: number | null; hometown: string; unit: string; province_code: string | null }[]> {
-  if (!names.length) return [];
+/**
+ * Martyrs of the records that may be one of these people: the same name (folded) and a birth year
+ * at most one apart (or unknown on either side), with what a duplicate check compares. The window
+ * is applied here, by (name, birth year) pair, so a common name does not bring back every namesake
+ * of every generation for the caller to throw away.
+ */
+export async function martyrsByFoldedNames(db: Knex, people: { name: string; birthYear: number | null }[]): Promise<{ id: number; name: string; birth_year: number | null; death_year: number | null; hometown: string; unit: string; province_code: string | null }[]> {
+  if (!people.length) return [];
   const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(
-    `SELECT m.id, fold_vietnamese(m.full_name) AS name, m.birth_year, m.death_year,
+    `SELECT m.id, m.name, m.birth_year, m.death_year,
             COALESCE(m.hometown_old_commune_code, m.hometown_commune_code, '') AS hometown_code, COALESCE(m.hometown_text, '') AS hometown_text,
             COALESCE(m.unit, '') AS unit, COALESCE(c.province_code, m.hometown_province_code) AS province_code
-     FROM martyrs m LEFT JOIN graves g ON g.id = m.grave_id LEFT JOIN cemeteries c ON c.id = g.cemetery_id
-     WHERE fold_vietnamese(m.full_name) = ANY(?)`,
-    [names],
+     FROM (
+       SELECT DISTINCT ON (m.id) m.id, r.name, m.birth_year, m.death_year, m.hometown_old_commune_code, m.hometown_commune_code, m.hometown_text,
+              m.unit, m.hometown_province_code, m.grave_id
+       FROM (SELECT DISTINCT * FROM unnest(?::text[], ?::int[]) AS p(name, birth_year)) r
+       JOIN martyrs m ON fold_vietnamese(m.full_name) = r.name
+        AND (r.birth_year IS NULL OR m.birth_year IS NULL OR m.birth_year BETWEEN r.birth_year - 1 AND r.birth_year + 1)
+     ) m LEFT JOIN graves g ON g.id = m.grave_id LEFT JOIN cemeteries c ON c.id = g.cemetery_id`,
+    [people.map((p) => p.name), people.map((p) => p.birthYear)] as unknown as Knex.Value[],
   );
   return rows.map((r) => ({
     id: Number(r.id), name: String(r.name), birth_year: r.birth_year === null ? null : Number(r.birth_year), death_year: r.death_year === null ? null : Number(r.death_year),
@@ -417,15 +427,15 @@ export async function gravesAtPlots(trx: Knex, plots: PlotKey[]): Promise<Map<st
 
 export const plotKeyOf = (p: PlotKey) => `${p.cemeteryId}|${p.sectionId ?? ''}|${p.row ?? ''}|${p.number}`;
 
-export type NewGrave = { id: number; cemetery_id: number; section_id: number | null; row_label: string | null; plot_number: string | null; lat: number | null; lng: number | null };
+export type NewGrave = { id: number; cemetery_id: number; section_id: number | null; row_label: string | null; plot_number: string | null; lat: number | null; lng: number | null; display_name: string | null };
 
 export async function insertGraves(trx: Knex, graves: NewGrave[]): Promise<void> {
   for (let i = 0; i < graves.length; i += 2000) {
     await trx.raw(
-      `INSERT INTO graves (id, cemetery_id, section_id, row_label, plot_number, position, state)
+      `INSERT INTO graves (id, cemetery_id, section_id, row_label, plot_number, position, state, display_name)
        SELECT r.id, r.cemetery_id, r.section_id, r.row_label, r.plot_number,
-              CASE WHEN r.lat IS NOT NULL THEN ST_SetSRID(ST_MakePoint(r.lng, r.lat), 4326) END, 'identified'
-       FROM jsonb_to_recordset(?::jsonb) AS r(id bigint, cemetery_id bigint, section_id bigint, row_label text, plot_number text, lat float8, lng float8)`,
+              CASE WHEN r.lat IS NOT NULL THEN ST_SetSRID(ST_MakePoint(r.lng, r.lat), 4326) END, 'identified', r.display_name
+       FROM jsonb_to_recordset(?::jsonb) AS r(id bigint, cemetery_id bigint, section_id bigint, row_label text, plot_number text, lat float8, lng float8, display_name text)`,
       [JSON.stringify(graves.slice(i, i + 2000))],
     );
   }

@@ -19,7 +19,11 @@ import { graveDocumentId, graveDocuments, martyrDocumentId, martyrDocuments } fr
 import { writeDocuments } from './index-writer.js';
 import { claimOutboxRows, deleteProcessedOutboxRows, markOutboxDone, releaseOutboxRows, type OutboxRow } from './outbox.queries.js';
 
-const BATCH = 500;
+/**
+ * Outbox rows claimed at once. An import commits tens of thousands of records together; each claim
+ * costs a Meilisearch task and its wait, so a claim takes as many rows as one request sends (CHUNK).
+ */
+const BATCH = 2000;
 
 const IDLE_POLL_MS = 200;
 const MAX_BACKOFF_MS = 30_000;

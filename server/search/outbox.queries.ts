@@ -1,8 +1,9 @@
 /**
- * The search outbox's SQL. Every statement runs on its own (autocommit) and touches a handful of
- * rows, so no lock is held while the drain waits for Meilisearch.
+ * The search outbox's SQL. The drain's statements run on their own (autocommit) and touch a handful
+ * of rows, so no lock is held while the drain waits for Meilisearch; the last two run inside a
+ * large writer's transaction.
  */
-import type { Db } from '../db/knex.js';
+import type { Db, Knex } from '../db/knex.js';
 
 export type OutboxRow = { id: number; entity_type: 'martyr' | 'grave' | 'cemetery' | 'photo'; entity_id: number; attempts: number };
 
@@ -77,6 +78,43 @@ export async function retryParkedOutboxRows(db: Db, ids?: number[]): Promise<num
     `UPDATE search_outbox SET parked_at = NULL, attempts = 0, next_attempt_at = NULL
      WHERE parked_at IS NOT NULL AND (?::bigint[] IS NULL OR id = ANY(?::bigint[]))`,
     [ids ?? null, ids ?? null],
+  );
+  return result.rowCount ?? 0;
+}
+
+/** The newest outbox row now: what collapseOwnOutboxRows looks after. */
+export async function outboxMark(db: Knex): Promise<number> {
+  const { rows } = await db.raw<{ rows: { id: string | null }[] }>('SELECT max(id) AS id FROM search_outbox');
+  return Number(rows[0]?.id ?? 0);
+}
+
+/**
+ * A large write (an import's flip) has the triggers write several rows for one record: a grave
+ * inserted, then its display name set; a grave and the martyr laid in it, whose one document both
+ * rows rebuild. Before it commits, the transaction keeps one row per record of those it wrote
+ * itself (rows of other transactions are never touched), and drops the rows of `newGraveIds`, graves
+ * it created, when the grave has no document of its own (identified) and every martyr in it has a
+ * row of this transaction. The drain then builds each document once instead of three times.
+ */
+export async function collapseOwnOutboxRows(trx: Knex, after: number, newGraveIds: number[]): Promise<number> {
+  const result = await trx.raw<{ rowCount: number }>(
+    `WITH mine AS MATERIALIZED (
+       SELECT id, entity_type, entity_id FROM search_outbox
+       WHERE id > ? AND processed_at IS NULL AND xmin = xid(pg_current_xact_id())
+     ),
+     keep AS (SELECT entity_type, entity_id, max(id) AS id FROM mine GROUP BY entity_type, entity_id),
+     covered AS (
+       SELECT k.id FROM keep k
+       JOIN graves g ON g.id = k.entity_id AND g.state = 'identified'
+       WHERE k.entity_type = 'grave' AND k.entity_id = ANY(?::bigint[])
+         AND NOT EXISTS (SELECT 1 FROM photos p WHERE p.grave_id = g.id)
+         AND NOT EXISTS (
+           SELECT 1 FROM martyrs m WHERE m.grave_id = g.id
+             AND NOT EXISTS (SELECT 1 FROM keep km WHERE km.entity_type = 'martyr' AND km.entity_id = m.id))
+     )
+     DELETE FROM search_outbox o USING mine
+     WHERE o.id = mine.id AND (o.id NOT IN (SELECT id FROM keep) OR o.id IN (SELECT id FROM covered))`,
+    [after, newGraveIds],
   );
   return result.rowCount ?? 0;
 }

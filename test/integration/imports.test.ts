@@ -159,6 +159,12 @@ describe('a provincial workbook', () => {
     expect(everything).not.toContain('Nguyễn Thị Mai');
     const outbox = await t.db('search_outbox').where({ entity_type: 'martyr', entity_id: thanh.id }).first();
     expect(outbox).toBeDefined();
+    // One outbox row per record: the grave it made has no document of its own (its martyr's carries it).
+    const created = (await t.db('audit_log').where({ import_batch_id: id, action: 'martyr.import_create' }).select('entity_id')).map((r) => Number(r.entity_id));
+    const rows = await t.db('search_outbox').whereIn('entity_id', created).where({ entity_type: 'martyr' }).select('entity_id');
+    expect(rows.map((r) => Number(r.entity_id)).sort()).toEqual([...created].sort());
+    expect(await t.db('search_outbox').where({ entity_type: 'grave', entity_id: thanh.grave_id })).toHaveLength(0);
+    expect(grave.display_name).toBe('Nguyễn Văn Thành');
     const dup = await t.db('duplicate_candidates').where({ batch_id: id }).first();
     expect(dup).toBeDefined();
   });
