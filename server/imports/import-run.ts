@@ -29,7 +29,7 @@ import {
   updateMartyrColumns, upsertImportRecords, type Batch, type ImportAudit, type Issue, type KnownRecord, type NewGrave, type NewMartyr,
 } from './imports.queries.js';
 import { runHash } from './mapping.js';
-import { collapseOwnOutboxRows, outboxMark } from '../search/outbox.queries.js';
+import { dropOwnRowsOfNewGraves, outboxMark } from '../search/outbox.queries.js';
 import { parseRow, type MartyrFields, type RowContext, type StagedRecord } from './row-parser.js';
 import { cellText, readRows, type RawRow, type SheetNotes } from './table-reader.js';
 import { BadWorkbook } from './zip-guard.js';
@@ -186,11 +186,12 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
 
 /** What each record would do to the records now: read only. */
 async function classify(db: Knex, batch: Batch, records: StagedRecord[], ownMartyrs?: Set<number>): Promise<Classified[]> {
+  // Independent reads: on the pool (the dry run) they run side by side; in a transaction, one after the other.
+  const namesakes = martyrsByFoldedNames(db, records.map((r) => ({ name: r.dupKey.name, birthYear: r.dupKey.birthYear })), { notCreatedInThisTransaction: Boolean(ownMartyrs) });
+  namesakes.catch(() => undefined);
   const known = await knownRecords(db, batch.source_id, records.map((r) => r.key));
   const changedIds = records.map((r) => known.get(r.key)).filter((k) => k && k.row_hash !== '').map((k) => k!.martyr_id);
-  const current = await martyrsByIds(db, changedIds);
-  const provenance = await sourceKindsOf(db, 'martyr', changedIds);
-  const others = await martyrsByFoldedNames(db, records.map((r) => ({ name: r.dupKey.name, birthYear: r.dupKey.birthYear })));
+  const [current, provenance, others] = await Promise.all([martyrsByIds(db, changedIds), sourceKindsOf(db, 'martyr', changedIds), namesakes]);
   const byName = new Map<string, typeof others>();
   for (const o of others) (byName.get(o.name) ?? byName.set(o.name, []).get(o.name)!).push(o);
   return records.map((record) => {
@@ -401,7 +402,7 @@ type FlipState = {
   martyrByRow: Map<number, number>;
   ownMartyrs: Set<number>;
   plotsTaken: Map<string, number>;
-  /** Graves this flip created: their search outbox rows are the martyrs' (see collapseOwnOutboxRows). */
+  /** Graves this flip created: their search outbox rows are the martyrs' (see dropOwnRowsOfNewGraves). */
   newGraveIds: number[];
   counts: Record<string, number>;
   duplicates: { martyr_id: number; other_martyr_id: number; reason: string }[];
@@ -435,7 +436,7 @@ async function flip(db: Db, batchId: number, logger: Logger, token: string): Pro
     }
     await insertDuplicateCandidates(trx, batchId, state.duplicates);
     lap('duplicates');
-    await collapseOwnOutboxRows(trx, outboxBefore, state.newGraveIds);
+    await dropOwnRowsOfNewGraves(trx, outboxBefore, state.newGraveIds);
     lap('outbox');
     await clearStaging(trx, batchId);
     lap('clearStaging');

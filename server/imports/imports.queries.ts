@@ -323,7 +323,7 @@ export async function gravesByIds(db: Knex, ids: number[]): Promise<Map<number, 
  * is applied here, by (name, birth year) pair, so a common name does not bring back every namesake
  * of every generation for the caller to throw away.
  */
-export async function martyrsByFoldedNames(db: Knex, people: { name: string; birthYear: number | null }[]): Promise<{ id: number; name: string; birth_year: number | null; death_year: number | null; hometown: string; unit: string; province_code: string | null }[]> {
+export async function martyrsByFoldedNames(db: Knex, people: { name: string; birthYear: number | null }[], options: { notCreatedInThisTransaction?: boolean } = {}): Promise<{ id: number; name: string; birth_year: number | null; death_year: number | null; hometown: string; unit: string; province_code: string | null }[]> {
   if (!people.length) return [];
   const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(
     `SELECT m.id, m.name, m.birth_year, m.death_year,
@@ -335,6 +335,8 @@ export async function martyrsByFoldedNames(db: Knex, people: { name: string; bir
        FROM (SELECT DISTINCT * FROM unnest(?::text[], ?::int[]) AS p(name, birth_year)) r
        JOIN martyrs m ON fold_vietnamese(m.full_name) = r.name
         AND (r.birth_year IS NULL OR m.birth_year IS NULL OR m.birth_year BETWEEN r.birth_year - 1 AND r.birth_year + 1)
+       -- A flip's own new martyrs (created_at is the transaction's now()) are the file's rows, not the records'.
+       ${options.notCreatedInThisTransaction ? 'WHERE m.created_at <> now()' : ''}
      ) m LEFT JOIN graves g ON g.id = m.grave_id LEFT JOIN cemeteries c ON c.id = g.cemetery_id`,
     [people.map((p) => p.name), people.map((p) => p.birthYear)] as unknown as Knex.Value[],
   );
@@ -409,17 +411,30 @@ export async function ensureSections(trx: Knex, pairs: { cemeteryId: number; cod
 
 export type PlotKey = { cemeteryId: number; sectionId: number | null; row: string | null; number: string };
 
-/** Graves already at these plots, with whether someone lies in them. */
+/**
+ * Graves already at these plots, with whether someone lies in them. A plot's section and row may be
+ * empty, and "IS NOT DISTINCT FROM" cannot use the plot index: each combination of empty parts is
+ * looked up on its own, with equalities and IS NULL the index answers, instead of every plot of
+ * the file walking every grave of its cemetery.
+ */
 export async function gravesAtPlots(trx: Knex, plots: PlotKey[]): Promise<Map<string, { id: number; occupied: boolean; collective: boolean }>> {
   const out = new Map<string, { id: number; occupied: boolean; collective: boolean }>();
   if (!plots.length) return out;
+  const branch = (section: boolean, row: boolean) => `
+    SELECT * FROM (
+      SELECT g.id, g.cemetery_id, g.section_id, g.row_label, g.plot_number, g.is_collective
+      FROM wanted r JOIN graves g ON g.cemetery_id = r.cemetery_id AND g.plot_number = r.plot_number
+        AND ${section ? 'g.section_id = r.section_id' : 'g.section_id IS NULL'} AND ${row ? 'g.row_label = r.row_label' : 'g.row_label IS NULL'}
+      WHERE ${section ? 'r.section_id IS NOT NULL' : 'r.section_id IS NULL'} AND ${row ? 'r.row_label IS NOT NULL' : 'r.row_label IS NULL'}
+      FOR UPDATE OF g
+    ) b${section ? 's' : 'n'}${row ? 'r' : 'n'}`;
   const { rows } = await trx.raw<{ rows: { id: string; cemetery_id: string; section_id: string | null; row_label: string | null; plot_number: string; occupied: boolean; is_collective: boolean }[] }>(
-    `SELECT g.id, g.cemetery_id, g.section_id, g.row_label, g.plot_number, g.is_collective,
-            EXISTS (SELECT 1 FROM martyrs m WHERE m.grave_id = g.id) AS occupied
-     FROM graves g JOIN jsonb_to_recordset(?::jsonb) AS r(cemetery_id bigint, section_id bigint, row_label text, plot_number text)
-       ON g.cemetery_id = r.cemetery_id AND g.section_id IS NOT DISTINCT FROM r.section_id AND g.row_label IS NOT DISTINCT FROM r.row_label AND g.plot_number = r.plot_number
-     FOR UPDATE OF g`,
-    [JSON.stringify(plots.map((p) => ({ cemetery_id: p.cemeteryId, section_id: p.sectionId, row_label: p.row, plot_number: p.number })))],
+    `WITH wanted AS MATERIALIZED (
+       SELECT DISTINCT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[]) AS r(cemetery_id, section_id, row_label, plot_number)
+     )
+     SELECT f.*, EXISTS (SELECT 1 FROM martyrs m WHERE m.grave_id = f.id) AS occupied
+     FROM (${branch(true, true)} UNION ALL ${branch(true, false)} UNION ALL ${branch(false, true)} UNION ALL ${branch(false, false)}) f`,
+    [plots.map((p) => p.cemeteryId), plots.map((p) => p.sectionId), plots.map((p) => p.row), plots.map((p) => p.number)] as unknown as Knex.Value[],
   );
   for (const r of rows) out.set(plotKeyOf({ cemeteryId: Number(r.cemetery_id), sectionId: r.section_id === null ? null : Number(r.section_id), row: r.row_label, number: r.plot_number }), { id: Number(r.id), occupied: r.occupied, collective: r.is_collective });
   return out;
@@ -503,13 +518,14 @@ export async function insertImportAudit(trx: Knex, batchId: number, actorUserId:
 }
 
 export async function insertDuplicateCandidates(trx: Knex, batchId: number, pairs: { martyr_id: number; other_martyr_id: number; reason: string }[]): Promise<void> {
-  for (let i = 0; i < pairs.length; i += 2000) {
+  for (let i = 0; i < pairs.length; i += 10_000) {
+    const chunk = pairs.slice(i, i + 10_000);
     await trx.raw(
       `INSERT INTO duplicate_candidates (batch_id, martyr_id, other_martyr_id, reason)
-       SELECT ?, r.martyr_id, r.other_martyr_id, r.reason FROM jsonb_to_recordset(?::jsonb) AS r(martyr_id bigint, other_martyr_id bigint, reason text)
+       SELECT ?, r.martyr_id, r.other_martyr_id, r.reason FROM unnest(?::bigint[], ?::bigint[], ?::text[]) AS r(martyr_id, other_martyr_id, reason)
        WHERE r.martyr_id <> r.other_martyr_id
        ON CONFLICT (martyr_id, other_martyr_id) DO NOTHING`,
-      [batchId, JSON.stringify(pairs.slice(i, i + 2000))],
+      [batchId, chunk.map((p) => p.martyr_id), chunk.map((p) => p.other_martyr_id), chunk.map((p) => p.reason)],
     );
   }
 }

@@ -82,38 +82,28 @@ export async function retryParkedOutboxRows(db: Db, ids?: number[]): Promise<num
   return result.rowCount ?? 0;
 }
 
-/** The newest outbox row now: what collapseOwnOutboxRows looks after. */
+/** The newest outbox row now: a large writer's own rows come after it. */
 export async function outboxMark(db: Knex): Promise<number> {
   const { rows } = await db.raw<{ rows: { id: string | null }[] }>('SELECT max(id) AS id FROM search_outbox');
   return Number(rows[0]?.id ?? 0);
 }
 
 /**
- * A large write (an import's flip) has the triggers write several rows for one record: a grave
- * inserted, then its display name set; a grave and the martyr laid in it, whose one document both
- * rows rebuild. Before it commits, the transaction keeps one row per record of those it wrote
- * itself (rows of other transactions are never touched), and drops the rows of `newGraveIds`, graves
- * it created, when the grave has no document of its own (identified) and every martyr in it has a
- * row of this transaction. The drain then builds each document once instead of three times.
+ * A large write (an import's flip) has the triggers write a row for each grave it creates and
+ * another for the martyr laid in it, whose one document both rows rebuild: the drain would build
+ * and send it twice. Before it commits, the transaction drops its own rows (rows of other
+ * transactions are never touched) for graves of `newGraveIds` that have no document of their own
+ * (identified, no photo): every martyr in such a grave was laid there by this transaction, whose
+ * martyr row sends the document.
  */
-export async function collapseOwnOutboxRows(trx: Knex, after: number, newGraveIds: number[]): Promise<number> {
+export async function dropOwnRowsOfNewGraves(trx: Knex, after: number, newGraveIds: number[]): Promise<number> {
+  if (!newGraveIds.length) return 0;
   const result = await trx.raw<{ rowCount: number }>(
-    `WITH mine AS MATERIALIZED (
-       SELECT id, entity_type, entity_id FROM search_outbox
-       WHERE id > ? AND processed_at IS NULL AND xmin = xid(pg_current_xact_id())
-     ),
-     keep AS (SELECT entity_type, entity_id, max(id) AS id FROM mine GROUP BY entity_type, entity_id),
-     covered AS (
-       SELECT k.id FROM keep k
-       JOIN graves g ON g.id = k.entity_id AND g.state = 'identified'
-       WHERE k.entity_type = 'grave' AND k.entity_id = ANY(?::bigint[])
-         AND NOT EXISTS (SELECT 1 FROM photos p WHERE p.grave_id = g.id)
-         AND NOT EXISTS (
-           SELECT 1 FROM martyrs m WHERE m.grave_id = g.id
-             AND NOT EXISTS (SELECT 1 FROM keep km WHERE km.entity_type = 'martyr' AND km.entity_id = m.id))
-     )
-     DELETE FROM search_outbox o USING mine
-     WHERE o.id = mine.id AND (o.id NOT IN (SELECT id FROM keep) OR o.id IN (SELECT id FROM covered))`,
+    `DELETE FROM search_outbox o
+     USING graves g
+     WHERE o.id > ? AND o.processed_at IS NULL AND o.xmin = xid(pg_current_xact_id())
+       AND o.entity_type = 'grave' AND g.id = o.entity_id AND g.id = ANY(?::bigint[]) AND g.state = 'identified'
+       AND NOT EXISTS (SELECT 1 FROM photos p WHERE p.grave_id = g.id)`,
     [after, newGraveIds],
   );
   return result.rowCount ?? 0;

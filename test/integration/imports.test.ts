@@ -215,6 +215,36 @@ describe('a provincial workbook', () => {
     expect(g.display_name).toBeNull();
   });
 
+  it('a plot with someone in it is a conflict; an empty grave at the plot is the one used, with or without section and row', async () => {
+    const { rows: [section] } = await t.db.raw<{ rows: { id: string }[] }>(`INSERT INTO cemetery_sections (cemetery_id, code, kind) VALUES (?, 'P', 'khu') RETURNING id`, [cemeteryId]);
+    const grave = async (sectionId: string | null, row: string | null, number: string, state: string) =>
+      Number((await t.db.raw<{ rows: { id: string }[] }>(
+        `INSERT INTO graves (cemetery_id, section_id, row_label, plot_number, state) VALUES (?, ?, ?, ?, ?) RETURNING id`, [cemeteryId, sectionId, row, number, state],
+      )).rows[0]!.id);
+    const occupied = await grave(section!.id, '1', '1', 'identified');
+    await t.db.raw(`INSERT INTO martyrs (full_name, grave_id, source, is_public) VALUES ('Bùi Văn Khải', ?, 'staff', true)`, [occupied]);
+    const emptyInSection = await grave(section!.id, '1', '2', 'unknown');
+    const emptyBare = await grave(null, null, '77', 'unknown');
+    const rows: unknown[][] = [
+      [1, 'PL1', 'Vũ Văn Lâm', 1947, 'xã Thủ Sỹ, huyện Tiên Lữ, tỉnh Hưng Yên', '1971', '', '', 'Nghĩa trang liệt sĩ huyện Tiên Lữ', 'Khu P, hàng 1, mộ số 1', '', '', ''],
+      [2, 'PL2', 'Vũ Văn Minh', 1948, 'xã Thủ Sỹ, huyện Tiên Lữ, tỉnh Hưng Yên', '1971', '', '', 'Nghĩa trang liệt sĩ huyện Tiên Lữ', 'Khu P, hàng 1, mộ số 2', '', '', ''],
+      [3, 'PL3', 'Vũ Văn Nam', 1949, 'xã Thủ Sỹ, huyện Tiên Lữ, tỉnh Hưng Yên', '1971', '', '', 'Nghĩa trang liệt sĩ huyện Tiên Lữ', 'mộ số 77', '', '', ''],
+    ];
+    const outboxBefore = Number((await t.db.raw<{ rows: { id: string | null }[] }>('SELECT max(id) AS id FROM search_outbox')).rows[0]!.id ?? 0);
+    const result = await run(await workbook('plots.xlsx', rows), false, '33', 'Phần mềm mộ');
+    expect(result.state).toBe('committed');
+    const taken = await t.db('import_issues').where({ batch_id: result.batchId, phase: 'commit', reason: 'plot_taken' }).select('row_number', 'details');
+    expect(taken).toEqual([{ row_number: 2, details: { graveId: occupied } }]);
+    const minh = await t.db('martyrs').where({ full_name: 'Vũ Văn Minh' }).first();
+    const nam = await t.db('martyrs').where({ full_name: 'Vũ Văn Nam' }).first();
+    expect(Number(minh.grave_id)).toBe(emptyInSection);
+    expect(Number(nam.grave_id)).toBe(emptyBare);
+    expect((await t.db('graves').where({ id: emptyBare }).first()).state).toBe('identified');
+    // A grave that had a document of its own (unidentified) keeps its outbox row: the index drops that document.
+    const graveRows = await t.db('search_outbox').where('id', '>', outboxBefore).andWhere({ entity_type: 'grave' }).whereIn('entity_id', [emptyInSection, emptyBare]).select('entity_id');
+    expect(new Set(graveRows.map((r) => Number(r.entity_id)))).toEqual(new Set([emptyInSection, emptyBare]));
+  });
+
   it('a cemetery of another province is a jurisdiction error', async () => {
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('DS');
