@@ -25,7 +25,7 @@ import { HometownResolver } from './hometown.js';
 import {
   allocateIds, clearIssues, clearStaging, ensureSections, getBatch, gravesAtPlots, gravesByIds, insertCemetery, insertDuplicateCandidates, insertGraves,
   insertImportAudit, insertIssues, insertMartyrs, knownRecords, loadCemeteryLookup, loadPlaceReference, lockBatchForFlip, markGravesIdentified, noStatementTimeout,
-  martyrsByFoldedNames, martyrsByIds, MARTYR_COLUMNS, moveBatch, plotKeyOf, holdLease, markStagedThrough, markStagingDone, NOW, stagedRows, stageRows, updateBatch, updateGravePlot,
+  possibleDuplicates, martyrsByIds, MARTYR_COLUMNS, moveBatch, plotKeyOf, holdLease, markStagedThrough, markStagingDone, NOW, stagedRows, stageRows, updateBatch, updateGravePlot,
   updateMartyrColumns, upsertImportRecords, type Batch, type ImportAudit, type Issue, type KnownRecord, type NewGrave, type NewMartyr,
 } from './imports.queries.js';
 import { runHash } from './mapping.js';
@@ -161,7 +161,8 @@ export async function* readAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T
 
 /**
  * The duplicate rule: the same name without diacritics, birth years at most one apart, deaths at
- * most a year apart when both are known, and the same hometown or the same unit.
+ * most a year apart when both are known, and the same hometown or the same unit. Against the
+ * records it runs in SQL (possibleDuplicates in imports.queries.ts): a change here goes there too.
  */
 export function looksSame(a: StagedRecord['dupKey'], b: StagedRecord['dupKey']): boolean {
   if (a.name !== b.name) return false;
@@ -187,20 +188,14 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
 /** What each record would do to the records now: read only. */
 async function classify(db: Knex, batch: Batch, records: StagedRecord[], ownMartyrs?: Set<number>): Promise<Classified[]> {
   // Independent reads: on the pool (the dry run) they run side by side; in a transaction, one after the other.
-  const namesakes = martyrsByFoldedNames(db, records.map((r) => ({ name: r.dupKey.name, birthYear: r.dupKey.birthYear })), { notCreatedInThisTransaction: Boolean(ownMartyrs) });
+  const namesakes = possibleDuplicates(db, batch.source_id, records.map((r) => ({ key: r.key, ...r.dupKey, hometownText: r.martyr.hometown_text })), { notCreatedInThisTransaction: Boolean(ownMartyrs) });
   namesakes.catch(() => undefined);
   const known = await knownRecords(db, batch.source_id, records.map((r) => r.key));
   const changedIds = records.map((r) => known.get(r.key)).filter((k) => k && k.row_hash !== '').map((k) => k!.martyr_id);
-  const [current, provenance, others] = await Promise.all([martyrsByIds(db, changedIds), sourceKindsOf(db, 'martyr', changedIds), namesakes]);
-  const byName = new Map<string, typeof others>();
-  for (const o of others) (byName.get(o.name) ?? byName.set(o.name, []).get(o.name)!).push(o);
-  return records.map((record) => {
+  const [current, provenance, duplicates] = await Promise.all([martyrsByIds(db, changedIds), sourceKindsOf(db, 'martyr', changedIds), namesakes]);
+  return records.map((record, i) => {
     const k = known.get(record.key);
-    const dbDuplicates = (byName.get(record.dupKey.name) ?? [])
-      .filter((o) => o.id !== k?.martyr_id && !ownMartyrs?.has(o.id))
-      .filter((o) => looksSame(record.dupKey, { name: o.name, birthYear: o.birth_year, deathYear: o.death_year, hometown: o.hometown, unit: o.unit.replace(/[^a-z0-9]+/gi, '').toLowerCase() }) || (o.hometown === record.martyr.hometown_text && o.birth_year === record.martyr.birth_year))
-      .map((o) => o.id)
-      .slice(0, 5);
+    const dbDuplicates = (duplicates.get(i) ?? []).filter((id) => !ownMartyrs?.has(id));
     if (!k) return { record, status: 'new', changes: {}, conflicts: [], dbDuplicates };
     if (k.row_hash === record.hash) return { record, status: 'unchanged', known: k, changes: {}, conflicts: [], dbDuplicates };
     const now = current.get(k.martyr_id);

@@ -317,33 +317,46 @@ export async function gravesByIds(db: Knex, ids: number[]): Promise<Map<number, 
   return out;
 }
 
+export type DuplicateProbe = { key: string; name: string; birthYear: number | null; deathYear: number | null; hometown: string; unit: string; hometownText: string | null };
+
 /**
- * Martyrs of the records that may be one of these people: the same name (folded) and a birth year
- * at most one apart (or unknown on either side), with what a duplicate check compares. The window
- * is applied here, by (name, birth year) pair, so a common name does not bring back every namesake
- * of every generation for the caller to throw away.
+ * For each probe (a row of the file, by its position), up to five martyrs of the records that may
+ * be the same person, by id: the same name without diacritics and the duplicate rule of
+ * import-run.ts's looksSame (birth and death years at most one apart, the same hometown or unit),
+ * or the same hometown text and birth year. The rule runs here, per row, so a common name brings
+ * back its few likely namesakes instead of every namesake of every generation. Left out: the
+ * martyr the row's identity already points to, and (in a flip) the martyrs this transaction
+ * created, which are the file's own rows (their created_at is the transaction's now()).
  */
-export async function martyrsByFoldedNames(db: Knex, people: { name: string; birthYear: number | null }[], options: { notCreatedInThisTransaction?: boolean } = {}): Promise<{ id: number; name: string; birth_year: number | null; death_year: number | null; hometown: string; unit: string; province_code: string | null }[]> {
-  if (!people.length) return [];
-  const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(
-    `SELECT m.id, m.name, m.birth_year, m.death_year,
-            COALESCE(m.hometown_old_commune_code, m.hometown_commune_code, '') AS hometown_code, COALESCE(m.hometown_text, '') AS hometown_text,
-            COALESCE(m.unit, '') AS unit, COALESCE(c.province_code, m.hometown_province_code) AS province_code
-     FROM (
-       SELECT DISTINCT ON (m.id) m.id, r.name, m.birth_year, m.death_year, m.hometown_old_commune_code, m.hometown_commune_code, m.hometown_text,
-              m.unit, m.hometown_province_code, m.grave_id
-       FROM (SELECT DISTINCT * FROM unnest(?::text[], ?::int[]) AS p(name, birth_year)) r
-       JOIN martyrs m ON fold_vietnamese(m.full_name) = r.name
-        AND (r.birth_year IS NULL OR m.birth_year IS NULL OR m.birth_year BETWEEN r.birth_year - 1 AND r.birth_year + 1)
-       -- A flip's own new martyrs (created_at is the transaction's now()) are the file's rows, not the records'.
-       ${options.notCreatedInThisTransaction ? 'WHERE m.created_at <> now()' : ''}
-     ) m LEFT JOIN graves g ON g.id = m.grave_id LEFT JOIN cemeteries c ON c.id = g.cemetery_id`,
-    [people.map((p) => p.name), people.map((p) => p.birthYear)] as unknown as Knex.Value[],
+export async function possibleDuplicates(db: Knex, sourceId: number, probes: DuplicateProbe[], options: { notCreatedInThisTransaction?: boolean } = {}): Promise<Map<number, number[]>> {
+  const out = new Map<number, number[]>();
+  if (!probes.length) return out;
+  const home = `COALESCE(NULLIF(COALESCE(m.hometown_old_commune_code, m.hometown_commune_code, ''), ''), COALESCE(m.hometown_text, ''))`;
+  const { rows } = await db.raw<{ rows: { i: number; id: string }[] }>(
+    `SELECT r.i, d.id
+     FROM unnest(?::int[], ?::text[], ?::text[], ?::int[], ?::int[], ?::text[], ?::text[], ?::text[]) AS r(i, key, name, birth, death, home, unit, hometown_text)
+     CROSS JOIN LATERAL (
+       SELECT m.id FROM martyrs m
+       WHERE fold_vietnamese(m.full_name) = r.name
+         ${options.notCreatedInThisTransaction ? 'AND m.created_at <> now()' : ''}
+         AND (
+           ((r.birth IS NULL OR m.birth_year IS NULL OR abs(m.birth_year - r.birth) <= 1)
+            AND (r.death IS NULL OR m.death_year IS NULL OR abs(m.death_year - r.death) <= 1)
+            AND NOT (r.birth IS NULL AND m.birth_year IS NULL AND (r.death IS NULL OR m.death_year IS NULL))
+            AND ((r.home <> '' AND r.home = ${home})
+              OR (r.unit <> '' AND r.unit = lower(regexp_replace(COALESCE(m.unit, ''), '[^a-zA-Z0-9]+', '', 'g')))))
+           OR (${home} = r.hometown_text AND m.birth_year IS NOT DISTINCT FROM r.birth))
+         AND NOT EXISTS (SELECT 1 FROM import_records ir WHERE ir.source_id = ? AND ir.record_key = r.key AND ir.martyr_id = m.id)
+       ORDER BY m.id LIMIT 5
+     ) d
+     ORDER BY r.i, d.id`,
+    [
+      probes.map((_, i) => i), probes.map((p) => p.key), probes.map((p) => p.name), probes.map((p) => p.birthYear), probes.map((p) => p.deathYear),
+      probes.map((p) => p.hometown), probes.map((p) => p.unit), probes.map((p) => p.hometownText), sourceId,
+    ] as unknown as Knex.Value[],
   );
-  return rows.map((r) => ({
-    id: Number(r.id), name: String(r.name), birth_year: r.birth_year === null ? null : Number(r.birth_year), death_year: r.death_year === null ? null : Number(r.death_year),
-    hometown: String(r.hometown_code || r.hometown_text), unit: String(r.unit), province_code: (r.province_code as string | null) ?? null,
-  }));
+  for (const r of rows) (out.get(r.i) ?? out.set(r.i, []).get(r.i)!).push(Number(r.id));
+  return out;
 }
 
 // ----- staging -----

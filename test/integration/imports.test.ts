@@ -215,6 +215,23 @@ describe('a provincial workbook', () => {
     expect(g.display_name).toBeNull();
   });
 
+  it('flags a namesake of the records born a year apart with the same unit, not one born five years apart', async () => {
+    const { rows: [quy] } = await t.db.raw<{ rows: { id: string }[] }>(
+      `INSERT INTO martyrs (full_name, birth_year, death_year, unit, source, is_public) VALUES ('Đặng Văn Quý', 1950, 1972, 'E141, F312', 'staff', true) RETURNING id`,
+    );
+    const rows: unknown[][] = [
+      [1, 'DQ1', 'ĐẶNG VĂN QUÝ', 1951, 'xã Thủ Sỹ, huyện Tiên Lữ, tỉnh Hưng Yên', '1972', 'E141, F312', '', '', '', '', '', ''],
+      [2, 'DQ2', 'Đặng Văn Quý', 1956, 'xã Thủ Sỹ, huyện Tiên Lữ, tỉnh Hưng Yên', '1972', 'E141, F312', '', '', '', '', '', ''],
+    ];
+    const dry = await run(await workbook('quy.xlsx', rows), true, '33', 'Phần mềm Q');
+    const flagged = await t.db('import_issues').where({ batch_id: dry.batchId, kind: 'duplicate' }).select('row_number', 'reason', 'details');
+    expect(flagged).toEqual([{ row_number: 2, reason: 'duplicate_in_records', details: { rows: [], martyrs: [Number(quy!.id)] } }]);
+    const committed = await run(await workbook('quy.xlsx', rows), false, '33', 'Phần mềm Q');
+    expect(committed.state).toBe('committed');
+    const pairs = await t.db('duplicate_candidates').where({ batch_id: committed.batchId }).select('other_martyr_id', 'reason');
+    expect(pairs).toEqual([{ other_martyr_id: quy!.id, reason: 'duplicate_in_records' }]);
+  });
+
   it('a plot with someone in it is a conflict; an empty grave at the plot is the one used, with or without section and row', async () => {
     const { rows: [section] } = await t.db.raw<{ rows: { id: string }[] }>(`INSERT INTO cemetery_sections (cemetery_id, code, kind) VALUES (?, 'P', 'khu') RETURNING id`, [cemeteryId]);
     const grave = async (sectionId: string | null, row: string | null, number: string, state: string) =>
