@@ -187,12 +187,12 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
 
 /** What each record would do to the records now: read only. */
 async function classify(db: Knex, batch: Batch, records: StagedRecord[], ownMartyrs?: Set<number>): Promise<Classified[]> {
-  // Independent reads: on the pool (the dry run) they run side by side; in a transaction, one after the other.
-  const namesakes = possibleDuplicates(db, batch.source_id, records.map((r) => ({ key: r.key, ...r.dupKey, hometownText: r.martyr.hometown_text })), { notCreatedInThisTransaction: Boolean(ownMartyrs) });
-  namesakes.catch(() => undefined);
   const known = await knownRecords(db, batch.source_id, records.map((r) => r.key));
   const changedIds = records.map((r) => known.get(r.key)).filter((k) => k && k.row_hash !== '').map((k) => k!.martyr_id);
-  const [current, provenance, duplicates] = await Promise.all([martyrsByIds(db, changedIds), sourceKindsOf(db, 'martyr', changedIds), namesakes]);
+  const probes = records.map((r) => ({ knownMartyrId: known.get(r.key)?.martyr_id ?? null, ...r.dupKey, hometownText: r.martyr.hometown_text }));
+  const current = await martyrsByIds(db, changedIds);
+  const provenance = await sourceKindsOf(db, 'martyr', changedIds);
+  const duplicates = await possibleDuplicates(db, probes, { notCreatedInThisTransaction: (db as Knex.Transaction).isTransaction === true });
   return records.map((record, i) => {
     const k = known.get(record.key);
     const dbDuplicates = (duplicates.get(i) ?? []).filter((id) => !ownMartyrs?.has(id));

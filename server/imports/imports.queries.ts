@@ -317,7 +317,7 @@ export async function gravesByIds(db: Knex, ids: number[]): Promise<Map<number, 
   return out;
 }
 
-export type DuplicateProbe = { key: string; name: string; birthYear: number | null; deathYear: number | null; hometown: string; unit: string; hometownText: string | null };
+export type DuplicateProbe = { knownMartyrId: number | null; name: string; birthYear: number | null; deathYear: number | null; hometown: string; unit: string; hometownText: string | null };
 
 /**
  * For each probe (a row of the file, by its position), up to five martyrs of the records that may
@@ -325,34 +325,40 @@ export type DuplicateProbe = { key: string; name: string; birthYear: number | nu
  * import-run.ts's looksSame (birth and death years at most one apart, the same hometown or unit),
  * or the same hometown text and birth year. The rule runs here, per row, so a common name brings
  * back its few likely namesakes instead of every namesake of every generation. Left out: the
- * martyr the row's identity already points to, and (in a flip) the martyrs this transaction
- * created, which are the file's own rows (their created_at is the transaction's now()).
+ * martyr the row's identity already points to (knownMartyrId), and (in a flip) the martyrs this
+ * transaction created, which are the file's own rows (their created_at is the transaction's now()).
  */
-export async function possibleDuplicates(db: Knex, sourceId: number, probes: DuplicateProbe[], options: { notCreatedInThisTransaction?: boolean } = {}): Promise<Map<number, number[]>> {
+export async function possibleDuplicates(db: Knex, probes: DuplicateProbe[], options: { notCreatedInThisTransaction?: boolean } = {}): Promise<Map<number, number[]>> {
   const out = new Map<number, number[]>();
   if (!probes.length) return out;
   const home = `COALESCE(NULLIF(COALESCE(m.hometown_old_commune_code, m.hometown_commune_code, ''), ''), COALESCE(m.hometown_text, ''))`;
+  const rule = `
+    ${options.notCreatedInThisTransaction ? 'm.created_at <> now() AND' : ''}
+    m.id IS DISTINCT FROM r.known_id
+    AND (
+      ((r.death IS NULL OR m.death_year IS NULL OR abs(m.death_year - r.death) <= 1)
+       AND NOT (r.birth IS NULL AND m.birth_year IS NULL AND (r.death IS NULL OR m.death_year IS NULL))
+       AND ((r.home <> '' AND r.home = ${home})
+         OR (r.unit <> '' AND r.unit = lower(regexp_replace(COALESCE(m.unit, ''), '[^a-zA-Z0-9]+', '', 'g')))))
+      OR (${home} = r.hometown_text AND m.birth_year IS NOT DISTINCT FROM r.birth))`;
+  // Three scans the (folded name, birth year) index answers: born within a year, birth unknown, or any birth when the row gives none.
+  // The first five found: the rule costs a unit comparison per candidate, and a common name has many.
   const { rows } = await db.raw<{ rows: { i: number; id: string }[] }>(
     `SELECT r.i, d.id
-     FROM unnest(?::int[], ?::text[], ?::text[], ?::int[], ?::int[], ?::text[], ?::text[], ?::text[]) AS r(i, key, name, birth, death, home, unit, hometown_text)
+     FROM unnest(?::int[], ?::bigint[], ?::text[], ?::int[], ?::int[], ?::text[], ?::text[], ?::text[]) AS r(i, known_id, name, birth, death, home, unit, hometown_text)
      CROSS JOIN LATERAL (
-       SELECT m.id FROM martyrs m
-       WHERE fold_vietnamese(m.full_name) = r.name
-         ${options.notCreatedInThisTransaction ? 'AND m.created_at <> now()' : ''}
-         AND (
-           ((r.birth IS NULL OR m.birth_year IS NULL OR abs(m.birth_year - r.birth) <= 1)
-            AND (r.death IS NULL OR m.death_year IS NULL OR abs(m.death_year - r.death) <= 1)
-            AND NOT (r.birth IS NULL AND m.birth_year IS NULL AND (r.death IS NULL OR m.death_year IS NULL))
-            AND ((r.home <> '' AND r.home = ${home})
-              OR (r.unit <> '' AND r.unit = lower(regexp_replace(COALESCE(m.unit, ''), '[^a-zA-Z0-9]+', '', 'g')))))
-           OR (${home} = r.hometown_text AND m.birth_year IS NOT DISTINCT FROM r.birth))
-         AND NOT EXISTS (SELECT 1 FROM import_records ir WHERE ir.source_id = ? AND ir.record_key = r.key AND ir.martyr_id = m.id)
-       ORDER BY m.id LIMIT 5
+       SELECT id FROM (
+         SELECT m.id FROM martyrs m WHERE r.birth IS NOT NULL AND fold_vietnamese(m.full_name) = r.name AND m.birth_year BETWEEN r.birth - 1 AND r.birth + 1 AND ${rule}
+         UNION ALL
+         SELECT m.id FROM martyrs m WHERE r.birth IS NOT NULL AND fold_vietnamese(m.full_name) = r.name AND m.birth_year IS NULL AND ${rule}
+         UNION ALL
+         SELECT m.id FROM martyrs m WHERE r.birth IS NULL AND fold_vietnamese(m.full_name) = r.name AND ${rule}
+       ) c LIMIT 5
      ) d
      ORDER BY r.i, d.id`,
     [
-      probes.map((_, i) => i), probes.map((p) => p.key), probes.map((p) => p.name), probes.map((p) => p.birthYear), probes.map((p) => p.deathYear),
-      probes.map((p) => p.hometown), probes.map((p) => p.unit), probes.map((p) => p.hometownText), sourceId,
+      probes.map((_, i) => i), probes.map((p) => p.knownMartyrId), probes.map((p) => p.name), probes.map((p) => p.birthYear), probes.map((p) => p.deathYear),
+      probes.map((p) => p.hometown), probes.map((p) => p.unit), probes.map((p) => p.hometownText),
     ] as unknown as Knex.Value[],
   );
   for (const r of rows) (out.get(r.i) ?? out.set(r.i, []).get(r.i)!).push(Number(r.id));
