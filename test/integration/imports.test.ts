@@ -232,6 +232,26 @@ describe('a provincial workbook', () => {
     expect(pairs).toEqual([{ other_martyr_id: quy!.id, reason: 'duplicate_in_records' }]);
   });
 
+  it('provenance names only batches that exist, and a batch it names is not deleted', async () => {
+    const thanh = await t.db('martyrs').where({ full_name: 'Nguyễn Văn Thành' }).first();
+    const named = (await t.db('field_provenance').where({ entity_type: 'martyr', entity_id: thanh.id, field: 'full_name' }).first()).import_batch_id;
+    await expect(writeProvenance(t.db, [{ entityType: 'martyr', entityId: thanh.id, field: 'rank', sourceKind: 'import', importBatchId: 987654 }]))
+      .rejects.toMatchObject({ code: '23503' });
+    await expect(t.db.raw(`INSERT INTO field_provenance (entity_type, entity_id, field, source_kind, import_batch_id) VALUES ('grave', 1, 'x', 'import', 987654)`))
+      .rejects.toMatchObject({ code: '23503' });
+    await expect(t.db('field_provenance').where({ entity_type: 'martyr', entity_id: thanh.id, field: 'full_name' }).update({ import_batch_id: 987654 }))
+      .rejects.toMatchObject({ code: '23503' });
+    await expect(t.db('import_batches').where({ id: named }).delete()).rejects.toMatchObject({ code: '23503' });
+    // A batch nothing but provenance names (no audit, no duplicates) is kept too; one nothing names may go.
+    const bare = async () => Number((await t.db('import_batches').insert({
+      province_code: '33', source_id: (await t.db('import_sources').first('id')).id, file_name: 'x.csv', file_bytes: 1, file_sha256: 'a'.repeat(64), format: 'csv', encoding: 'utf-8', detected_encoding: 'utf-8',
+    }).returning('id'))[0]!.id);
+    const onlyProvenance = await bare();
+    await writeProvenance(t.db, [{ entityType: 'martyr', entityId: thanh.id, field: 'rank', sourceKind: 'import', importBatchId: onlyProvenance }]);
+    await expect(t.db('import_batches').where({ id: onlyProvenance }).delete()).rejects.toMatchObject({ code: '23503' });
+    expect(await t.db('import_batches').where({ id: await bare() }).delete()).toBe(1);
+  });
+
   it('a plot with someone in it is a conflict; an empty grave at the plot is the one used, with or without section and row', async () => {
     const { rows: [section] } = await t.db.raw<{ rows: { id: string }[] }>(`INSERT INTO cemetery_sections (cemetery_id, code, kind) VALUES (?, 'P', 'khu') RETURNING id`, [cemeteryId]);
     const grave = async (sectionId: string | null, row: string | null, number: string, state: string) =>
