@@ -464,13 +464,16 @@ export const plotKeyOf = (p: PlotKey) => `${p.cemeteryId}|${p.sectionId ?? ''}|$
 export type NewGrave = { id: number; cemetery_id: number; section_id: number | null; row_label: string | null; plot_number: string | null; lat: number | null; lng: number | null; display_name: string | null };
 
 export async function insertGraves(trx: Knex, graves: NewGrave[]): Promise<void> {
-  for (let i = 0; i < graves.length; i += 2000) {
+  for (let i = 0; i < graves.length; i += 10_000) {
+    const chunk = graves.slice(i, i + 10_000);
+    const column = <K extends keyof NewGrave>(k: K) => chunk.map((g) => g[k]);
     await trx.raw(
       `INSERT INTO graves (id, cemetery_id, section_id, row_label, plot_number, position, state, display_name)
        SELECT r.id, r.cemetery_id, r.section_id, r.row_label, r.plot_number,
               CASE WHEN r.lat IS NOT NULL THEN ST_SetSRID(ST_MakePoint(r.lng, r.lat), 4326) END, 'identified', r.display_name
-       FROM jsonb_to_recordset(?::jsonb) AS r(id bigint, cemetery_id bigint, section_id bigint, row_label text, plot_number text, lat float8, lng float8, display_name text)`,
-      [JSON.stringify(graves.slice(i, i + 2000))],
+       FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::float8[], ?::float8[], ?::text[])
+            AS r(id, cemetery_id, section_id, row_label, plot_number, lat, lng, display_name)`,
+      [column('id'), column('cemetery_id'), column('section_id'), column('row_label'), column('plot_number'), column('lat'), column('lng'), column('display_name')] as unknown as Knex.Value[],
     );
   }
 }
@@ -512,12 +515,13 @@ export async function updateMartyrColumns(trx: Knex, id: number, columns: Record
 }
 
 export async function upsertImportRecords(trx: Knex, rows: { source_id: number; record_key: string; martyr_id: number; grave_id: number | null; row_hash: string; last_batch_id: number }[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 2000) {
+  for (let i = 0; i < rows.length; i += 10_000) {
+    const chunk = rows.slice(i, i + 10_000);
     await trx.raw(
       `INSERT INTO import_records (source_id, record_key, martyr_id, grave_id, row_hash, last_batch_id)
-       SELECT * FROM jsonb_to_recordset(?::jsonb) AS r(source_id bigint, record_key text, martyr_id bigint, grave_id bigint, row_hash text, last_batch_id bigint)
+       SELECT * FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::bigint[]) AS r(source_id, record_key, martyr_id, grave_id, row_hash, last_batch_id)
        ON CONFLICT (source_id, record_key) DO UPDATE SET grave_id = EXCLUDED.grave_id, row_hash = EXCLUDED.row_hash, last_batch_id = EXCLUDED.last_batch_id`,
-      [JSON.stringify(rows.slice(i, i + 2000))],
+      [chunk.map((r) => r.source_id), chunk.map((r) => r.record_key), chunk.map((r) => r.martyr_id), chunk.map((r) => r.grave_id), chunk.map((r) => r.row_hash), chunk.map((r) => r.last_batch_id)] as unknown as Knex.Value[],
     );
   }
 }
