@@ -400,7 +400,6 @@ type FlipState = {
   /** Graves this flip created: their search outbox rows are the martyrs' (see dropOwnRowsOfNewGraves). */
   newGraveIds: number[];
   counts: Record<string, number>;
-  duplicates: { martyr_id: number; other_martyr_id: number; reason: string }[];
 };
 
 /** One transaction: every staged row applied, the batch committed. The batch row is locked all along. */
@@ -412,7 +411,7 @@ async function flip(db: Db, batchId: number, logger: Logger, token: string): Pro
     if (batch === 'locked' || !batch || batch.state !== 'committing') return 'skipped' as const;
     await noStatementTimeout(trx);
     const state: FlipState = {
-      batch, cemeteries: new Map(), martyrByRow: new Map(), ownMartyrs: new Set(), plotsTaken: new Map(), newGraveIds: [], duplicates: [],
+      batch, cemeteries: new Map(), martyrByRow: new Map(), ownMartyrs: new Set(), plotsTaken: new Map(), newGraveIds: [],
       counts: { new: 0, changed: 0, unchanged: 0, conflicts: 0, duplicates: 0, plotTaken: 0 },
     };
     await clearIssues(trx, batchId, 'commit');
@@ -429,8 +428,6 @@ async function flip(db: Db, batchId: number, logger: Logger, token: string): Pro
       await holdLease(db, batchId, token, LEASE_SECONDS);
       lap('progress');
     }
-    await insertDuplicateCandidates(trx, batchId, state.duplicates);
-    lap('duplicates');
     await dropOwnRowsOfNewGraves(trx, outboxBefore, state.newGraveIds);
     lap('outbox');
     await clearStaging(trx, batchId);
@@ -611,15 +608,16 @@ async function applyChunk(trx: Knex, s: FlipState, records: StagedRecord[]): Pro
     importRecords.push({ source_id: batch.source_id, record_key: r.key, martyr_id: id, grave_id: graveId, row_hash: r.hash, last_batch_id: batch.id });
   }
 
-  // Possible duplicates, as a review list: within the file (rows seen earlier) and in the records.
+  // Possible duplicates, as a review list: within the file (rows seen earlier, so already written) and in the records.
+  const duplicates: { martyr_id: number; other_martyr_id: number; reason: string }[] = [];
   for (const c of classified) {
     const id = s.martyrByRow.get(c.record.rowNumber)!;
     const rows = (c.record as StagedRecord & { dupOfRows?: number[] }).dupOfRows ?? [];
     for (const row of rows) {
       const other = s.martyrByRow.get(row);
-      if (other && other !== id) s.duplicates.push({ martyr_id: id, other_martyr_id: other, reason: 'duplicate_in_file' });
+      if (other && other !== id) duplicates.push({ martyr_id: id, other_martyr_id: other, reason: 'duplicate_in_file' });
     }
-    for (const other of c.dbDuplicates) s.duplicates.push({ martyr_id: id, other_martyr_id: other, reason: 'duplicate_in_records' });
+    for (const other of c.dbDuplicates) duplicates.push({ martyr_id: id, other_martyr_id: other, reason: 'duplicate_in_records' });
     if (rows.length || c.dbDuplicates.length) s.counts.duplicates!++;
   }
 
@@ -631,6 +629,8 @@ async function applyChunk(trx: Knex, s: FlipState, records: StagedRecord[]): Pro
   await upsertImportRecords(trx, importRecords);
   await insertIssues(trx, batch.id, 'commit', issues);
   lap('records');
+  await insertDuplicateCandidates(trx, batch.id, duplicates);
+  lap('duplicates');
 }
 
 function compact(m: MartyrFields): Record<string, unknown> {
