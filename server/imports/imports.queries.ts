@@ -235,12 +235,16 @@ export async function clearIssues(db: Knex, batchId: number, phase: 'dry_run' | 
 }
 
 export async function insertIssues(db: Knex, batchId: number, phase: 'dry_run' | 'commit', issues: Issue[]): Promise<void> {
-  for (let i = 0; i < issues.length; i += 2000) {
-    await db('import_issues').insert(
-      issues.slice(i, i + 2000).map((x) => ({
-        batch_id: batchId, phase, kind: x.kind, row_number: x.rowNumber, column_name: x.column, value: x.value?.slice(0, 500) ?? null, reason: x.reason,
-        details: x.details === undefined ? null : JSON.stringify(x.details),
-      })),
+  for (let i = 0; i < issues.length; i += 10_000) {
+    const chunk = issues.slice(i, i + 10_000);
+    await db.raw(
+      `INSERT INTO import_issues (batch_id, phase, kind, row_number, column_name, value, reason, details)
+       SELECT ?, ?, r.kind, r.row_number, r.column_name, r.value, r.reason, r.details::jsonb
+       FROM unnest(?::text[], ?::integer[], ?::text[], ?::text[], ?::text[], ?::text[]) AS r(kind, row_number, column_name, value, reason, details)`,
+      [
+        batchId, phase, chunk.map((x) => x.kind), chunk.map((x) => x.rowNumber), chunk.map((x) => x.column), chunk.map((x) => x.value?.slice(0, 500) ?? null),
+        chunk.map((x) => x.reason), chunk.map((x) => (x.details === undefined ? null : JSON.stringify(x.details))),
+      ] as unknown as Knex.Value[],
     );
   }
 }
