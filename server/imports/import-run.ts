@@ -468,8 +468,10 @@ async function applyChunk(trx: Knex, s: FlipState, records: StagedRecord[]): Pro
   const audit: ImportAudit[] = [];
   const issues: Issue[] = [];
   const importRecords: Parameters<typeof upsertImportRecords>[1] = [];
-  const prov = (entityType: 'martyr' | 'grave', entityId: number, field: string, r: StagedRecord) =>
-    provenance.push({ entityType, entityId, field, sourceKind: 'import', importBatchId: batch.id, fileName: batch.file_name, rowNumber: r.rowNumber, originalValue: r.original[field === 'birth_date' ? 'birth' : field === 'death_date' ? 'death' : field === 'hometown' ? 'hometown' : field] ?? null, changedBy: batch.created_by });
+  // Fields of records this flip creates, apart from those of records it updates (see writeProvenance).
+  const freshProvenance: ProvenanceWrite[] = [];
+  const prov = (entityType: 'martyr' | 'grave', entityId: number, field: string, r: StagedRecord, created = false) =>
+    (created ? freshProvenance : provenance).push({ entityType, entityId, field, sourceKind: 'import', importBatchId: batch.id, fileName: batch.file_name, rowNumber: r.rowNumber, originalValue: r.original[field === 'birth_date' ? 'birth' : field === 'death_date' ? 'death' : field === 'hometown' ? 'hometown' : field] ?? null, changedBy: batch.created_by });
 
   // Graves: cemeteries the officer chose to create, sections, then plots.
   const wantGrave = classified.filter((c) => c.record.grave && (c.status === 'new' || (c.known && !c.known.grave_id)));
@@ -528,7 +530,7 @@ async function applyChunk(trx: Knex, s: FlipState, records: StagedRecord[]): Pro
   const recordOfGrave = new Map(wantGrave.filter((c) => graveOf.get(c.record.rowNumber)).map((c) => [graveOf.get(c.record.rowNumber)!, c.record]));
   for (const g of newGraves) {
     const r = recordOfGrave.get(g.id)!;
-    for (const f of GRAVE_FIELDS) if (f === 'cemetery_id' || (f === 'section' && g.section_id) || (f === 'row_label' && g.row_label) || (f === 'plot_number' && g.plot_number) || (f === 'position' && g.lat !== null)) prov('grave', g.id, f, r);
+    for (const f of GRAVE_FIELDS) if (f === 'cemetery_id' || (f === 'section' && g.section_id) || (f === 'row_label' && g.row_label) || (f === 'plot_number' && g.plot_number) || (f === 'position' && g.lat !== null)) prov('grave', g.id, f, r, true);
     audit.push({ action: 'grave.import_create', entity_type: 'grave', entity_id: g.id, before: null, after: { cemetery_id: g.cemetery_id, section_id: g.section_id, row_label: g.row_label, plot_number: g.plot_number, lat: g.lat, lng: g.lng } });
   }
 
@@ -552,7 +554,7 @@ async function applyChunk(trx: Knex, s: FlipState, records: StagedRecord[]): Pro
     }
     fields.add('is_public');
     if (graveOf.get(r.rowNumber)) fields.add('grave_id');
-    for (const f of fields) prov('martyr', id, f, r);
+    for (const f of fields) prov('martyr', id, f, r, true);
     audit.push({ action: 'martyr.import_create', entity_type: 'martyr', entity_id: id, before: null, after: { ...compact(r.martyr), grave_id: graveOf.get(r.rowNumber) ?? null, row: r.rowNumber } });
     importRecords.push({ source_id: batch.source_id, record_key: r.key, martyr_id: id, grave_id: graveOf.get(r.rowNumber) ?? null, row_hash: r.hash, last_batch_id: batch.id });
   });
@@ -622,6 +624,7 @@ async function applyChunk(trx: Knex, s: FlipState, records: StagedRecord[]): Pro
   }
 
   lap('known');
+  await writeProvenance(trx, freshProvenance, { newRecords: true });
   await writeProvenance(trx, provenance);
   lap('provenance');
   await insertImportAudit(trx, batch.id, batch.created_by, audit);
