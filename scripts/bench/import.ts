@@ -30,8 +30,19 @@ const UNITS = ['E141, F312', 'Trung đoàn 64, Sư đoàn 320', 'd4, E48', 'Đo�
 const RANKS = ['Binh nhì', 'Binh nhất', 'Hạ sĩ', 'Trung sĩ', 'Thượng sĩ', 'Thiếu úy'];
 
 let peakRss = 0;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+// The peak of each step too (generating the workbook, dry run, commit, drain), to say which one holds the memory.
+let phasePeak = 0;
+const phasePeaks: Record<string, number> = {};
+const sampler = setInterval(() => {
+  const rss = process.memoryUsage().rss;
+  peakRss = Math.max(peakRss, rss);
+  phasePeak = Math.max(phasePeak, rss);
+}, 100);
 sampler.unref();
+const endPhase = (name: string) => {
+  phasePeaks[name] = Math.round(Math.max(phasePeak, process.memoryUsage().rss) / 1024 / 1024);
+  phasePeak = 0;
+};
 
 runMain(async (config, logger) => {
   const { values } = parseArgs({ options: { rows: { type: 'string', default: '100000' } } });
@@ -94,17 +105,20 @@ runMain(async (config, logger) => {
     ws.commit();
     await writer.commit();
     const generateSeconds = (performance.now() - generated) / 1000;
+    endPhase('generate');
     console.log(`generated ${rows} rows (${bad} bad, ${duplicates} duplicates, Đơn vị in TCVN3) in ${generateSeconds.toFixed(1)} s`);
 
     const files = importFilesOf(config);
     const dryStart = performance.now();
     const dry = await importFromCli(db, files, logger, { provinceCode: PROVINCE, sourceName: `Bench ${run}`, file, dryRun: true });
     const dryRunSeconds = (performance.now() - dryStart) / 1000;
+    endPhase('dryRun');
     console.log(`dry run: ${dryRunSeconds.toFixed(1)} s, ${Math.round(rows / dryRunSeconds)} rows/s`, dry.counts);
 
     const commitStart = performance.now();
     const committed = await commitFromCli(db, files, logger, dry.batchId);
     const commitSeconds = (performance.now() - commitStart) / 1000;
+    endPhase('commit');
     console.log(`commit: ${commitSeconds.toFixed(1)} s, ${Math.round(rows / commitSeconds)} rows/s, state ${committed.state}`);
 
     const drainStart = performance.now();
@@ -115,6 +129,7 @@ runMain(async (config, logger) => {
       sent += n;
     }
     const drainSeconds = (performance.now() - drainStart) / 1000;
+    endPhase('drain');
     const searchableSeconds = commitSeconds + drainSeconds;
     const probe = await services.meili.index(config.meiliIndex).search('', { limit: 0 });
     console.log(`outbox drained (${sent} rows) in ${drainSeconds.toFixed(1)} s; committed and searchable ${searchableSeconds.toFixed(1)} s after the commit was asked (index holds ~${probe.estimatedTotalHits})`);
@@ -126,10 +141,11 @@ runMain(async (config, logger) => {
       commit: { seconds: Number(commitSeconds.toFixed(1)), rowsPerSecond: Math.round(rows / commitSeconds), counts: committed.counts.committed },
       searchable: { drainSeconds: Number(drainSeconds.toFixed(1)), secondsFromCommit: Number(searchableSeconds.toFixed(1)), outboxRows: sent },
       peakRssMb,
+      peakRssMbByStep: phasePeaks,
       targets: TARGETS,
       met: { dryRun: dryRunSeconds < TARGETS.dryRunSeconds, searchable: searchableSeconds < TARGETS.searchableSeconds, memory: peakRssMb < TARGETS.peakRssMb },
     };
-    console.log(`peak RSS ${peakRssMb} MB; targets: dry run < ${TARGETS.dryRunSeconds} s ${result.met.dryRun ? 'met' : 'MISS'}, searchable < ${TARGETS.searchableSeconds} s ${result.met.searchable ? 'met' : 'MISS'}, RSS < ${TARGETS.peakRssMb} MB ${result.met.memory ? 'met' : 'MISS'}`);
+    console.log(`peak RSS ${peakRssMb} MB (by step: ${Object.entries(phasePeaks).map(([k, v]) => `${k} ${v}`).join(', ')}); targets: dry run < ${TARGETS.dryRunSeconds} s ${result.met.dryRun ? 'met' : 'MISS'}, searchable < ${TARGETS.searchableSeconds} s ${result.met.searchable ? 'met' : 'MISS'}, RSS < ${TARGETS.peakRssMb} MB ${result.met.memory ? 'met' : 'MISS'}`);
     await mkdir(path.join(ROOT_DIR, 'bench', 'results'), { recursive: true });
     await writeFile(path.join(ROOT_DIR, 'bench', 'results', 'import.json'), `${JSON.stringify(result, null, 2)}\n`);
   } finally {

@@ -25,10 +25,11 @@ import { HometownResolver } from './hometown.js';
 import {
   allocateIds, clearIssues, clearStaging, ensureSections, getBatch, gravesAtPlots, gravesByIds, insertCemetery, insertDuplicateCandidates, insertGraves,
   insertImportAudit, insertIssues, insertMartyrs, knownRecords, loadCemeteryLookup, loadPlaceReference, lockBatchForFlip, markGravesIdentified, noStatementTimeout,
-  martyrsByFoldedNames, martyrsByIds, MARTYR_COLUMNS, moveBatch, plotKeyOf, holdLease, markStagedThrough, markStagingDone, NOW, stagedRows, stageRows, updateBatch, updateGravePlot,
+  possibleDuplicates, martyrsByIds, MARTYR_COLUMNS, moveBatch, plotKeyOf, holdLease, markStagedThrough, markStagingDone, NOW, stagedRows, stageRows, updateBatch, updateGravePlot,
   updateMartyrColumns, upsertImportRecords, type Batch, type ImportAudit, type Issue, type KnownRecord, type NewGrave, type NewMartyr,
 } from './imports.queries.js';
 import { runHash } from './mapping.js';
+import { dropOwnRowsOfNewGraves, outboxMark } from '../search/outbox.queries.js';
 import { parseRow, type MartyrFields, type RowContext, type StagedRecord } from './row-parser.js';
 import { cellText, readRows, type RawRow, type SheetNotes } from './table-reader.js';
 import { BadWorkbook } from './zip-guard.js';
@@ -137,8 +138,31 @@ async function* parsedChunks(db: Db, files: ImportFiles, batch: Batch, notes: Sh
 }
 
 /**
+ * The chunks of `source`, the next one read and parsed while the caller writes the last one to the
+ * database: the file's parsing (this process) and the queries (PostgreSQL) overlap instead of
+ * taking turns.
+ */
+export async function* readAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  let next = source.next();
+  // A failure of the chunk read ahead is the caller's when it asks for that chunk, not an unhandled rejection now.
+  next.catch(() => undefined);
+  try {
+    for (;;) {
+      const item = await next;
+      if (item.done) return;
+      next = source.next();
+      next.catch(() => undefined);
+      yield item.value;
+    }
+  } finally {
+    await source.return(undefined);
+  }
+}
+
+/**
  * The duplicate rule: the same name without diacritics, birth years at most one apart, deaths at
- * most a year apart when both are known, and the same hometown or the same unit.
+ * most a year apart when both are known, and the same hometown or the same unit. Against the
+ * records it runs in SQL (possibleDuplicates in imports.queries.ts): a change here goes there too.
  */
 export function looksSame(a: StagedRecord['dupKey'], b: StagedRecord['dupKey']): boolean {
   if (a.name !== b.name) return false;
@@ -165,19 +189,13 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
 async function classify(db: Knex, batch: Batch, records: StagedRecord[], ownMartyrs?: Set<number>): Promise<Classified[]> {
   const known = await knownRecords(db, batch.source_id, records.map((r) => r.key));
   const changedIds = records.map((r) => known.get(r.key)).filter((k) => k && k.row_hash !== '').map((k) => k!.martyr_id);
+  const probes = records.map((r) => ({ knownMartyrId: known.get(r.key)?.martyr_id ?? null, ...r.dupKey, hometownText: r.martyr.hometown_text }));
   const current = await martyrsByIds(db, changedIds);
   const provenance = await sourceKindsOf(db, 'martyr', changedIds);
-  const names = [...new Set(records.map((r) => r.dupKey.name))];
-  const others = await martyrsByFoldedNames(db, names);
-  const byName = new Map<string, typeof others>();
-  for (const o of others) (byName.get(o.name) ?? byName.set(o.name, []).get(o.name)!).push(o);
-  return records.map((record) => {
+  const duplicates = await possibleDuplicates(db, probes, { notCreatedInThisTransaction: (db as Knex.Transaction).isTransaction === true });
+  return records.map((record, i) => {
     const k = known.get(record.key);
-    const dbDuplicates = (byName.get(record.dupKey.name) ?? [])
-      .filter((o) => o.id !== k?.martyr_id && !ownMartyrs?.has(o.id))
-      .filter((o) => looksSame(record.dupKey, { name: o.name, birthYear: o.birth_year, deathYear: o.death_year, hometown: o.hometown, unit: o.unit.replace(/[^a-z0-9]+/gi, '').toLowerCase() }) || (o.hometown === record.martyr.hometown_text && o.birth_year === record.martyr.birth_year))
-      .map((o) => o.id)
-      .slice(0, 5);
+    const dbDuplicates = (duplicates.get(i) ?? []).filter((id) => !ownMartyrs?.has(id));
     if (!k) return { record, status: 'new', changes: {}, conflicts: [], dbDuplicates };
     if (k.row_hash === record.hash) return { record, status: 'unchanged', known: k, changes: {}, conflicts: [], dbDuplicates };
     const now = current.get(k.martyr_id);
@@ -240,7 +258,7 @@ export async function runDryRun(db: Db, files: ImportFiles, batchId: number, log
   const timing = { readAndParseMs: 0, classifyMs: 0, writeMs: 0 };
   let mark = performance.now();
   try {
-    for await (const chunk of parsedChunks(db, files, batch, notes)) {
+    for await (const chunk of readAhead(parsedChunks(db, files, batch, notes))) {
       timing.readAndParseMs += performance.now() - mark;
       mark = performance.now();
       const issues: Issue[] = [];
@@ -364,7 +382,7 @@ export async function runCommit(db: Db, files: ImportFiles, batchId: number, log
 async function stage(db: Db, files: ImportFiles, batch: Batch, token: string): Promise<void> {
   const notes: SheetNotes = { sheetName: null, hiddenSheets: [], formulas: 0, mergedRanges: 0 };
   let through = batch.rows_staged_through;
-  for await (const chunk of parsedChunks(db, files, batch, notes)) {
+  for await (const chunk of readAhead(parsedChunks(db, files, batch, notes))) {
     const last = chunk[chunk.length - 1]!.raw.rowNumber;
     if (last <= through) continue;
     const records = chunk.filter((p) => p.record && p.raw.rowNumber > through).map((p) => p.record!);
@@ -384,34 +402,41 @@ type FlipState = {
   martyrByRow: Map<number, number>;
   ownMartyrs: Set<number>;
   plotsTaken: Map<string, number>;
+  /** Graves this flip created: their search outbox rows are the martyrs' (see dropOwnRowsOfNewGraves). */
+  newGraveIds: number[];
   counts: Record<string, number>;
-  duplicates: { martyr_id: number; other_martyr_id: number; reason: string }[];
 };
 
 /** One transaction: every staged row applied, the batch committed. The batch row is locked all along. */
 async function flip(db: Db, batchId: number, logger: Logger, token: string): Promise<'committed' | 'skipped'> {
   const started = Date.now();
+  startLaps();
   const outcome = await db.transaction(async (trx) => {
     const batch = await lockBatchForFlip(trx, batchId);
     if (batch === 'locked' || !batch || batch.state !== 'committing') return 'skipped' as const;
     await noStatementTimeout(trx);
     const state: FlipState = {
-      batch, cemeteries: new Map(), martyrByRow: new Map(), ownMartyrs: new Set(), plotsTaken: new Map(), duplicates: [],
+      batch, cemeteries: new Map(), martyrByRow: new Map(), ownMartyrs: new Set(), plotsTaken: new Map(), newGraveIds: [],
       counts: { new: 0, changed: 0, unchanged: 0, conflicts: 0, duplicates: 0, plotTaken: 0 },
     };
     await clearIssues(trx, batchId, 'commit');
+    const outboxBefore = await outboxMark(trx);
     let after = 0;
     for (;;) {
       const records = await stagedRows(trx, batchId, after, CHUNK);
+      lap('readStaged');
       if (!records.length) break;
       await applyChunk(trx, state, records);
       after = records[records.length - 1]!.rowNumber;
       // Progress is written outside the transaction, so the page sees it move; a rollback just rewrites it.
       await updateBatch(db, batchId, { rows_done: state.counts.new! + state.counts.changed! + state.counts.unchanged! });
       await holdLease(db, batchId, token, LEASE_SECONDS);
+      lap('progress');
     }
-    await insertDuplicateCandidates(trx, batchId, state.duplicates);
+    await dropOwnRowsOfNewGraves(trx, outboxBefore, state.newGraveIds);
+    lap('outbox');
     await clearStaging(trx, batchId);
+    lap('clearStaging');
     await updateBatch(trx, batchId, {
       state: 'committed', committed_at: NOW, lease_until: null, lease_owner: null, error: null,
       counts: { ...batch.counts, committed: state.counts },
@@ -420,7 +445,6 @@ async function flip(db: Db, batchId: number, logger: Logger, token: string): Pro
     return 'committed' as const;
   });
   logger.info({ batchId, outcome, ms: Date.now() - started, steps: Object.fromEntries(Object.entries(flipTiming).map(([k, v]) => [k, Math.round(v)])) }, 'import flip');
-  for (const k of Object.keys(flipTiming)) delete flipTiming[k];
   return outcome;
 }
 
@@ -428,14 +452,17 @@ const GRAVE_FIELDS = ['cemetery_id', 'section', 'row_label', 'plot_number', 'pos
 
 /** Where a flip spends its time, by step (logged with the flip). */
 const flipTiming: Record<string, number> = {};
-const lap = (() => {
-  let last = performance.now();
-  return (step: string) => {
-    const now = performance.now();
-    flipTiming[step] = (flipTiming[step] ?? 0) + now - last;
-    last = now;
-  };
-})();
+let lapMark = 0;
+/** Starts the flip's clock: a step's time is counted from here, not from the previous flip. */
+const startLaps = () => {
+  for (const k of Object.keys(flipTiming)) delete flipTiming[k];
+  lapMark = performance.now();
+};
+const lap = (step: string) => {
+  const now = performance.now();
+  flipTiming[step] = (flipTiming[step] ?? 0) + now - lapMark;
+  lapMark = now;
+};
 
 async function applyChunk(trx: Knex, s: FlipState, records: StagedRecord[]): Promise<void> {
   const { batch } = s;
@@ -446,8 +473,10 @@ async function applyChunk(trx: Knex, s: FlipState, records: StagedRecord[]): Pro
   const audit: ImportAudit[] = [];
   const issues: Issue[] = [];
   const importRecords: Parameters<typeof upsertImportRecords>[1] = [];
-  const prov = (entityType: 'martyr' | 'grave', entityId: number, field: string, r: StagedRecord) =>
-    provenance.push({ entityType, entityId, field, sourceKind: 'import', importBatchId: batch.id, fileName: batch.file_name, rowNumber: r.rowNumber, originalValue: r.original[field === 'birth_date' ? 'birth' : field === 'death_date' ? 'death' : field === 'hometown' ? 'hometown' : field] ?? null, changedBy: batch.created_by });
+  // Fields of records this flip creates, apart from those of records it updates (see writeProvenance).
+  const freshProvenance: ProvenanceWrite[] = [];
+  const prov = (entityType: 'martyr' | 'grave', entityId: number, field: string, r: StagedRecord, created = false) =>
+    (created ? freshProvenance : provenance).push({ entityType, entityId, field, sourceKind: 'import', importBatchId: batch.id, fileName: batch.file_name, rowNumber: r.rowNumber, originalValue: r.original[field === 'birth_date' ? 'birth' : field === 'death_date' ? 'death' : field === 'hometown' ? 'hometown' : field] ?? null, changedBy: batch.created_by });
 
   // Graves: cemeteries the officer chose to create, sections, then plots.
   const wantGrave = classified.filter((c) => c.record.grave && (c.status === 'new' || (c.known && !c.known.grave_id)));
@@ -493,17 +522,20 @@ async function applyChunk(trx: Knex, s: FlipState, records: StagedRecord[]): Pro
       }
       s.plotsTaken.set(key, graveIds[i]!);
     }
-    newGraves.push({ id: graveIds[i]!, cemetery_id: g.cemetery_id!, section_id: sectionId, row_label: g.row_label, plot_number: g.plot_number, lat: g.lat, lng: g.lng });
+    // The name the map shows, as the martyrs' trigger would set it right after: set here, the trigger finds nothing to update.
+    const displayName = c.status === 'new' && c.record.martyr.is_public ? c.record.martyr.full_name : null;
+    newGraves.push({ id: graveIds[i]!, cemetery_id: g.cemetery_id!, section_id: sectionId, row_label: g.row_label, plot_number: g.plot_number, lat: g.lat, lng: g.lng, display_name: displayName });
     graveOf.set(c.record.rowNumber, graveIds[i]!);
   });
   lap('plots');
   await insertGraves(trx, newGraves);
+  for (const g of newGraves) s.newGraveIds.push(g.id);
   await markGravesIdentified(trx, reuse);
   lap('insertGraves');
-  const graveByRow = new Map(wantGrave.map((c) => [c.record.rowNumber, c.record]));
+  const recordOfGrave = new Map(wantGrave.filter((c) => graveOf.get(c.record.rowNumber)).map((c) => [graveOf.get(c.record.rowNumber)!, c.record]));
   for (const g of newGraves) {
-    const r = [...graveByRow.values()].find((x) => graveOf.get(x.rowNumber) === g.id)!;
-    for (const f of GRAVE_FIELDS) if (f === 'cemetery_id' || (f === 'section' && g.section_id) || (f === 'row_label' && g.row_label) || (f === 'plot_number' && g.plot_number) || (f === 'position' && g.lat !== null)) prov('grave', g.id, f, r);
+    const r = recordOfGrave.get(g.id)!;
+    for (const f of GRAVE_FIELDS) if (f === 'cemetery_id' || (f === 'section' && g.section_id) || (f === 'row_label' && g.row_label) || (f === 'plot_number' && g.plot_number) || (f === 'position' && g.lat !== null)) prov('grave', g.id, f, r, true);
     audit.push({ action: 'grave.import_create', entity_type: 'grave', entity_id: g.id, before: null, after: { cemetery_id: g.cemetery_id, section_id: g.section_id, row_label: g.row_label, plot_number: g.plot_number, lat: g.lat, lng: g.lng } });
   }
 
@@ -527,7 +559,7 @@ async function applyChunk(trx: Knex, s: FlipState, records: StagedRecord[]): Pro
     }
     fields.add('is_public');
     if (graveOf.get(r.rowNumber)) fields.add('grave_id');
-    for (const f of fields) prov('martyr', id, f, r);
+    for (const f of fields) prov('martyr', id, f, r, true);
     audit.push({ action: 'martyr.import_create', entity_type: 'martyr', entity_id: id, before: null, after: { ...compact(r.martyr), grave_id: graveOf.get(r.rowNumber) ?? null, row: r.rowNumber } });
     importRecords.push({ source_id: batch.source_id, record_key: r.key, martyr_id: id, grave_id: graveOf.get(r.rowNumber) ?? null, row_hash: r.hash, last_batch_id: batch.id });
   });
@@ -583,19 +615,21 @@ async function applyChunk(trx: Knex, s: FlipState, records: StagedRecord[]): Pro
     importRecords.push({ source_id: batch.source_id, record_key: r.key, martyr_id: id, grave_id: graveId, row_hash: r.hash, last_batch_id: batch.id });
   }
 
-  // Possible duplicates, as a review list: within the file (rows seen earlier) and in the records.
+  // Possible duplicates, as a review list: within the file (rows seen earlier, so already written) and in the records.
+  const duplicates: { martyr_id: number; other_martyr_id: number; reason: string }[] = [];
   for (const c of classified) {
     const id = s.martyrByRow.get(c.record.rowNumber)!;
     const rows = (c.record as StagedRecord & { dupOfRows?: number[] }).dupOfRows ?? [];
     for (const row of rows) {
       const other = s.martyrByRow.get(row);
-      if (other && other !== id) s.duplicates.push({ martyr_id: id, other_martyr_id: other, reason: 'duplicate_in_file' });
+      if (other && other !== id) duplicates.push({ martyr_id: id, other_martyr_id: other, reason: 'duplicate_in_file' });
     }
-    for (const other of c.dbDuplicates) s.duplicates.push({ martyr_id: id, other_martyr_id: other, reason: 'duplicate_in_records' });
+    for (const other of c.dbDuplicates) duplicates.push({ martyr_id: id, other_martyr_id: other, reason: 'duplicate_in_records' });
     if (rows.length || c.dbDuplicates.length) s.counts.duplicates!++;
   }
 
   lap('known');
+  await writeProvenance(trx, freshProvenance, { newRecords: true });
   await writeProvenance(trx, provenance);
   lap('provenance');
   await insertImportAudit(trx, batch.id, batch.created_by, audit);
@@ -603,6 +637,8 @@ async function applyChunk(trx: Knex, s: FlipState, records: StagedRecord[]): Pro
   await upsertImportRecords(trx, importRecords);
   await insertIssues(trx, batch.id, 'commit', issues);
   lap('records');
+  await insertDuplicateCandidates(trx, batch.id, duplicates);
+  lap('duplicates');
 }
 
 function compact(m: MartyrFields): Record<string, unknown> {

@@ -241,12 +241,16 @@ export async function clearIssues(db: Knex, batchId: number, phase: 'dry_run' | 
 }
 
 export async function insertIssues(db: Knex, batchId: number, phase: 'dry_run' | 'commit', issues: Issue[]): Promise<void> {
-  for (let i = 0; i < issues.length; i += 2000) {
-    await db('import_issues').insert(
-      issues.slice(i, i + 2000).map((x) => ({
-        batch_id: batchId, phase, kind: x.kind, row_number: x.rowNumber, column_name: x.column, value: x.value?.slice(0, 500) ?? null, reason: x.reason,
-        details: x.details === undefined ? null : JSON.stringify(x.details),
-      })),
+  for (let i = 0; i < issues.length; i += 10_000) {
+    const chunk = issues.slice(i, i + 10_000);
+    await db.raw(
+      `INSERT INTO import_issues (batch_id, phase, kind, row_number, column_name, value, reason, details)
+       SELECT ?, ?, r.kind, r.row_number, r.column_name, r.value, r.reason, r.details::jsonb
+       FROM unnest(?::text[], ?::integer[], ?::text[], ?::text[], ?::text[], ?::text[]) AS r(kind, row_number, column_name, value, reason, details)`,
+      [
+        batchId, phase, chunk.map((x) => x.kind), chunk.map((x) => x.rowNumber), chunk.map((x) => x.column), chunk.map((x) => x.value?.slice(0, 500) ?? null),
+        chunk.map((x) => x.reason), chunk.map((x) => (x.details === undefined ? null : JSON.stringify(x.details))),
+      ] as unknown as Knex.Value[],
     );
   }
 }
@@ -323,21 +327,52 @@ export async function gravesByIds(db: Knex, ids: number[]): Promise<Map<number, 
   return out;
 }
 
-/** Martyrs of the records whose name (folded) is one of these, with what a duplicate check compares. */
-export async function martyrsByFoldedNames(db: Knex, names: string[]): Promise<{ id: number; name: string; birth_year: number | null; death_year: number | null; hometown: string; unit: string; province_code: string | null }[]> {
-  if (!names.length) return [];
-  const { rows } = await db.raw<{ rows: Record<string, unknown>[] }>(
-    `SELECT m.id, fold_vietnamese(m.full_name) AS name, m.birth_year, m.death_year,
-            COALESCE(m.hometown_old_commune_code, m.hometown_commune_code, '') AS hometown_code, COALESCE(m.hometown_text, '') AS hometown_text,
-            COALESCE(m.unit, '') AS unit, COALESCE(c.province_code, m.hometown_province_code) AS province_code
-     FROM martyrs m LEFT JOIN graves g ON g.id = m.grave_id LEFT JOIN cemeteries c ON c.id = g.cemetery_id
-     WHERE fold_vietnamese(m.full_name) = ANY(?)`,
-    [names],
+export type DuplicateProbe = { knownMartyrId: number | null; name: string; birthYear: number | null; deathYear: number | null; hometown: string; unit: string; hometownText: string | null };
+
+/**
+ * For each probe (a row of the file, by its position), up to five martyrs of the records that may
+ * be the same person, by id: the same name without diacritics and the duplicate rule of
+ * import-run.ts's looksSame (birth and death years at most one apart, the same hometown or unit),
+ * or the same hometown text and birth year. The rule runs here, per row, so a common name brings
+ * back its few likely namesakes instead of every namesake of every generation. Left out: the
+ * martyr the row's identity already points to (knownMartyrId), and (in a flip) the martyrs this
+ * transaction created, which are the file's own rows (their created_at is the transaction's now()).
+ */
+export async function possibleDuplicates(db: Knex, probes: DuplicateProbe[], options: { notCreatedInThisTransaction?: boolean } = {}): Promise<Map<number, number[]>> {
+  const out = new Map<number, number[]>();
+  if (!probes.length) return out;
+  const home = `COALESCE(NULLIF(COALESCE(m.hometown_old_commune_code, m.hometown_commune_code, ''), ''), COALESCE(m.hometown_text, ''))`;
+  const rule = `
+    ${options.notCreatedInThisTransaction ? 'm.created_at <> now() AND' : ''}
+    m.id IS DISTINCT FROM r.known_id
+    AND (
+      ((r.death IS NULL OR m.death_year IS NULL OR abs(m.death_year - r.death) <= 1)
+       AND NOT (r.birth IS NULL AND m.birth_year IS NULL AND (r.death IS NULL OR m.death_year IS NULL))
+       AND ((r.home <> '' AND r.home = ${home})
+         OR (r.unit <> '' AND r.unit = lower(regexp_replace(COALESCE(m.unit, ''), '[^a-zA-Z0-9]+', '', 'g')))))
+      OR (${home} = r.hometown_text AND m.birth_year IS NOT DISTINCT FROM r.birth))`;
+  // Three scans the (folded name, birth year) index answers: born within a year, birth unknown, or any birth when the row gives none.
+  // The first five found: the rule costs a unit comparison per candidate, and a common name has many.
+  const { rows } = await db.raw<{ rows: { i: number; id: string }[] }>(
+    `SELECT r.i, d.id
+     FROM unnest(?::int[], ?::bigint[], ?::text[], ?::int[], ?::int[], ?::text[], ?::text[], ?::text[]) AS r(i, known_id, name, birth, death, home, unit, hometown_text)
+     CROSS JOIN LATERAL (
+       SELECT id FROM (
+         SELECT m.id FROM martyrs m WHERE r.birth IS NOT NULL AND fold_vietnamese(m.full_name) = r.name AND m.birth_year BETWEEN r.birth - 1 AND r.birth + 1 AND ${rule}
+         UNION ALL
+         SELECT m.id FROM martyrs m WHERE r.birth IS NOT NULL AND fold_vietnamese(m.full_name) = r.name AND m.birth_year IS NULL AND ${rule}
+         UNION ALL
+         SELECT m.id FROM martyrs m WHERE r.birth IS NULL AND fold_vietnamese(m.full_name) = r.name AND ${rule}
+       ) c LIMIT 5
+     ) d
+     ORDER BY r.i, d.id`,
+    [
+      probes.map((_, i) => i), probes.map((p) => p.knownMartyrId), probes.map((p) => p.name), probes.map((p) => p.birthYear), probes.map((p) => p.deathYear),
+      probes.map((p) => p.hometown), probes.map((p) => p.unit), probes.map((p) => p.hometownText),
+    ] as unknown as Knex.Value[],
   );
-  return rows.map((r) => ({
-    id: Number(r.id), name: String(r.name), birth_year: r.birth_year === null ? null : Number(r.birth_year), death_year: r.death_year === null ? null : Number(r.death_year),
-    hometown: String(r.hometown_code || r.hometown_text), unit: String(r.unit), province_code: (r.province_code as string | null) ?? null,
-  }));
+  for (const r of rows) (out.get(r.i) ?? out.set(r.i, []).get(r.i)!).push(Number(r.id));
+  return out;
 }
 
 // ----- staging -----
@@ -405,17 +440,30 @@ export async function ensureSections(trx: Knex, pairs: { cemeteryId: number; cod
 
 export type PlotKey = { cemeteryId: number; sectionId: number | null; row: string | null; number: string };
 
-/** Graves already at these plots, with whether someone lies in them. */
+/**
+ * Graves already at these plots, with whether someone lies in them. A plot's section and row may be
+ * empty, and "IS NOT DISTINCT FROM" cannot use the plot index: each combination of empty parts is
+ * looked up on its own, with equalities and IS NULL the index answers, instead of every plot of
+ * the file walking every grave of its cemetery.
+ */
 export async function gravesAtPlots(trx: Knex, plots: PlotKey[]): Promise<Map<string, { id: number; occupied: boolean; collective: boolean }>> {
   const out = new Map<string, { id: number; occupied: boolean; collective: boolean }>();
   if (!plots.length) return out;
+  const branch = (section: boolean, row: boolean) => `
+    SELECT * FROM (
+      SELECT g.id, g.cemetery_id, g.section_id, g.row_label, g.plot_number, g.is_collective
+      FROM wanted r JOIN graves g ON g.cemetery_id = r.cemetery_id AND g.plot_number = r.plot_number
+        AND ${section ? 'g.section_id = r.section_id' : 'g.section_id IS NULL'} AND ${row ? 'g.row_label = r.row_label' : 'g.row_label IS NULL'}
+      WHERE ${section ? 'r.section_id IS NOT NULL' : 'r.section_id IS NULL'} AND ${row ? 'r.row_label IS NOT NULL' : 'r.row_label IS NULL'}
+      FOR UPDATE OF g
+    ) b${section ? 's' : 'n'}${row ? 'r' : 'n'}`;
   const { rows } = await trx.raw<{ rows: { id: string; cemetery_id: string; section_id: string | null; row_label: string | null; plot_number: string; occupied: boolean; is_collective: boolean }[] }>(
-    `SELECT g.id, g.cemetery_id, g.section_id, g.row_label, g.plot_number, g.is_collective,
-            EXISTS (SELECT 1 FROM martyrs m WHERE m.grave_id = g.id) AS occupied
-     FROM graves g JOIN jsonb_to_recordset(?::jsonb) AS r(cemetery_id bigint, section_id bigint, row_label text, plot_number text)
-       ON g.cemetery_id = r.cemetery_id AND g.section_id IS NOT DISTINCT FROM r.section_id AND g.row_label IS NOT DISTINCT FROM r.row_label AND g.plot_number = r.plot_number
-     FOR UPDATE OF g`,
-    [JSON.stringify(plots.map((p) => ({ cemetery_id: p.cemeteryId, section_id: p.sectionId, row_label: p.row, plot_number: p.number })))],
+    `WITH wanted AS MATERIALIZED (
+       SELECT DISTINCT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[]) AS r(cemetery_id, section_id, row_label, plot_number)
+     )
+     SELECT f.*, EXISTS (SELECT 1 FROM martyrs m WHERE m.grave_id = f.id) AS occupied
+     FROM (${branch(true, true)} UNION ALL ${branch(true, false)} UNION ALL ${branch(false, true)} UNION ALL ${branch(false, false)}) f`,
+    [plots.map((p) => p.cemeteryId), plots.map((p) => p.sectionId), plots.map((p) => p.row), plots.map((p) => p.number)] as unknown as Knex.Value[],
   );
   for (const r of rows) out.set(plotKeyOf({ cemeteryId: Number(r.cemetery_id), sectionId: r.section_id === null ? null : Number(r.section_id), row: r.row_label, number: r.plot_number }), { id: Number(r.id), occupied: r.occupied, collective: r.is_collective });
   return out;
@@ -423,16 +471,19 @@ export async function gravesAtPlots(trx: Knex, plots: PlotKey[]): Promise<Map<st
 
 export const plotKeyOf = (p: PlotKey) => `${p.cemeteryId}|${p.sectionId ?? ''}|${p.row ?? ''}|${p.number}`;
 
-export type NewGrave = { id: number; cemetery_id: number; section_id: number | null; row_label: string | null; plot_number: string | null; lat: number | null; lng: number | null };
+export type NewGrave = { id: number; cemetery_id: number; section_id: number | null; row_label: string | null; plot_number: string | null; lat: number | null; lng: number | null; display_name: string | null };
 
 export async function insertGraves(trx: Knex, graves: NewGrave[]): Promise<void> {
-  for (let i = 0; i < graves.length; i += 2000) {
+  for (let i = 0; i < graves.length; i += 10_000) {
+    const chunk = graves.slice(i, i + 10_000);
+    const column = <K extends keyof NewGrave>(k: K) => chunk.map((g) => g[k]);
     await trx.raw(
-      `INSERT INTO graves (id, cemetery_id, section_id, row_label, plot_number, position, state)
+      `INSERT INTO graves (id, cemetery_id, section_id, row_label, plot_number, position, state, display_name)
        SELECT r.id, r.cemetery_id, r.section_id, r.row_label, r.plot_number,
-              CASE WHEN r.lat IS NOT NULL THEN ST_SetSRID(ST_MakePoint(r.lng, r.lat), 4326) END, 'identified'
-       FROM jsonb_to_recordset(?::jsonb) AS r(id bigint, cemetery_id bigint, section_id bigint, row_label text, plot_number text, lat float8, lng float8)`,
-      [JSON.stringify(graves.slice(i, i + 2000))],
+              CASE WHEN r.lat IS NOT NULL THEN ST_SetSRID(ST_MakePoint(r.lng, r.lat), 4326) END, 'identified', r.display_name
+       FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::float8[], ?::float8[], ?::text[])
+            AS r(id, cemetery_id, section_id, row_label, plot_number, lat, lng, display_name)`,
+      [column('id'), column('cemetery_id'), column('section_id'), column('row_label'), column('plot_number'), column('lat'), column('lng'), column('display_name')] as unknown as Knex.Value[],
     );
   }
 }
@@ -474,12 +525,13 @@ export async function updateMartyrColumns(trx: Knex, id: number, columns: Record
 }
 
 export async function upsertImportRecords(trx: Knex, rows: { source_id: number; record_key: string; martyr_id: number; grave_id: number | null; row_hash: string; last_batch_id: number }[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 2000) {
+  for (let i = 0; i < rows.length; i += 10_000) {
+    const chunk = rows.slice(i, i + 10_000);
     await trx.raw(
       `INSERT INTO import_records (source_id, record_key, martyr_id, grave_id, row_hash, last_batch_id)
-       SELECT * FROM jsonb_to_recordset(?::jsonb) AS r(source_id bigint, record_key text, martyr_id bigint, grave_id bigint, row_hash text, last_batch_id bigint)
+       SELECT * FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::bigint[]) AS r(source_id, record_key, martyr_id, grave_id, row_hash, last_batch_id)
        ON CONFLICT (source_id, record_key) DO UPDATE SET grave_id = EXCLUDED.grave_id, row_hash = EXCLUDED.row_hash, last_batch_id = EXCLUDED.last_batch_id`,
-      [JSON.stringify(rows.slice(i, i + 2000))],
+      [chunk.map((r) => r.source_id), chunk.map((r) => r.record_key), chunk.map((r) => r.martyr_id), chunk.map((r) => r.grave_id), chunk.map((r) => r.row_hash), chunk.map((r) => r.last_batch_id)] as unknown as Knex.Value[],
     );
   }
 }
@@ -499,13 +551,14 @@ export async function insertImportAudit(trx: Knex, batchId: number, actorUserId:
 }
 
 export async function insertDuplicateCandidates(trx: Knex, batchId: number, pairs: { martyr_id: number; other_martyr_id: number; reason: string }[]): Promise<void> {
-  for (let i = 0; i < pairs.length; i += 2000) {
+  for (let i = 0; i < pairs.length; i += 10_000) {
+    const chunk = pairs.slice(i, i + 10_000);
     await trx.raw(
       `INSERT INTO duplicate_candidates (batch_id, martyr_id, other_martyr_id, reason)
-       SELECT ?, r.martyr_id, r.other_martyr_id, r.reason FROM jsonb_to_recordset(?::jsonb) AS r(martyr_id bigint, other_martyr_id bigint, reason text)
+       SELECT ?, r.martyr_id, r.other_martyr_id, r.reason FROM unnest(?::bigint[], ?::bigint[], ?::text[]) AS r(martyr_id, other_martyr_id, reason)
        WHERE r.martyr_id <> r.other_martyr_id
        ON CONFLICT (martyr_id, other_martyr_id) DO NOTHING`,
-      [batchId, JSON.stringify(pairs.slice(i, i + 2000))],
+      [batchId, chunk.map((p) => p.martyr_id), chunk.map((p) => p.other_martyr_id), chunk.map((p) => p.reason)],
     );
   }
 }

@@ -84,23 +84,31 @@ export async function sourceKindsOf(db: Knex, entityType: ProvenanceEntity, enti
   return out;
 }
 
-/** Records where fields' values now come from; one row per field, replaced by the latest writer. */
-export async function writeProvenance(db: Knex, writes: ProvenanceWrite[]): Promise<void> {
-  for (let i = 0; i < writes.length; i += 2000) {
-    const chunk = writes.slice(i, i + 2000);
+/**
+ * Records where fields' values now come from; one row per field, replaced by the latest writer.
+ * An import writes a dozen rows per record, so the rows go as one array per column (unnest), not as
+ * JSON to be parsed back into records: a tenth of the work per row on the database's side.
+ */
+export async function writeProvenance(db: Knex, writes: ProvenanceWrite[], options: { newRecords?: boolean } = {}): Promise<void> {
+  // Records created in the caller's transaction have no provenance yet: a plain insert, without the
+  // conflict check each row of an upsert costs.
+  const replace = options.newRecords ? '' : `ON CONFLICT (entity_type, entity_id, field) DO UPDATE SET
+         source_kind = EXCLUDED.source_kind, import_batch_id = EXCLUDED.import_batch_id, file_name = EXCLUDED.file_name,
+         row_number = EXCLUDED.row_number, original_value = EXCLUDED.original_value, submission_id = EXCLUDED.submission_id,
+         changed_by = EXCLUDED.changed_by, changed_at = EXCLUDED.changed_at`;
+  for (let i = 0; i < writes.length; i += 10_000) {
+    const chunk = writes.slice(i, i + 10_000);
     await db.raw(
       `INSERT INTO field_provenance (entity_type, entity_id, field, source_kind, import_batch_id, file_name, row_number, original_value, submission_id, changed_by, changed_at)
        SELECT r.entity_type, r.entity_id, r.field, r.source_kind, r.import_batch_id, r.file_name, r.row_number, r.original_value, r.submission_id, r.changed_by, now()
-       FROM jsonb_to_recordset(?::jsonb) AS r(entity_type text, entity_id bigint, field text, source_kind text, import_batch_id bigint,
-            file_name text, row_number integer, original_value text, submission_id bigint, changed_by bigint)
-       ON CONFLICT (entity_type, entity_id, field) DO UPDATE SET
-         source_kind = EXCLUDED.source_kind, import_batch_id = EXCLUDED.import_batch_id, file_name = EXCLUDED.file_name,
-         row_number = EXCLUDED.row_number, original_value = EXCLUDED.original_value, submission_id = EXCLUDED.submission_id,
-         changed_by = EXCLUDED.changed_by, changed_at = EXCLUDED.changed_at`,
-      [JSON.stringify(chunk.map((w) => ({
-        entity_type: w.entityType, entity_id: w.entityId, field: w.field, source_kind: w.sourceKind, import_batch_id: w.importBatchId ?? null,
-        file_name: w.fileName ?? null, row_number: w.rowNumber ?? null, original_value: w.originalValue ?? null, submission_id: w.submissionId ?? null, changed_by: w.changedBy ?? null,
-      })))],
+       FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::integer[], ?::text[], ?::bigint[], ?::bigint[])
+            AS r(entity_type, entity_id, field, source_kind, import_batch_id, file_name, row_number, original_value, submission_id, changed_by)
+       ${replace}`,
+      [
+        chunk.map((w) => w.entityType), chunk.map((w) => w.entityId), chunk.map((w) => w.field), chunk.map((w) => w.sourceKind),
+        chunk.map((w) => w.importBatchId ?? null), chunk.map((w) => w.fileName ?? null), chunk.map((w) => w.rowNumber ?? null),
+        chunk.map((w) => w.originalValue ?? null), chunk.map((w) => w.submissionId ?? null), chunk.map((w) => w.changedBy ?? null),
+      ] as unknown as Knex.Value[],
     );
   }
 }

@@ -15,11 +15,16 @@
 import type { Db, Knex } from '../db/knex.js';
 import type { Logger } from '../logger.js';
 import type { Meilisearch } from './client.js';
-import { graveDocumentId, graveDocuments, martyrDocumentId, martyrDocuments } from './documents.js';
+import { graveDocumentId, graveDocuments, martyrDocumentId, martyrDocuments, type SearchDocument } from './documents.js';
 import { writeDocuments } from './index-writer.js';
 import { claimOutboxRows, deleteProcessedOutboxRows, markOutboxDone, releaseOutboxRows, type OutboxRow } from './outbox.queries.js';
 
-const BATCH = 500;
+/**
+ * Outbox rows claimed at once. An import commits tens of thousands of records together; each claim
+ * costs a Meilisearch task and its wait, so a claim takes several requests' worth (CHUNK each),
+ * whose building and indexing overlap (sendRows).
+ */
+const BATCH = 10_000;
 
 const IDLE_POLL_MS = 200;
 const MAX_BACKOFF_MS = 30_000;
@@ -70,11 +75,17 @@ async function* affectedRecords(trx: Knex, rows: readonly OutboxRow[]): AsyncGen
   }
 }
 
-/** Sends the current state of these records to the index: upserts what is public, deletes the rest. */
-export async function syncRecords(trx: Knex, meili: Meilisearch, indexUid: string, martyrIds: number[], graveIds: number[]): Promise<{ upserted: number; deleted: number }> {
+/** The current state of these records as the index should hold it: documents of what is public, ids of the rest. */
+async function recordsState(trx: Knex, martyrIds: number[], graveIds: number[]): Promise<{ docs: SearchDocument[]; deletions: string[] }> {
   const docs = [...(await martyrDocuments(trx, martyrIds)), ...(await graveDocuments(trx, graveIds))];
   const present = new Set(docs.map((d) => d.id));
   const deletions = [...martyrIds.map(martyrDocumentId), ...graveIds.map(graveDocumentId)].filter((id) => !present.has(id));
+  return { docs, deletions };
+}
+
+/** Sends the current state of these records to the index: upserts what is public, deletes the rest. */
+export async function syncRecords(trx: Knex, meili: Meilisearch, indexUid: string, martyrIds: number[], graveIds: number[]): Promise<{ upserted: number; deleted: number }> {
+  const { docs, deletions } = await recordsState(trx, martyrIds, graveIds);
   await writeDocuments(meili, indexUid, docs, deletions);
   return { upserted: docs.length, deleted: deletions.length };
 }
@@ -96,12 +107,28 @@ async function bothAnswer(db: Db, meili: Meilisearch): Promise<boolean> {
   }
 }
 
+/**
+ * Sends the records of these rows, CHUNK at a time. The next chunk is built (PostgreSQL, then the
+ * documents) while Meilisearch indexes the last one, instead of one waiting for the other; chunks
+ * still go to the index in order, each after the one before has succeeded.
+ */
 async function sendRows(db: Db, meili: Meilisearch, indexUid: string, rows: OutboxRow[]): Promise<{ upserted: number; deleted: number }> {
   const result = { upserted: 0, deleted: 0 };
-  for await (const chunk of affectedRecords(db, rows)) {
-    const sent = await syncRecords(db, meili, indexUid, chunk.martyrIds, chunk.graveIds);
-    result.upserted += sent.upserted;
-    result.deleted += sent.deleted;
+  let inFlight: Promise<void> | undefined;
+  try {
+    for await (const chunk of affectedRecords(db, rows)) {
+      const { docs, deletions } = await recordsState(db, chunk.martyrIds, chunk.graveIds);
+      if (inFlight) await inFlight;
+      inFlight = writeDocuments(meili, indexUid, docs, deletions);
+      // Its failure is awaited below or at the next chunk; until then it is not an unhandled rejection.
+      inFlight.catch(() => undefined);
+      result.upserted += docs.length;
+      result.deleted += deletions.length;
+    }
+    if (inFlight) await inFlight;
+  } finally {
+    // A chunk that failed to build leaves the one in flight to finish (or fail) before the rows are judged.
+    await inFlight?.catch(() => undefined);
   }
   return result;
 }

@@ -1,8 +1,9 @@
 /**
- * The search outbox's SQL. Every statement runs on its own (autocommit) and touches a handful of
- * rows, so no lock is held while the drain waits for Meilisearch.
+ * The search outbox's SQL. The drain's statements run on their own (autocommit) and touch a handful
+ * of rows, so no lock is held while the drain waits for Meilisearch; the last two run inside a
+ * large writer's transaction.
  */
-import type { Db } from '../db/knex.js';
+import type { Db, Knex } from '../db/knex.js';
 
 export type OutboxRow = { id: number; entity_type: 'martyr' | 'grave' | 'cemetery' | 'photo'; entity_id: number; attempts: number };
 
@@ -77,6 +78,33 @@ export async function retryParkedOutboxRows(db: Db, ids?: number[]): Promise<num
     `UPDATE search_outbox SET parked_at = NULL, attempts = 0, next_attempt_at = NULL
      WHERE parked_at IS NOT NULL AND (?::bigint[] IS NULL OR id = ANY(?::bigint[]))`,
     [ids ?? null, ids ?? null],
+  );
+  return result.rowCount ?? 0;
+}
+
+/** The newest outbox row now: a large writer's own rows come after it. */
+export async function outboxMark(db: Knex): Promise<number> {
+  const { rows } = await db.raw<{ rows: { id: string | null }[] }>('SELECT max(id) AS id FROM search_outbox');
+  return Number(rows[0]?.id ?? 0);
+}
+
+/**
+ * A large write (an import's flip) has the triggers write a row for each grave it creates and
+ * another for the martyr laid in it, whose one document both rows rebuild: the drain would build
+ * and send it twice. Before it commits, the transaction drops its own rows (rows of other
+ * transactions are never touched) for graves of `newGraveIds` that have no document of their own
+ * (identified, no photo): every martyr in such a grave was laid there by this transaction, whose
+ * martyr row sends the document.
+ */
+export async function dropOwnRowsOfNewGraves(trx: Knex, after: number, newGraveIds: number[]): Promise<number> {
+  if (!newGraveIds.length) return 0;
+  const result = await trx.raw<{ rowCount: number }>(
+    `DELETE FROM search_outbox o
+     USING graves g
+     WHERE o.id > ? AND o.processed_at IS NULL AND o.xmin = xid(pg_current_xact_id())
+       AND o.entity_type = 'grave' AND g.id = o.entity_id AND g.id = ANY(?::bigint[]) AND g.state = 'identified'
+       AND NOT EXISTS (SELECT 1 FROM photos p WHERE p.grave_id = g.id)`,
+    [after, newGraveIds],
   );
   return result.rowCount ?? 0;
 }

@@ -163,6 +163,12 @@ describe('a provincial workbook', () => {
     expect(everything).not.toContain('Nguyễn Thị Mai');
     const outbox = await t.db('search_outbox').where({ entity_type: 'martyr', entity_id: thanh.id }).first();
     expect(outbox).toBeDefined();
+    // One outbox row per record: the grave it made has no document of its own (its martyr's carries it).
+    const created = (await t.db('audit_log').where({ import_batch_id: id, action: 'martyr.import_create' }).select('entity_id')).map((r) => Number(r.entity_id));
+    const rows = await t.db('search_outbox').whereIn('entity_id', created).where({ entity_type: 'martyr' }).select('entity_id');
+    expect(rows.map((r) => Number(r.entity_id)).sort()).toEqual([...created].sort());
+    expect(await t.db('search_outbox').where({ entity_type: 'grave', entity_id: thanh.grave_id })).toHaveLength(0);
+    expect(grave.display_name).toBe('Nguyễn Văn Thành');
     const dup = await t.db('duplicate_candidates').where({ batch_id: id }).first();
     expect(dup).toBeDefined();
   });
@@ -211,6 +217,73 @@ describe('a provincial workbook', () => {
     expect(await t.db('public_martyrs').where({ full_name: 'Vũ Văn Công' }).first()).toBeDefined();
     const g = await t.db('public_graves').where({ id: secret.grave_id }).first();
     expect(g.display_name).toBeNull();
+  });
+
+  it('flags a namesake of the records born a year apart with the same unit, not one born five years apart', async () => {
+    const { rows: [quy] } = await t.db.raw<{ rows: { id: string }[] }>(
+      `INSERT INTO martyrs (full_name, birth_year, death_year, unit, source, is_public) VALUES ('Đặng Văn Quý', 1950, 1972, 'E141, F312', 'staff', true) RETURNING id`,
+    );
+    const rows: unknown[][] = [
+      [1, 'DQ1', 'ĐẶNG VĂN QUÝ', 1951, 'xã Thủ Sỹ, huyện Tiên Lữ, tỉnh Hưng Yên', '1972', 'E141, F312', '', '', '', '', '', ''],
+      [2, 'DQ2', 'Đặng Văn Quý', 1956, 'xã Thủ Sỹ, huyện Tiên Lữ, tỉnh Hưng Yên', '1972', 'E141, F312', '', '', '', '', '', ''],
+    ];
+    const dry = await run(await workbook('quy.xlsx', rows), true, '33', 'Phần mềm Q');
+    const flagged = await t.db('import_issues').where({ batch_id: dry.batchId, kind: 'duplicate' }).select('row_number', 'reason', 'details');
+    expect(flagged).toEqual([{ row_number: 2, reason: 'duplicate_in_records', details: { rows: [], martyrs: [Number(quy!.id)] } }]);
+    const committed = await run(await workbook('quy.xlsx', rows), false, '33', 'Phần mềm Q');
+    expect(committed.state).toBe('committed');
+    const pairs = await t.db('duplicate_candidates').where({ batch_id: committed.batchId }).select('other_martyr_id', 'reason');
+    expect(pairs).toEqual([{ other_martyr_id: quy!.id, reason: 'duplicate_in_records' }]);
+  });
+
+  it('provenance names only batches that exist, and a batch it names is not deleted', async () => {
+    const thanh = await t.db('martyrs').where({ full_name: 'Nguyễn Văn Thành' }).first();
+    const named = (await t.db('field_provenance').where({ entity_type: 'martyr', entity_id: thanh.id, field: 'full_name' }).first()).import_batch_id;
+    await expect(writeProvenance(t.db, [{ entityType: 'martyr', entityId: thanh.id, field: 'rank', sourceKind: 'import', importBatchId: 987654 }]))
+      .rejects.toMatchObject({ code: '23503' });
+    await expect(t.db.raw(`INSERT INTO field_provenance (entity_type, entity_id, field, source_kind, import_batch_id) VALUES ('grave', 1, 'x', 'import', 987654)`))
+      .rejects.toMatchObject({ code: '23503' });
+    await expect(t.db('field_provenance').where({ entity_type: 'martyr', entity_id: thanh.id, field: 'full_name' }).update({ import_batch_id: 987654 }))
+      .rejects.toMatchObject({ code: '23503' });
+    await expect(t.db('import_batches').where({ id: named }).delete()).rejects.toMatchObject({ code: '23503' });
+    // A batch nothing but provenance names (no audit, no duplicates) is kept too; one nothing names may go.
+    const bare = async () => Number((await t.db('import_batches').insert({
+      province_code: '33', source_id: (await t.db('import_sources').first('id')).id, file_name: 'x.csv', file_bytes: 1, file_sha256: 'a'.repeat(64), format: 'csv', encoding: 'utf-8', detected_encoding: 'utf-8',
+    }).returning('id'))[0]!.id);
+    const onlyProvenance = await bare();
+    await writeProvenance(t.db, [{ entityType: 'martyr', entityId: thanh.id, field: 'rank', sourceKind: 'import', importBatchId: onlyProvenance }]);
+    await expect(t.db('import_batches').where({ id: onlyProvenance }).delete()).rejects.toMatchObject({ code: '23503' });
+    expect(await t.db('import_batches').where({ id: await bare() }).delete()).toBe(1);
+  });
+
+  it('a plot with someone in it is a conflict; an empty grave at the plot is the one used, with or without section and row', async () => {
+    const { rows: [section] } = await t.db.raw<{ rows: { id: string }[] }>(`INSERT INTO cemetery_sections (cemetery_id, code, kind) VALUES (?, 'P', 'khu') RETURNING id`, [cemeteryId]);
+    const grave = async (sectionId: string | null, row: string | null, number: string, state: string) =>
+      Number((await t.db.raw<{ rows: { id: string }[] }>(
+        `INSERT INTO graves (cemetery_id, section_id, row_label, plot_number, state) VALUES (?, ?, ?, ?, ?) RETURNING id`, [cemeteryId, sectionId, row, number, state],
+      )).rows[0]!.id);
+    const occupied = await grave(section!.id, '1', '1', 'identified');
+    await t.db.raw(`INSERT INTO martyrs (full_name, grave_id, source, is_public) VALUES ('Bùi Văn Khải', ?, 'staff', true)`, [occupied]);
+    const emptyInSection = await grave(section!.id, '1', '2', 'unknown');
+    const emptyBare = await grave(null, null, '77', 'unknown');
+    const rows: unknown[][] = [
+      [1, 'PL1', 'Vũ Văn Lâm', 1947, 'xã Thủ Sỹ, huyện Tiên Lữ, tỉnh Hưng Yên', '1971', '', '', 'Nghĩa trang liệt sĩ huyện Tiên Lữ', 'Khu P, hàng 1, mộ số 1', '', '', ''],
+      [2, 'PL2', 'Vũ Văn Minh', 1948, 'xã Thủ Sỹ, huyện Tiên Lữ, tỉnh Hưng Yên', '1971', '', '', 'Nghĩa trang liệt sĩ huyện Tiên Lữ', 'Khu P, hàng 1, mộ số 2', '', '', ''],
+      [3, 'PL3', 'Vũ Văn Nam', 1949, 'xã Thủ Sỹ, huyện Tiên Lữ, tỉnh Hưng Yên', '1971', '', '', 'Nghĩa trang liệt sĩ huyện Tiên Lữ', 'mộ số 77', '', '', ''],
+    ];
+    const outboxBefore = Number((await t.db.raw<{ rows: { id: string | null }[] }>('SELECT max(id) AS id FROM search_outbox')).rows[0]!.id ?? 0);
+    const result = await run(await workbook('plots.xlsx', rows), false, '33', 'Phần mềm mộ');
+    expect(result.state).toBe('committed');
+    const taken = await t.db('import_issues').where({ batch_id: result.batchId, phase: 'commit', reason: 'plot_taken' }).select('row_number', 'details');
+    expect(taken).toEqual([{ row_number: 2, details: { graveId: occupied } }]);
+    const minh = await t.db('martyrs').where({ full_name: 'Vũ Văn Minh' }).first();
+    const nam = await t.db('martyrs').where({ full_name: 'Vũ Văn Nam' }).first();
+    expect(Number(minh.grave_id)).toBe(emptyInSection);
+    expect(Number(nam.grave_id)).toBe(emptyBare);
+    expect((await t.db('graves').where({ id: emptyBare }).first()).state).toBe('identified');
+    // A grave that had a document of its own (unidentified) keeps its outbox row: the index drops that document.
+    const graveRows = await t.db('search_outbox').where('id', '>', outboxBefore).andWhere({ entity_type: 'grave' }).whereIn('entity_id', [emptyInSection, emptyBare]).select('entity_id');
+    expect(new Set(graveRows.map((r) => Number(r.entity_id)))).toEqual(new Set([emptyInSection, emptyBare]));
   });
 
   it('a cemetery of another province is a jurisdiction error', async () => {

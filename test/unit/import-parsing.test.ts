@@ -4,7 +4,7 @@ import { normaliseName, parseConfidential, parseCoordinates, parsePlot, parseRec
 import { decodeTcvn3, decodeVni, detectTextEncoding, encodeTcvn3, encodeVni } from '../../server/imports/legacy-encodings.js';
 import { mappingProblems, proposeMapping, recogniseHeader, runHash } from '../../server/imports/mapping.js';
 import { HometownResolver } from '../../server/imports/hometown.js';
-import { looksSame } from '../../server/imports/import-run.js';
+import { looksSame, readAhead } from '../../server/imports/import-run.js';
 
 describe('partial dates as records write them', () => {
   it.each([
@@ -141,5 +141,51 @@ describe('hometowns and duplicates', () => {
     expect(looksSame(a, { ...a, birthYear: 1951 })).toBe(false);
     expect(looksSame(a, { ...a, hometown: 'x', unit: '' })).toBe(false);
     expect(looksSame(a, { ...a, deathYear: 1975 })).toBe(false);
+  });
+});
+
+describe('reading ahead while the caller writes', () => {
+  it('hands every chunk over in order, reading the next one before it is asked for', async () => {
+    const read: number[] = [];
+    async function* chunks() {
+      for (let i = 1; i <= 3; i++) {
+        read.push(i);
+        yield i;
+      }
+    }
+    const seen: { chunk: number; readBefore: number[] }[] = [];
+    for await (const chunk of readAhead(chunks())) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      seen.push({ chunk, readBefore: [...read] });
+    }
+    expect(seen).toEqual([{ chunk: 1, readBefore: [1, 2] }, { chunk: 2, readBefore: [1, 2, 3] }, { chunk: 3, readBefore: [1, 2, 3] }]);
+  });
+
+  it('gives a failure of the chunk read ahead to the caller when it asks for that chunk, after the one before', async () => {
+    async function* chunks() {
+      yield 1;
+      throw new Error('row 1001 unreadable');
+    }
+    const got: number[] = [];
+    await expect((async () => {
+      for await (const chunk of readAhead(chunks())) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        got.push(chunk);
+      }
+    })()).rejects.toThrow('row 1001 unreadable');
+    expect(got).toEqual([1]);
+  });
+
+  it('closes the source when the caller stops early', async () => {
+    let closed = false;
+    async function* chunks() {
+      try {
+        for (let i = 1; ; i++) yield i;
+      } finally {
+        closed = true;
+      }
+    }
+    for await (const chunk of readAhead(chunks())) if (chunk === 2) break;
+    expect(closed).toBe(true);
   });
 });
