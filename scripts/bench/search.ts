@@ -23,6 +23,7 @@ import { createLogger } from '../../server/logger.js';
 import { startServices, type Services } from '../../server/portal.js';
 import { createMeiliClient } from '../../server/search/client.js';
 import { buildEngineQuery } from '../../server/search/meili-query.js';
+import { likelyMiddleNames } from '../../server/search/middle-names.js';
 import { typedName } from '../../server/search/name-match.js';
 import { followUpQueries, isBareName, rerankByDiacritics, search as apiSearch, SUGGEST_PARAMS } from '../../server/search/search.service.js';
 import { analyseQuery } from '../../server/search/query-text.js';
@@ -502,7 +503,9 @@ async function main(options: Options, config: Config): Promise<number> {
         parsed = JSON.parse(answer.outcome.body!.toString('utf8')) as typeof parsed;
       }
       const docs = plan.engine.rerank ? rerankByDiacritics(parsed.hits, plan.analysed.nameText) : parsed.hits;
-      const followUp = followUpQueries(plan.request, plan.engine, plan.analysed, typedName(plan.analysed.nameText, true), docs);
+      const name = typedName(plan.analysed.nameText, true);
+      const middles = name.words.length === 2 && isBareName(plan.request, plan.analysed) ? await likelyMiddleNames(services.db, name.words[1]!) : undefined;
+      const followUp = followUpQueries(plan.request, plan.engine, plan.analysed, name, docs, middles);
       if (followUp?.queries.length) {
         calls += 1;
         const more = await post(multiSearchUrl, JSON.stringify({ queries: followUp.queries.map((c) => ({ indexUid: config.meiliIndex, q: c.q, ...c.params })) }));

@@ -22,8 +22,8 @@ export const MAX_VARIANT_QUERIES = 4;
 
 export type Variant = { at: number; word: string; share: number };
 
-/** How many likely middle names a family + given name is tried with (search.service.ts). */
-export const MIDDLE_NAME_QUERIES = 4;
+/** How many likely middle names a family + given name is tried with (search.service.ts): the six commonest of the war generation (Văn, Đình, Đức, Hữu, Xuân, Quang) carry about three in four of its three-word names. */
+export const MIDDLE_NAME_QUERIES = 6;
 
 /** The likeliest middle names, with their share in that place: "nguyen thanh" is most often Nguyễn Văn Thành. */
 export const LIKELY_MIDDLE_NAMES: ReadonlyArray<{ word: string; share: number }> = Object.entries(NAME_SYLLABLE_SHARES)
