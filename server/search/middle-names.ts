@@ -79,3 +79,8 @@ export async function likelyMiddleNames(db: Db, given: string): Promise<readonly
   const list = t.byGiven.get(canonical(given)) ?? t.overall;
   return list.length ? list : LIKELY_MIDDLE_NAMES;
 }
+
+/** Reads the counts again at the next search (after records were added in bulk, and in tests). */
+export function forgetMiddleNames(db: Db): void {
+  tables.delete(db);
+}

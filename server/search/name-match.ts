@@ -7,6 +7,7 @@
  */
 import { foldVietnamese } from '../text/vietnamese.js';
 import { withinOneEdit } from './highlight.js';
+import { NAME_SYLLABLE_SHARES } from './name-syllables.js';
 
 /** Spelling variants the index treats as one (its synonyms), folded. */
 const SPELLING: Record<string, string> = { sy: 'si', qui: 'quy', ki: 'ky', li: 'ly', mi: 'my', hi: 'hy' };
@@ -95,4 +96,23 @@ export function nameScore(typed: TypedName, doc: { fullName: string | null; know
     if (Number(candidate.all) * 100 + candidate.exact * 2 + Number(candidate.inFullName) > Number(best.all) * 100 + best.exact * 2 + Number(best.inFullName)) best = candidate;
   });
   return best;
+}
+
+/**
+ * The typed words as a record's name spells them, where it carries one with a slip ("nguyne" →
+ * "nguyen" when the record is a Nguyễn): the words are then asked for as spelled, for which the
+ * engine's exactness rule can put the name that is exactly those words first, as it does for a
+ * name typed without a slip. A word that is itself a name syllable is left as typed.
+ */
+export function correctedWords(typed: TypedName, doc: { fullName: string | null; knownName: string | null; aliases: string[] }): string[] {
+  const score = nameScore(typed, doc);
+  if (!score.all) return typed.words;
+  const own = [...score.words];
+  return typed.words.map((t) => {
+    const same = own.indexOf(t);
+    // A name syllable typed is taken as meant ("tra" is Trà, not a slip for Trần).
+    const at = same >= 0 ? same : t in NAME_SYLLABLE_SHARES ? -1 : own.findIndex((w) => t.length >= 3 && w[0] === t[0] && withinOneEdit(t, w));
+    if (at < 0) return t;
+    return own.splice(at, 1)[0]!;
+  });
 }

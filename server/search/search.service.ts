@@ -16,7 +16,7 @@ import { fallbackSearch } from './fallback.queries.js';
 import { exactDiacriticMatches, toHit, type SearchHit } from './hits.js';
 import { boxFilter, buildEngineQuery, quote, RERANK_WINDOW, type EngineQuery } from './meili-query.js';
 import { cemeteryNames } from './cemetery-names.queries.js';
-import { nameScore, typedName, type NameScore, type TypedName } from './name-match.js';
+import { correctedWords, nameScore, typedName, type NameScore, type TypedName } from './name-match.js';
 import { LIKELY_MIDDLE_NAMES, middleShare, MIDDLE_NAME_QUERIES, typoVariants, type Variant } from './typo-variants.js';
 import { likelyMiddleNames, type MiddleName } from './middle-names.js';
 import { escapeHtml, highlightWords, typedWords } from './highlight.js';
@@ -245,6 +245,9 @@ export function variantQueries(query: EngineQuery, analysed: { nameText: string;
   });
 }
 
+/** Records asked for with the two words as spelled (followUpQueries): the name that is exactly them comes first, and a page shows a few of it. */
+const EXACT_NAME_LIMIT = 3;
+
 /** Whether the engine's first answer needs the typo-variant step: nobody's name at the top carries every typed word. */
 export function needsVariants(typed: TypedName, top: Pick<SearchDocument, 'fullName' | 'knownName' | 'aliases'> | undefined): boolean {
   return typed.words.length > 0 && (!top || !nameScore(typed, top).all);
@@ -358,14 +361,20 @@ export function followUpQueries(
     // Family + given name alone ("nguyen thanh" for Nguyễn Văn Thành), more namesakes than one
     // page: the engine puts every Nguyễn Thanh X (the given name typed sits second) before any
     // Nguyễn Văn Thanh, so the likeliest middle names are asked for too, names only.
-    const [family, given] = name.words;
     if (name.words.length !== 2 || !isBareName(request, analysed) || docs.length < query.limit) return null;
+    // Typed with a slip ("nguyne thanh"), the name that is exactly the two words (Nguyễn Thanh)
+    // has no edge over a hundred Nguyễn Thanh X in the engine's order: the words as the top
+    // record spells them are asked for too, where exactness puts that name first.
+    const [family, given] = correctedWords(name, docs[0]!) as [string, string];
+    const slipped = family !== name.words[0] || given !== name.words[1];
     const middles = middleNames.filter((m) => m.word !== family && m.word !== given).slice(0, MIDDLE_NAME_QUERIES);
     // Each middle name needs no more records than its turns on the page (interleaveMiddleNames):
     // a smaller limit is less for the engine to rank and send.
     const limitFor = (share: number) => Math.min(window, Math.max(2, Math.ceil(window * share) + 1));
     const params: SearchParams = { ...query.params, attributesToSearchOn: ['names'], matchingStrategy: 'all', offset: 0, facets: undefined };
-    return { variants: [], refetch: false, middles, queries: middles.map((m) => ({ q: `${family} ${m.word} ${given}`, params: { ...params, limit: limitFor(m.share) } })) };
+    const queries = middles.map((m) => ({ q: `${family} ${m.word} ${given}`, params: { ...params, limit: limitFor(m.share) } }));
+    if (slipped) queries.unshift({ q: `${family} ${given}`, params: { ...params, limit: EXACT_NAME_LIMIT } });
+    return { variants: [], refetch: false, middles, queries };
   }
   const fromTop = query.rerank || query.offset === 0;
   const top = fromTop ? docs[0] : undefined;
