@@ -28,7 +28,22 @@ export type NameScore = {
   words: string[];
 };
 
-const wordsOf = (name: string) => foldVietnamese(name.normalize('NFC')).split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(canonical);
+/**
+ * A name's folded words. Names repeat (a page of namesakes, the same records in several answers of
+ * one search, the commonest names across searches), and folding is most of what ranking a window
+ * costs: the words of names seen lately are kept.
+ */
+const foldedNames = new Map<string, readonly string[]>();
+const FOLDED_NAMES_KEPT = 20_000;
+function wordsOf(name: string): string[] {
+  let words = foldedNames.get(name);
+  if (!words) {
+    words = foldVietnamese(name.normalize('NFC')).split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(canonical);
+    if (foldedNames.size >= FOLDED_NAMES_KEPT) foldedNames.clear();
+    foldedNames.set(name, words);
+  }
+  return [...words];
+}
 
 export function typedName(nameText: string, lastIsPrefix: boolean): TypedName {
   return { words: wordsOf(nameText), lastIsPrefix: lastIsPrefix && !/\s$/.test(nameText) };

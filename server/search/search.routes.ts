@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { sendCompactJson } from '../http/compact-json.js';
 import { parseParams } from '../http/params.js';
 import { searchSchema, suggestSchema } from './search.schema.js';
 import { search, suggest, type SearchDeps, type SearchMeter } from './search.service.js';
@@ -13,14 +14,16 @@ export function searchRoutes(deps: SearchDeps): Router {
     const request = parseParams(searchSchema, req.query);
     const meter: SearchMeter = { calls: 0, engineMs: 0 };
     const body = await search(deps, request, meter);
-    res.set('Cache-Control', 'no-store').set('Server-Timing', serverTiming(meter)).json(body);
+    res.set('Cache-Control', 'no-store').set('Server-Timing', serverTiming(meter));
+    sendCompactJson(req, res, body);
   });
 
   router.get('/api/suggest', async (req, res) => {
     const request = parseParams(suggestSchema, req.query);
     const meter: SearchMeter = { calls: 0, engineMs: 0 };
     const body = await suggest(deps, request, meter);
-    res.set('Cache-Control', 'no-store').set('Server-Timing', serverTiming(meter)).json(body);
+    res.set('Cache-Control', 'no-store').set('Server-Timing', serverTiming(meter));
+    sendCompactJson(req, res, body);
   });
 
   return router;
