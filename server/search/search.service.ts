@@ -392,6 +392,11 @@ function familyGivenMiddles(deps: SearchDeps, given: string): Promise<readonly M
   });
 }
 
+/** Reads what searches keep in memory (the middle name counts) before the first search needs it. */
+export function prepareSearch(deps: SearchDeps): void {
+  void familyGivenMiddles(deps, '');
+}
+
 export async function search(deps: SearchDeps, request: SearchRequest, meter: SearchMeter = { calls: 0, engineMs: 0 }): Promise<SearchResponse> {
   const started = performance.now();
   const province = resolveProvince(request, deps.provinces);
