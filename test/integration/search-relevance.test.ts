@@ -147,6 +147,22 @@ describe('search relevance: a slip in the name beats exact words in places', () 
     expect((await get(app, 'truong minh')).hits[0]!.id).toBe(meantId);
   });
 
+  it('sends a page of results gzipped when the client asks for it, and as it is otherwise', async () => {
+    const zipped = await request(app).get('/api/search').query({ q: 'nguyen van', perPage: '40' }).set('Accept-Encoding', 'gzip, br');
+    expect(zipped.status).toBe(200);
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers['vary']).toMatch(/Accept-Encoding/i);
+    const plain = await request(app).get('/api/search').query({ q: 'nguyen van', perPage: '40' }).set('Accept-Encoding', 'identity');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers['content-type']).toMatch(/^application\/json/);
+    // The same answer either way (supertest decodes the gzipped one), tookMs aside.
+    expect({ ...zipped.body, tookMs: 0 }).toEqual({ ...plain.body, tookMs: 0 });
+    expect(plain.body.hits.length).toBeGreaterThan(10);
+    // A short answer (a suggestion list) is not worth compressing.
+    const short = await request(app).get('/api/suggest').query({ q: 'tran' }).set('Accept-Encoding', 'gzip');
+    expect(short.headers['content-encoding']).toBeUndefined();
+  });
+
   it('says the engine calls it made (Server-Timing): one when the first answer is right, two with typo variants', async () => {
     const one = await request(app).get('/api/search').query({ q: 'tran van thanh' });
     expect(one.headers['server-timing']).toMatch(/^engine;dur=\d+(\.\d)?;desc="1 calls"$/);
