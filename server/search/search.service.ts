@@ -15,7 +15,7 @@ import { meilisearchUnavailable } from './engine-errors.js';
 import { fallbackSearch } from './fallback.queries.js';
 import { exactDiacriticMatches, toHit, type SearchHit } from './hits.js';
 import { boxFilter, buildEngineQuery, quote, RERANK_WINDOW, type EngineQuery } from './meili-query.js';
-import { cemeteryNames } from './cemetery-names.queries.js';
+import { cemeteryNames, loadCemeteryNames } from './cemetery-names.queries.js';
 import { correctedWords, nameScore, typedName, type NameScore, type TypedName } from './name-match.js';
 import { LIKELY_MIDDLE_NAMES, middleShare, MIDDLE_NAME_QUERIES, typoVariants, type Variant } from './typo-variants.js';
 import { likelyMiddleNames, type MiddleName } from './middle-names.js';
@@ -392,9 +392,10 @@ function familyGivenMiddles(deps: SearchDeps, given: string): Promise<readonly M
   });
 }
 
-/** Reads what searches keep in memory (the middle name counts) before the first search needs it. */
+/** Reads what searches keep in memory (middle name counts, cemetery names) before the first search needs it. */
 export function prepareSearch(deps: SearchDeps): void {
   void familyGivenMiddles(deps, '');
+  loadCemeteryNames(deps.db).catch((error: unknown) => deps.logger.warn({ err: error }, 'cemetery names could not be read ahead; searches read them as needed'));
 }
 
 export async function search(deps: SearchDeps, request: SearchRequest, meter: SearchMeter = { calls: 0, engineMs: 0 }): Promise<SearchResponse> {
