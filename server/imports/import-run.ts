@@ -312,6 +312,12 @@ export async function runDryRun(db: Db, files: ImportFiles, batchId: number, log
   return { counts: allCounts, samples };
 }
 
+/** Ends a commit that cannot go on: the batch failed with `reason`, its staged rows gone, no record touched. */
+export async function failCommit(db: Db, batchId: number, reason: string): Promise<void> {
+  await moveBatch(db, batchId, ['queued', 'committing'], { state: 'failed', error: reason, lease_until: null });
+  await db.transaction((trx) => clearStaging(trx, batchId));
+}
+
 /**
  * The commit: staging (resumable, chunk by chunk) and then the flip (one transaction). Runs only on
  * a queued or committing batch whose file and mapping still hash to what the dry run saw.
@@ -324,8 +330,7 @@ export async function runCommit(db: Db, files: ImportFiles, batchId: number, log
     batch = (await getBatch(db, batchId))!;
   }
   const fail = async (reason: string) => {
-    await moveBatch(db, batchId, ['committing'], { state: 'failed', error: reason, lease_until: null });
-    await db.transaction((trx) => clearStaging(trx, batchId));
+    await failCommit(db, batchId, reason);
     return 'failed' as const;
   };
   if (batchRunHash(batch) !== batch.dry_run_sha256) return fail('hash_mismatch');

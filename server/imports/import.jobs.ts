@@ -8,12 +8,14 @@
 import type PgBoss from 'pg-boss';
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
-import { claimLapsedBatches, getBatch, releaseLease } from './imports.queries.js';
-import { LEASE_SECONDS, runCommit, runDryRun, type ImportFiles } from './import-run.js';
+import { claimLapsedBatches, countRunFailure, getBatch, releaseLease } from './imports.queries.js';
+import { failCommit, LEASE_SECONDS, runCommit, runDryRun, type ImportFiles } from './import-run.js';
 
 export const IMPORT_RUN_JOB = 'import-run';
 export const IMPORT_SWEEP_JOB = 'import-sweep';
 const SWEEP_EVERY_MS = 2000;
+/** Unexpected failures in a row after which a commit is given up (the dry run already ends itself on any error). */
+export const MAX_RUN_FAILURES = 3;
 
 /** Runs one batch's next step under the lease `token`. */
 export async function runBatch(db: Db, files: ImportFiles, batchId: number, token: string, logger: Logger): Promise<void> {
@@ -22,6 +24,13 @@ export async function runBatch(db: Db, files: ImportFiles, batchId: number, toke
   try {
     if (batch.state === 'dry_running') await runDryRun(db, files, batchId, logger, token);
     else if (batch.state === 'queued' || batch.state === 'committing') await runCommit(db, files, batchId, logger, token);
+  } catch (error) {
+    // The sweep runs the step again once the lease is released; a step that keeps failing ends the
+    // batch with a message (nothing was written: the flip is one transaction) instead of looping unseen.
+    const failures = await countRunFailure(db, batchId);
+    logger.error({ err: error, batchId, state: batch.state, failures }, 'import step failed');
+    if (failures >= MAX_RUN_FAILURES && batch.state !== 'dry_running') await failCommit(db, batchId, 'unexpected');
+    throw error;
   } finally {
     await releaseLease(db, batchId, token);
   }

@@ -214,6 +214,12 @@ export async function holdLease(db: Knex, id: number, token: string, seconds: nu
   return (n.rowCount ?? 0) > 0;
 }
 
+/** Counts one more unexpected failure of the batch's current step; returns the count so far. */
+export async function countRunFailure(db: Knex, id: number): Promise<number> {
+  const { rows } = await db.raw<{ rows: { run_failures: number }[] }>('UPDATE import_batches SET run_failures = run_failures + 1 WHERE id = ? RETURNING run_failures', [id]);
+  return rows[0]?.run_failures ?? 0;
+}
+
 export async function releaseLease(db: Knex, id: number, token: string): Promise<void> {
   await db.raw('UPDATE import_batches SET lease_until = NULL, lease_owner = NULL WHERE id = ? AND lease_owner = ?', [id, token]);
 }

@@ -209,14 +209,14 @@ export async function saveMappingAndDryRun(db: Db, files: ImportFiles, actor: Im
 
 /** Puts the batch in the dry-running state; the job queue (or the CLI) then runs it. */
 export async function startDryRun(db: Db, id: number): Promise<void> {
-  if (!(await moveBatch(db, id, ['uploaded', 'dry_run', 'failed'], { state: 'dry_running', rows_done: 0, error: null, lease_until: null, dry_run_sha256: null }))) throw new ImportStateConflict('busy');
+  if (!(await moveBatch(db, id, ['uploaded', 'dry_run', 'failed'], { state: 'dry_running', rows_done: 0, error: null, lease_until: null, dry_run_sha256: null, run_failures: 0 }))) throw new ImportStateConflict('busy');
 }
 
 /** Asks for the commit: only after a dry run, and only of what the dry run saw. */
 export async function requestCommit(db: Db, actor: ImportActor, id: number): Promise<void> {
   const batch = await batchFor(db, actor.scope, id);
   if (batch.state !== 'dry_run' || !batch.dry_run_sha256) throw new ImportStateConflict('not_dry_run');
-  if (!(await moveBatch(db, id, ['dry_run'], { state: 'queued', queued_at: NOW, rows_done: 0, rows_staged_through: 0, lease_until: null }))) throw new ImportStateConflict('busy');
+  if (!(await moveBatch(db, id, ['dry_run'], { state: 'queued', queued_at: NOW, rows_done: 0, rows_staged_through: 0, lease_until: null, run_failures: 0 }))) throw new ImportStateConflict('busy');
 }
 
 /**

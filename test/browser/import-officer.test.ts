@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
+import { pino } from 'pino';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerImportJobs } from '../../server/imports/import.jobs.js';
@@ -27,6 +28,7 @@ describe.skipIf(skipWithoutChromium())('a province officer imports a workbook in
   let stopSweep: () => void;
   let email: string;
   let file: string;
+  const jobLog: string[] = [];
 
   beforeAll(async () => {
     t = await createTestDatabase('importbrowser');
@@ -36,7 +38,9 @@ describe.skipIf(skipWithoutChromium())('a province officer imports a workbook in
     const app = await testApp(t.db, { config: testConfig({ DATA_DIR: dir }) });
     site = await listen(app);
     queue = await startJobQueue(t.url, silentLogger, { schedule: false });
-    stopSweep = await registerImportJobs(queue.boss, t.db, { dir: path.join(dir, 'imports') }, silentLogger);
+    // The import jobs' warnings and errors are kept, for the message of a failed wait.
+    const jobLogger = pino({ level: 'warn' }, { write: (line: string) => void jobLog.push(line.slice(0, 2000)) });
+    stopSweep = await registerImportJobs(queue.boss, t.db, { dir: path.join(dir, 'imports') }, jobLogger);
     browser = await launchBrowser();
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('Danh sách');
@@ -82,7 +86,12 @@ describe.skipIf(skipWithoutChromium())('a province officer imports a workbook in
     expect(await page.locator('#loi').textContent()).toContain('ngày trong «31/2/1950» không có thật');
     await screenshot(page, 'import-03-dry-run');
     await page.locator('#commit').click();
-    await page.waitForSelector('#import-done', { timeout: 60_000 });
+    await page.waitForSelector('#import-done', { timeout: 90_000 }).catch(async (error: Error) => {
+      // Say where the batch stood, so a failure on a CI machine can be read without its screenshots.
+      const batch = await t.db('import_batches').first('state', 'error', 'run_failures', 'lease_until', 'rows_done', 'counts');
+      const alerts = await page.locator('[role=alert], #import-progress-text').allTextContents().catch(() => []);
+      throw new Error(`${error.message}\nbatch: ${JSON.stringify(batch)}\npage ${page.url()}: ${alerts.join(' | ')}\njob log: ${jobLog.join('\n')}`);
+    });
     expect(await page.locator('#import-done').textContent()).toContain('7 mới');
     await screenshot(page, 'import-04-committed');
     const phone = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'vi-VN', storageState: await context.storageState() });

@@ -10,18 +10,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBasemap } from '../../seeds/reference/load-basemap.js';
 import { createTestDatabase, testApp, type TestDatabase } from '../support/services.js';
-
-function tileOf(lng: number, lat: number, z: number) {
-  const n = 2 ** z;
-  const r = (lat * Math.PI) / 180;
-  return { z, x: Math.floor(((lng + 180) / 360) * n), y: Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n) };
-}
-
-const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-};
+import { binary, tileOf } from '../support/http-body.js';
 
 const features = (layer: VectorTileLayer | undefined) => (layer ? Array.from({ length: layer.length }, (_, i) => layer.feature(i)) : []);
 

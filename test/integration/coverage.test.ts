@@ -14,6 +14,7 @@ import { newTrackingCode } from '../../server/submissions/tracking-code.js';
 import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
 import { createStaff, signIn, type SignedIn } from '../support/staff.js';
 import { createTestDatabase, silentLogger, testApp, testConfig, testMeili, type TestDatabase } from '../support/services.js';
+import { binary } from '../support/http-body.js';
 
 const DAY = 86_400_000;
 const monthsAgo = (n: number, day = 10) => {
@@ -43,12 +44,6 @@ function parseCsv(text: string): string[][] {
       return cells;
     });
 }
-
-const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-};
 
 describe('coverage at a glance', () => {
   let t: TestDatabase;

@@ -12,21 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
 import { createTestDatabase, testApp, type TestDatabase } from '../support/services.js';
 import { createStaff, signIn, type SignedIn } from '../support/staff.js';
+import { binary, tileOf } from '../support/http-body.js';
 
 const ORIGIN = { lat: 18.341, lng: 105.891 };
-
-/** The XYZ tile holding a point. */
-function tileOf(lng: number, lat: number, z: number) {
-  const n = 2 ** z;
-  const r = (lat * Math.PI) / 180;
-  return { z, x: Math.floor(((lng + 180) / 360) * n), y: Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n) };
-}
-
-const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-};
 
 /** A square polygon around a point, as GeoJSON text; `half` in degrees. */
 const square = (lng: number, lat: number, half: number) =>

@@ -11,6 +11,10 @@ import iconv from 'iconv-lite';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFromCli } from '../../server/imports/import-cli.js';
+import { runBatch } from '../../server/imports/import.jobs.js';
+import { LEASE_SECONDS } from '../../server/imports/import-run.js';
+import { claimLapsedBatches } from '../../server/imports/imports.queries.js';
+import { requestCommit } from '../../server/imports/imports.service.js';
 import { encodeTcvn3, encodeVni } from '../../server/imports/legacy-encodings.js';
 import { fieldSources, writeProvenance } from '../../server/provenance/provenance.queries.js';
 import { createTestDatabase, silentLogger, type TestDatabase } from '../support/services.js';
@@ -333,5 +337,33 @@ describe('bad input', () => {
     expect(await t.db('martyrs').where({ full_name: 'Phan Văn Hai' }).first()).toMatchObject({ hometown_text: 'Hưng Yên' });
     const batch = await t.db('import_batches').where({ id: result.batchId }).first();
     expect(batch.samples.hiddenSheets).toEqual(['Ẩn']);
+  });
+
+  it('a commit that keeps failing unexpectedly is given up after three tries with a message, writing nothing', async () => {
+    const file = path.join(dir, 'stubborn.csv');
+    await writeFile(file, 'Họ và tên,Năm sinh,Quê quán\nNgô Văn Bền,1947,Hưng Yên\n');
+    const dry = await run(file, true, '33', 'Stubborn');
+    expect(dry.state).toBe('dry_run');
+    await requestCommit(t.db, { userId: null, scope: { national: true, provinceCodes: [], cemeteryIds: [], communeCodes: [], roles: ['admin'] } }, dry.batchId);
+    // A fault PostgreSQL itself raises in the middle of the flip, every time.
+    await t.db.raw(`CREATE FUNCTION refuse_martyr() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk on fire'; END $$`);
+    await t.db.raw('CREATE TRIGGER refuse_martyr BEFORE INSERT ON martyrs FOR EACH ROW EXECUTE FUNCTION refuse_martyr()');
+    try {
+      for (const attempt of [1, 2, 3]) {
+        const [claim] = (await claimLapsedBatches(t.db, LEASE_SECONDS)).filter((c) => c.id === dry.batchId);
+        expect(claim, `claim ${attempt}`).toBeDefined();
+        await expect(runBatch(t.db, files, dry.batchId, claim!.token, silentLogger)).rejects.toThrow('disk on fire');
+        const batch = await t.db('import_batches').where({ id: dry.batchId }).first();
+        expect(batch).toMatchObject({ run_failures: attempt, state: attempt < 3 ? 'committing' : 'failed', lease_owner: null });
+      }
+    } finally {
+      await t.db.raw('DROP TRIGGER refuse_martyr ON martyrs; DROP FUNCTION refuse_martyr()');
+    }
+    const batch = await t.db('import_batches').where({ id: dry.batchId }).first();
+    expect(batch.error).toBe('unexpected');
+    expect(await t.db('martyrs').where({ full_name: 'Ngô Văn Bền' }).first()).toBeUndefined();
+    expect(Number((await t.db('import_rows').where({ batch_id: dry.batchId }).count<{ n: string }[]>({ n: '*' }))[0]!.n)).toBe(0);
+    // Nothing more to run: the sweep leaves a failed batch alone.
+    expect((await claimLapsedBatches(t.db, LEASE_SECONDS)).map((c) => c.id)).not.toContain(dry.batchId);
   });
 });

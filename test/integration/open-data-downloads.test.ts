@@ -20,13 +20,9 @@ import { OPEN_DATA_JOB, registerOpenDataJob } from '../../server/opendata/openda
 import { listOpenDataFiles } from '../../server/opendata/files.queries.js';
 import { skipWithoutFile } from '../support/required-tool.js';
 import { createTestDatabase, silentLogger, testApp, testConfig, type TestDatabase } from '../support/services.js';
+import { binary } from '../support/http-body.js';
 
 const run = promisify(execFile);
-const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-};
 const csvRows = (text: string) => parse(text.replace(/^\uFEFF/, ''), { columns: true, bom: true }) as Record<string, string>[];
 
 describe('open data downloads', () => {

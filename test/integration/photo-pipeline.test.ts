@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
 import { createTestDatabase, testApp, testConfig, type TestDatabase } from '../support/services.js';
 import { createStaff, signIn, type SignedIn } from '../support/staff.js';
+import { binary } from '../support/http-body.js';
 
 /** A photo larger than every public size, with its own pixels (so its own content hash). */
 async function bigPhoto(seed: number, width = 3000, height = 2000): Promise<Buffer> {
@@ -29,12 +30,6 @@ async function bigPhoto(seed: number, width = 3000, height = 2000): Promise<Buff
 const longSide = async (data: Buffer) => {
   const { width, height } = await sharp(data).metadata();
   return Math.max(width!, height!);
-};
-
-const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
 };
 
 describe('one headstone-photo pipeline for field uploads and accepted submissions', () => {

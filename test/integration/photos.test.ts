@@ -20,6 +20,7 @@ import { reindex } from '../../server/search/reindex.js';
 import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
 import { createTestDatabase, silentLogger, testApp, testConfig, testMeili, type TestDatabase } from '../support/services.js';
 import { createStaff, signIn, type SignedIn } from '../support/staff.js';
+import { binary } from '../support/http-body.js';
 
 /** Section A of the Hà Tĩnh cemetery: two rows of five graves, 2.1 m apart along a row, rows 3.3 m apart. */
 const ORIGIN = { lat: 18.341, lng: 105.891 };
@@ -63,12 +64,6 @@ async function filesUnder(dir: string): Promise<string[]> {
     return [];
   }
 }
-
-const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-};
 
 describe('headstone photos from the field', () => {
   let t: TestDatabase;

@@ -13,6 +13,7 @@ import { refreshCoverageViews } from '../../server/coverage/coverage-views.queri
 import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
 import { createStaff, signIn, type SignedIn } from '../support/staff.js';
 import { createTestDatabase, testApp, type TestDatabase } from '../support/services.js';
+import { secretChecker } from '../support/secrets.js';
 
 const CONFIDENTIAL = {
   alone: { full_name: 'Lê Văn Kín Đáo', unit: 'Trung đoàn Kín Đáo 901', hometown_text: 'Xóm Kín Đáo, Hà Tĩnh', place_of_death: 'Đồi Kín Đáo 902' },
@@ -30,9 +31,7 @@ const SECRETS = [
   NOTE, SENDER.sender_name, SENDER.sender_contact,
 ];
 
-function expectNoSecret(where: string, body: string) {
-  for (const secret of SECRETS) expect(body, `${where} shows "${secret}"`).not.toContain(secret);
-}
+const expectNoSecret = secretChecker(SECRETS);
 
 describe('the coverage page keeps to scope and shows counts only', () => {
   let t: TestDatabase;

@@ -17,16 +17,14 @@ import { reindex } from '../../server/search/reindex.js';
 import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
 import { createStaff, signIn } from '../support/staff.js';
 import { createTestDatabase, silentLogger, testApp, testConfig, testMeili, type TestDatabase } from '../support/services.js';
+import { secretChecker } from '../support/secrets.js';
 
 const REQUESTER = { requesterName: 'Đinh Thị Riêng Tư', requesterPhone: '0966 111 222', requesterEmail: 'rieng.tu.917@example.vn', requesterRelation: 'con gái riêng tư' };
 const CONFIDENTIAL = { full_name: 'Tạ Văn Giấu Tên', unit: 'Đại đội Giấu Tên 905', hometown_text: 'Thôn Giấu Tên', place_of_death: 'Dốc Giấu Tên 906' };
 const HEADSTONE = { inscription: 'LIỆT SĨ GIẤU TÊN E905', known_name: 'Liệt sĩ Giấu Tên Bia', known_unit: 'E905 Bia Giấu', known_hometown: 'Quê Bia Giấu', known_place_of_death: 'Nơi Bia Giấu', known_death_year: 1971 };
 const SECRETS = [...Object.values(REQUESTER), '0966111222', ...Object.values(CONFIDENTIAL), ...Object.values(HEADSTONE).filter((v): v is string => typeof v === 'string')];
 
-function expectNoSecret(where: string, body: unknown) {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  for (const secret of SECRETS) expect(text, `${where} shows "${secret}"`).not.toContain(secret);
-}
+const expectNoSecret = secretChecker(SECRETS);
 
 describe('families: one visibility rule, and requesters stay private', () => {
   let t: TestDatabase;

@@ -22,6 +22,7 @@ import { startSmtp, type TestSmtp } from '../support/smtp.js';
 import { smtpTransport } from '../../server/notify/mail-sender.js';
 import { createStaff } from '../support/staff.js';
 import { createTestDatabase, silentLogger, testApp, testConfig, testMeili, type TestDatabase } from '../support/services.js';
+import { secretChecker } from '../support/secrets.js';
 
 const CONFIDENTIAL = {
   alone: { full_name: 'Lê Văn Kín Đáo', unit: 'Trung đoàn Kín Đáo 901', hometown_text: 'Xóm Kín Đáo, Hà Tĩnh' },
@@ -33,10 +34,7 @@ const FOLLOWER = 'nguoi.theo.doi.bi.mat@example.vn';
 const REQUESTER = 'nguoi.xin.anh.bi.mat@example.vn';
 const SECRETS = [FOLLOWER, REQUESTER, 'bi.mat@example', ...Object.values(CONFIDENTIAL).flatMap((m) => Object.values(m)), ...Object.values(HEADSTONES), 'Kín Đáo', 'Ẩn Danh'];
 
-function expectNoSecret(where: string, body: unknown) {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  for (const secret of SECRETS) expect(text, `${where} shows "${secret}"`).not.toContain(secret);
-}
+const expectNoSecret = secretChecker(SECRETS);
 
 describe('the privacy matrix of following, photo requests and remembrance', () => {
   let t: TestDatabase;

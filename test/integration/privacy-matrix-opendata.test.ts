@@ -16,6 +16,7 @@ import { listOpenDataFiles } from '../../server/opendata/files.queries.js';
 import { slugify } from '../../server/text/vietnamese.js';
 import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
 import { createTestDatabase, silentLogger, testApp, testConfig, type TestDatabase } from '../support/services.js';
+import { secretChecker } from '../support/secrets.js';
 
 const CONFIDENTIAL = {
   alone: { full_name: 'Lê Văn Kín Đáo', unit: 'Trung đoàn Kín Đáo 901', hometown_text: 'Xóm Kín Đáo, Hà Tĩnh', place_of_death: 'Đồi Kín Đáo 902' },
@@ -38,12 +39,7 @@ const SECRETS = [
 ];
 const SECRET_SLUGS = Object.values(CONFIDENTIAL).map((m) => slugify(m.full_name));
 
-function expectNoSecret(where: string, body: unknown) {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  for (const secret of SECRETS) expect(text, `${where} shows "${secret}"`).not.toContain(secret);
-  // JSON may write the same text with \u escapes; compare the parsed form too where it is JSON.
-  for (const slug of SECRET_SLUGS) expect(text, `${where} links "${slug}"`).not.toContain(slug);
-}
+const expectNoSecret = secretChecker(SECRETS, SECRET_SLUGS);
 
 describe('one visibility rule on the open-data surfaces', () => {
   let t: TestDatabase;

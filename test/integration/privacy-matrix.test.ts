@@ -23,19 +23,8 @@ import { slugify } from '../../server/text/vietnamese.js';
 import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
 import { createStaff, signIn } from '../support/staff.js';
 import { createTestDatabase, silentLogger, testApp, testConfig, testMeili, type TestDatabase } from '../support/services.js';
-
-/** The XYZ tile holding a point. */
-function tileOf(lng: number, lat: number, z: number) {
-  const n = 2 ** z;
-  const r = (lat * Math.PI) / 180;
-  return { z, x: Math.floor(((lng + 180) / 360) * n), y: Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n) };
-}
-
-const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-};
+import { binary, tileOf } from '../support/http-body.js';
+import { secretChecker } from '../support/secrets.js';
 
 type Feature = { layer: string; id: number | undefined; properties: Record<string, unknown> };
 
@@ -84,11 +73,7 @@ const SECRET_SLUGS = Object.values(CONFIDENTIAL).map((m) => slugify(m.full_name)
 // Every word a relative might guess, as typed into a search box.
 const GUESSES = [...Object.values(CONFIDENTIAL).map((m) => m.full_name), HEADSTONES.partial.known_name, 'Giấu Tên', 'Ẩn Danh', 'Kín Đáo'];
 
-function expectNoSecret(where: string, body: unknown) {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  for (const secret of SECRETS) expect(text, `${where} shows "${secret}"`).not.toContain(secret);
-  for (const slug of SECRET_SLUGS) expect(text, `${where} links "${slug}"`).not.toContain(slug);
-}
+const expectNoSecret = secretChecker(SECRETS, SECRET_SLUGS);
 
 describe('one visibility rule on every public surface', () => {
   let t: TestDatabase;

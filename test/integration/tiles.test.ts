@@ -6,6 +6,7 @@ import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
 import { createTestDatabase, testApp, type TestDatabase } from '../support/services.js';
+import { binary } from '../support/http-body.js';
 
 /** The XYZ tile holding a point, and the point's position inside it (0..extent). */
 function tileOf(lng: number, lat: number, z: number, extent = 4096) {
@@ -17,12 +18,6 @@ function tileOf(lng: number, lat: number, z: number, extent = 4096) {
   const y = Math.floor(fy);
   return { z, x, y, px: (fx - x) * extent, py: (fy - y) * extent };
 }
-
-const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => callback(null, Buffer.concat(chunks)));
-};
 
 describe('vector tiles', () => {
   let t: TestDatabase;

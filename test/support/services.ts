@@ -61,7 +61,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', MEILI_URL: inject('meiliUrl'), MEILI_MASTER_KEY: inject('meiliKey'), ...overrides });
 }
 
-export const silentLogger = createLogger('silent');
+export const silentLogger = createLogger(process.env.TEST_LOG_LEVEL ?? "silent");
 
 /** The Express app on a test database and the run's Meilisearch. */
 export async function testApp(db: Db, options: { meili?: Meilisearch; config?: Config; provinces?: ProvinceCatalogue } = {}) {

@@ -8,17 +8,25 @@
   function fill(template, p) {
     return (template || '').replace('{done}', String(p.done)).replace('{total}', String(p.total));
   }
+  // After a few failed polls in a row (a restart, a lost connection), the page is read again whole.
+  var failures = 0;
+  function failed() {
+    failures += 1;
+    if (failures >= 3) return window.location.reload();
+    setTimeout(tick, 3000);
+  }
   function tick() {
     fetch(box.dataset.progressUrl, { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (p) {
-        if (!p) return setTimeout(tick, 3000);
+        if (!p) return failed();
+        failures = 0;
         if (p.finished) return window.location.reload();
         if (bar) { bar.max = Math.max(p.total, 1); bar.value = p.done; }
         if (text) text.textContent = fill(box.dataset['text-' + p.phase] || box.getAttribute('data-text-' + p.phase), p);
         setTimeout(tick, 1000);
       })
-      .catch(function () { setTimeout(tick, 3000); });
+      .catch(failed);
   }
   setTimeout(tick, 1000);
 })();
