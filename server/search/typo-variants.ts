@@ -60,7 +60,8 @@ const cache = new Map<string, Array<{ word: string; share: number }>>();
 export function typoVariants(words: readonly string[], firstName: readonly string[] = []): Variant[] {
   const all: Variant[] = [];
   words.forEach((typed, at) => {
-    const short = typed.length < ONE_TYPO_FROM && !(typed in NAME_SYLLABLE_SHARES);
+    // Two letters take no typo in the engine, a name syllable ("lu" for Lưu, Lữ) included.
+    const short = typed.length < ONE_TYPO_FROM;
     if (!NO_TYPO.has(typed) && !short) return;
     const place = placeOf(at, words.length);
     const key = `${typed}:${place}`;
