@@ -7,7 +7,7 @@ import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
 import type { ProvinceCatalogue, ProvinceRef } from '../places/province-catalogue.js';
 import { BadRequestError } from '../http/errors.js';
-import { hasDiacritics, words } from '../text/vietnamese.js';
+import { foldVietnamese, hasDiacritics, words } from '../text/vietnamese.js';
 import type { SearchParams } from 'meilisearch';
 import type { Meilisearch } from './client.js';
 import type { SearchDocument } from './documents.js';
@@ -378,7 +378,10 @@ export function followUpQueries(
   }
   const fromTop = query.rerank || query.offset === 0;
   const top = fromTop ? docs[0] : undefined;
-  const variants = typoVariants(name.words, typedName(top?.fullName ?? top?.knownName ?? '', false).words);
+  // The words as typed, before spelling variants are made one ("mi" stays "mi", a slip for Mai,
+  // where the comparison reads it as My).
+  const asTyped = foldVietnamese(analysed.nameText).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const variants = typoVariants(asTyped.length === name.words.length ? asTyped : name.words, typedName(top?.fullName ?? top?.knownName ?? '', false).words);
   const calls = variantQueries(query, analysed, variants, window);
   const refetch = !fromTop && calls.length > 0;
   return { variants, refetch, queries: [...(refetch ? [{ q: query.q, params: { ...query.params, offset: 0, limit: window, matchingStrategy: 'all' as const } }] : []), ...calls] };

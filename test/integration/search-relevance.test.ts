@@ -147,6 +147,22 @@ describe('search relevance: a slip in the name beats exact words in places', () 
     expect((await get(app, 'truong minh')).hits[0]!.id).toBe(meantId);
   });
 
+  it("finds the name meant for slips seen at 300,000 records: 'mi van hai' is Mai Văn Hải, 'lu huu loi' Lưu Hữu Lợi", async () => {
+    const insert = async (row: Record<string, unknown>) => Number((await t.db('martyrs').insert({ gender: 'male', ...row }).returning('id'))[0]!.id);
+    // Hà Văn My of a Hải place: "mi" is My (the index's i/y spelling), "hai" only in the place;
+    // the engine forgives no typo in "hai", so his Hà is no match for it.
+    const strangerMy = await insert({ full_name: 'Hà Văn My', hometown_text: 'xã Hải Thượng, huyện Hải Lăng, tỉnh Quảng Trị', birth_year: 1950 });
+    const mai = await insert({ full_name: 'Mai Văn Hải', birth_year: 1951 });
+    // Lữ Hữu Liêm carries "lu" and "huu" as typed; two letters take no typo in the engine.
+    const strangerLu = await insert({ full_name: 'Lữ Hữu Liêm', hometown_text: 'xã Hưng Lợi, huyện Hưng Nguyên', birth_year: 1949 });
+    const luu = await insert({ full_name: 'Lưu Hữu Lợi', birth_year: 1947 });
+    await syncRecords(t.db, testMeili(), indexUid, [strangerMy, mai, strangerLu, luu], []);
+    const my = await get(app, 'mi van hai');
+    expect(my.hits[0]?.id, JSON.stringify(my.hits.slice(0, 3).map((h) => h.fullName))).toBe(mai);
+    const lu = await get(app, 'lu huu loi');
+    expect(lu.hits[0]?.id, JSON.stringify(lu.hits.slice(0, 3).map((h) => h.fullName))).toBe(luu);
+  });
+
   it('sends a page of results gzipped when the client asks for it, and as it is otherwise', async () => {
     const zipped = await request(app).get('/api/search').query({ q: 'nguyen van', perPage: '40' }).set('Accept-Encoding', 'gzip, br');
     expect(zipped.status).toBe(200);
