@@ -140,6 +140,12 @@ const schema = z.object({
   DOWNLOAD_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(300),
   /** Longest one /ogc page or change-feed page may query PostgreSQL (a tighter statement_timeout than the pool's). */
   OPEN_DATA_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /**
+   * Days of the change feed's log (public_changes) kept; the `change-feed-prune` job deletes older
+   * rows and a cursor before them is answered 410 cursor_expired. More than the daily rebuild of
+   * the national files, whose feedCursor is where a consumer that fell behind starts again.
+   */
+  CHANGE_FEED_RETENTION_DAYS: z.coerce.number().int().min(2, 'must be at least 2 (the national files, a consumer\'s way back, are rebuilt daily)').max(3650).default(90),
   /** When the national open-data files are rebuilt (cron, Vietnam time). */
   OPEN_DATA_BUILD_CRON: z.string().regex(/^(\S+\s+){4}\S+$/, 'must be a five-field cron expression').default('41 2 * * *'),
   /**
@@ -205,6 +211,8 @@ export type OpenDataConfig = {
   downloadsPerHour: number;
   statementTimeoutMs: number;
   buildCron: string;
+  /** Days of the change feed kept (CHANGE_FEED_RETENTION_DAYS). */
+  changeFeedDays: number;
 };
 
 /** How long personal data kept for a purpose is kept, in days (the retention job applies them). */
@@ -270,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       downloadsPerHour: v.DOWNLOAD_RATE_LIMIT_PER_HOUR,
       statementTimeoutMs: v.OPEN_DATA_STATEMENT_TIMEOUT_MS,
       buildCron: v.OPEN_DATA_BUILD_CRON,
+      changeFeedDays: v.CHANGE_FEED_RETENTION_DAYS,
     },
     dnaReferralContacts: v.DNA_REFERRAL_CONTACTS,
   };

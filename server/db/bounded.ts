@@ -10,3 +10,8 @@ export function withStatementTimeout<T>(db: Db, ms: number, work: (trx: Knex.Tra
     return work(trx);
   });
 }
+
+/** Work that is not a request (a job's purge): no statement timeout for this transaction. */
+export function withoutStatementTimeout<T>(db: Db, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  return withStatementTimeout(db, 0, work);
+}

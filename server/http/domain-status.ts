@@ -4,13 +4,14 @@
  * status is decided here only.
  */
 import { translate, type Locale } from '../i18n/messages.js';
-import { AppError, Conflict, DomainError, FileRejected, InvalidInput, NotFound, NotInScope, RateLimited, type FileProblem } from './errors.js';
+import { AppError, Conflict, DomainError, FileRejected, Gone, InvalidInput, NotFound, NotInScope, RateLimited, type FileProblem } from './errors.js';
 
 const FILE_STATUS: Record<FileProblem, number> = { type: 415, size: 413, content: 422, missing: 400 };
 
 export function statusOf(error: DomainError): number {
   if (error instanceof NotFound || error instanceof NotInScope) return 404;
   if (error instanceof Conflict) return 409;
+  if (error instanceof Gone) return 410;
   if (error instanceof RateLimited) return 429;
   if (error instanceof InvalidInput) return 400;
   if (error instanceof FileRejected) return FILE_STATUS[error.problem];

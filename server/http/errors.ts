@@ -70,6 +70,13 @@ export class Conflict extends DomainError {
   }
 }
 
+/** What was asked for existed once and is no longer kept (a change-feed cursor older than the log's retention). */
+export class Gone extends DomainError {
+  constructor(code: string, message: string, details?: unknown) {
+    super(code, message, details);
+  }
+}
+
 /** Too many attempts from one sender or for one account; the next may come after `retryAfterSeconds`. */
 export class RateLimited extends DomainError {
   constructor(

@@ -7,6 +7,7 @@ import { registerDossierJobs } from '../dossiers/dossier.jobs.js';
 import { registerFamilyMatchingJob } from '../families/matching.job.js';
 import { registerImportJobs } from '../imports/import.jobs.js';
 import { registerNotifyJobs } from '../notify/notify.job.js';
+import { registerChangeFeedPruneJob } from '../opendata/changes.job.js';
 import { registerOpenDataJob } from '../opendata/opendata.job.js';
 import { registerRetentionJob } from '../retention/retention.job.js';
 import type { Meilisearch } from '../search/client.js';
@@ -31,6 +32,7 @@ export async function startJobs(config: Config, db: Db, logger: Logger, meili: M
     await registerRetentionJob(queue.boss, db, config, logger);
     stops.push(await registerImportJobs(queue.boss, db, importFilesOf(config), logger));
     await registerOpenDataJob(queue.boss, db, config, logger);
+    await registerChangeFeedPruneJob(queue.boss, db, config, logger);
     await registerFamilyMatchingJob(queue.boss, db, logger);
     stops.push(await registerNotifyJobs(queue.boss, db, config, logger, search));
     await registerCoverageJob(queue.boss, db, logger);

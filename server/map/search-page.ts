@@ -151,6 +151,24 @@ export function facetChips(result: SearchResponse, values: FormValues, locale: L
   return chips;
 }
 
+/**
+ * The filters a chip set that the form keeps hidden (hometown, cemetery), each as a chip that
+ * takes it away: the same search without it. The others are the form's own fields.
+ */
+export function setFilterChips(result: SearchResponse | null, values: FormValues, locale: Locale, provinces: ProvinceCatalogue) {
+  const without = (name: keyof FormValues) => `/tim-kiem${queryString({ ...values, [name]: undefined }, { page: undefined })}`;
+  const chips: { label: string; url: string }[] = [];
+  if (values.hometown) {
+    const name = provinces.currentName(values.hometown) ?? values.hometown;
+    chips.push({ label: translate(locale, 'search.setFilter.hometown', { name }), url: without('hometown') });
+  }
+  if (values.cemetery) {
+    const name = result?.hits.map((h) => h.cemetery).find((c) => c && String(c.id) === values.cemetery)?.name;
+    chips.push({ label: name ? translate(locale, 'search.setFilter.cemetery', { name }) : translate(locale, 'search.setFilter.someCemetery'), url: without('cemetery') });
+  }
+  return chips;
+}
+
 /** Everything the page template needs, from the search response (or none, for a bare form). */
 export function searchPageView(options: {
   locale: Locale;
@@ -184,8 +202,10 @@ export function searchPageView(options: {
     degraded: result?.degraded ?? false,
     hits: result?.hits.map((hit) => hitView(hit, locale, values)) ?? [],
     chips: result && result.total > 1 ? facetChips(result, values, locale) : [],
+    setChips: setFilterChips(result, values, locale, provinces),
     namesakes: Boolean(result?.ambiguous),
-    filtersOpen: Boolean(values.province || values.hometown || values.birthYear || values.deathYear || values.unit || values.cemetery || values.hasPhoto),
+    // Open for the form's own fields; a hometown or cemetery shows as a chip instead (setChips).
+    filtersOpen: Boolean(values.province || values.birthYear || values.deathYear || values.unit || values.hasPhoto),
     pagination: result ? pagination(result, values) : null,
     mapUrl: `/ban-do${queryString(values)}`,
     clearUrl: `/tim-kiem${queryString({ q: values.q })}`,

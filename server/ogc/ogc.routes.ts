@@ -23,7 +23,7 @@ import { translate } from '../i18n/messages.js';
 import { limitPerAddress } from '../limits/address-limit.js';
 import type { ProvinceCatalogue } from '../places/province-catalogue.js';
 import {
-  COLLECTION_IDS, COLLECTIONS, CONFORMANCE, GEOJSON, OPENAPI_30, collectionDocument, exceptionDocument, isCollectionId, itemDocument, itemsDocument, landingDocument, ogcOpenApi,
+  COLLECTION_IDS, COLLECTIONS, CONFORMANCE, GEOJSON, OPENAPI_30, collectionDocument, exceptionDocument, isCollectionId, itemDocument, itemsDocument, itemsJson, landingDocument, ogcOpenApi,
 } from './ogc.documents.js';
 import { OgcParamError, formatParam, ogcItemQuery, ogcItemsQuery, ogcPlainQuery, parseOgc, type OgcItemsQuery } from './ogc.params.js';
 import { collectionExtent, featureById, featurePage, numberMatched, type CollectionId, type FeatureFilters } from './ogc.queries.js';
@@ -69,13 +69,13 @@ export function ogcRoutes({ db, provinces, publicBaseUrl, openData }: OgcDeps): 
 
   router.use('/ogc', limitPerAddress(db, { name: 'ogc', max: openData.ogcPerMinute, windowSeconds: 60 }));
 
-  const send = async (req: Request, res: Response, format: Format, type: string, doc: object, html: { title: string; kind: string; [key: string]: unknown }) => {
+  type HtmlView = { title: string; kind: string; [key: string]: unknown };
+  const sendHtml = (req: Request, res: Response, doc: object, html: HtmlView) => {
     res.set('Cache-Control', CACHE_CONTROL);
-    if (format === 'html') {
-      sendPage(req, res, 'ogc', { ...html, doc, json: JSON.stringify(doc, null, 2), jsonUrl: withFormat(req, 'json') });
-      return;
-    }
-    const body = JSON.stringify(doc);
+    sendPage(req, res, 'ogc', { ...html, doc, json: JSON.stringify(doc, null, 2), jsonUrl: withFormat(req, 'json') });
+  };
+  const sendJson = async (req: Request, res: Response, type: string, body: string) => {
+    res.set('Cache-Control', CACHE_CONTROL);
     res.type(type);
     // A page of 1,000 features is ~700 KB of JSON: gzip's fastest level takes a third of the default
     // level's CPU for a few percent more bytes, and a crawler's pages are where the CPU goes.
@@ -86,6 +86,10 @@ export function ogcRoutes({ db, provinces, publicBaseUrl, openData }: OgcDeps): 
       return;
     }
     res.send(body);
+  };
+  const send = async (req: Request, res: Response, format: Format, type: string, doc: object, html: HtmlView) => {
+    if (format === 'html') sendHtml(req, res, doc, html);
+    else await sendJson(req, res, type, JSON.stringify(doc));
   };
 
   router.get('/ogc', async (req, res) => {
@@ -136,7 +140,7 @@ export function ogcRoutes({ db, provinces, publicBaseUrl, openData }: OgcDeps): 
     const filters = filtersOf(id, q, provinces);
     const base = baseOf(req, publicBaseUrl);
     const [slice, matched] = await Promise.all([
-      withStatementTimeout(db, openData.statementTimeoutMs, (trx) => featurePage(trx, id, filters, { limit: q.limit, after: q.after, before: q.before }, openData.boundaries)),
+      withStatementTimeout(db, openData.statementTimeoutMs, (trx) => featurePage(trx, id, filters, { limit: q.limit, after: q.after, before: q.before }, openData.boundaries, base)),
       numberMatched(db, id, filters),
     ]);
     const { rows, more } = slice;
@@ -148,8 +152,13 @@ export function ogcRoutes({ db, provinces, publicBaseUrl, openData }: OgcDeps): 
     const prev = (backwards ? more : q.after !== undefined && first !== undefined) ? itemsUrl(base, id, query, { before: String(first), f: 'json' }) : undefined;
     const self = itemsUrl(base, id, query, { after: q.after?.toString(), before: q.before?.toString(), f: 'json' });
     const html = itemsUrl(base, id, query, { after: q.after?.toString(), before: q.before?.toString(), f: 'html' });
-    const doc = itemsDocument(base, rows, matched, { self, html, next, prev, collection: `${base}/ogc/collections/${id}?f=json` });
-    await send(req, res, formatOf(req, q.f), GEOJSON, doc, {
+    const links = { self, html, next, prev, collection: `${base}/ogc/collections/${id}?f=json` };
+    if (formatOf(req, q.f) === 'json') {
+      await sendJson(req, res, GEOJSON, itemsJson(rows, matched, links));
+      return;
+    }
+    const doc = itemsDocument(rows, matched, links);
+    sendHtml(req, res, doc, {
       title: COLLECTIONS[id].title[localeOf(res)],
       kind: 'items',
       collectionUrl: `/ogc/collections/${id}`,
@@ -163,7 +172,7 @@ export function ogcRoutes({ db, provinces, publicBaseUrl, openData }: OgcDeps): 
     const id = collectionOf(req.params.collectionId);
     const q = parseOgc(ogcItemQuery, req.query);
     const fid = /^[1-9]\d{0,15}$/.test(req.params.featureId) ? Number(req.params.featureId) : undefined;
-    const row = fid === undefined ? undefined : await withStatementTimeout(db, openData.statementTimeoutMs, (trx) => featureById(trx, id, fid, openData.boundaries, { boundary: q.boundary }));
+    const row = fid === undefined ? undefined : await withStatementTimeout(db, openData.statementTimeoutMs, (trx) => featureById(trx, id, fid, openData.boundaries, baseOf(req, publicBaseUrl), { boundary: q.boundary }));
     if (!row) throw new OgcNotFound(`There is no feature ${req.params.featureId} in ${id}.`);
     const doc = itemDocument(baseOf(req, publicBaseUrl), id, row);
     await send(req, res, formatOf(req, q.f), GEOJSON, doc, { title: `${COLLECTIONS[id].title[localeOf(res)]} · ${row.id}`, kind: 'item', collectionUrl: `/ogc/collections/${id}`, properties: Object.entries(doc.properties).map(([key, value]) => ({ key, value })) });

@@ -195,6 +195,8 @@ type ApiRoute = {
   response: z.ZodType;
   /** Statuses besides 200 and 400 it answers. */
   notFound?: boolean;
+  /** 410: what was asked for is no longer kept (a change-feed cursor older than the log). */
+  gone?: string;
 };
 
 const idParams = z.object({ id: recordIdParam.meta({ description: 'The record id (a slug may follow: 123-nguyen-van-thanh)' }) });
@@ -216,6 +218,7 @@ export const API_ROUTES: ApiRoute[] = [
     description: 'Public creations, changes and removals in commit-safe order. Poll with since=<next>; nothing is skipped or repeated. A record that turns confidential or is deleted comes as a removal.',
     query: changesQuerySchema,
     response: changesResponseSchema,
+    gone: 'cursor_expired: the cursor is older than the log keeps (CHANGE_FEED_RETENTION_DAYS); start again from a national download\'s feedCursor',
   },
 ];
 
@@ -233,6 +236,7 @@ export function apiDocument(base: string, licence: { name: string; url: string }
         200: { description: 'The answer', content: { 'application/json': { schema: route.response } } },
         400: { ...error, description: 'A parameter is wrong: details.problems names each' },
         ...(route.notFound ? { 404: { ...error, description: 'No such public record' } } : {}),
+        ...(route.gone ? { 410: { ...error, description: route.gone } } : {}),
         503: { ...error, description: 'Busy: retry after Retry-After seconds' },
       },
     });

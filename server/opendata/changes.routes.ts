@@ -15,7 +15,7 @@ export function changeFeedRoutes(db: Db, publicBaseUrl: string | undefined, open
   router.get('/api/changes', async (req, res) => {
     const query = parseParams(changesQuerySchema, req.query);
     const base = publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
-    const page = await readChanges(db, { since: query.since, limit: query.limit, base, boundaries: openData.boundaries, statementTimeoutMs: openData.statementTimeoutMs });
+    const page = await readChanges(db, { since: query.since, limit: query.limit, base, boundaries: openData.boundaries, statementTimeoutMs: openData.statementTimeoutMs, keptDays: openData.changeFeedDays });
     // A feed is polled: never cache a page that may grow.
     res.set('Cache-Control', 'no-store');
     res.json(page);

@@ -6,13 +6,13 @@
  * is sent as a removal; the later removal in the log says the same, so applying both is harmless.
  */
 import type { Db, Knex } from '../db/knex.js';
-import { InvalidInput } from '../http/errors.js';
+import { Gone, InvalidInput } from '../http/errors.js';
 import { publicMartyr } from '../martyrs/martyr.view.js';
 import { publicMartyrsByIds } from '../martyrs/martyrs.queries.js';
 import { featureDocument } from '../ogc/ogc.documents.js';
 import { featuresByIds } from '../ogc/ogc.queries.js';
-import { withStatementTimeout } from '../db/bounded.js';
-import { changesAfter, snapshotPosition, type ChangePosition, type ChangeRow } from './changes.queries.js';
+import { withStatementTimeout, withoutStatementTimeout } from '../db/bounded.js';
+import { changesAfter, pruneChanges, snapshotPosition, type ChangePosition, type ChangeRow } from './changes.queries.js';
 
 export const CHANGES_DEFAULT_LIMIT = 1000;
 export const CHANGES_MAX_LIMIT = 10_000;
@@ -45,10 +45,22 @@ export type FeedEntry = {
 
 export type FeedPage = { since: string; next: string; more: boolean; changes: FeedEntry[] };
 
-export async function readChanges(db: Db, options: { since: string | undefined; limit: number; base: string; boundaries: boolean; statementTimeoutMs: number }): Promise<FeedPage> {
+/**
+ * A cursor the log no longer holds the whole continuation of (the `change-feed-prune` job keeps
+ * `keptDays`): answered 410 with a code of its own, never with a page that silently skips. The way
+ * back is a national download and its feedCursor, built daily, so always within what is kept.
+ */
+export class CursorExpired extends Gone {
+  constructor(keptDays: number) {
+    super('cursor_expired', `since: the feed keeps ${keptDays} days of changes and this cursor is older; load a national download from /du-lieu-mo and continue from its feedCursor`, { keptDays });
+  }
+}
+
+export async function readChanges(db: Db, options: { since: string | undefined; limit: number; base: string; boundaries: boolean; statementTimeoutMs: number; keptDays: number }): Promise<FeedPage> {
   const after = options.since === undefined ? undefined : decodeChangeCursor(options.since);
   return withStatementTimeout(db, options.statementTimeoutMs, async (trx) => {
-    const { rows, more } = await changesAfter(trx, after, options.limit);
+    const { rows, more, expired } = await changesAfter(trx, after, options.limit);
+    if (expired) throw new CursorExpired(options.keptDays);
     const last = new Map<string, ChangeRow>();
     for (const row of rows) {
       const key = `${row.entity_type}:${row.entity_id}`;
@@ -59,13 +71,13 @@ export async function readChanges(db: Db, options: { since: string | undefined; 
     const idsOf = (type: ChangeRow['entity_type']) => kept.filter((r) => r.entity_type === type && r.change === 'upsert').map((r) => r.entity_id);
     const [martyrs, graves, cemeteries] = [
       await publicMartyrsByIds(trx, idsOf('martyr')),
-      await featuresByIds(trx, 'graves', idsOf('grave'), options.boundaries),
-      await featuresByIds(trx, 'cemeteries', idsOf('cemetery'), options.boundaries),
+      await featuresByIds(trx, 'graves', idsOf('grave'), options.boundaries, options.base),
+      await featuresByIds(trx, 'cemeteries', idsOf('cemetery'), options.boundaries, options.base),
     ];
     const records = new Map<string, unknown>([
       ...martyrs.map((m) => [`martyr:${m.id}`, publicMartyr(m)] as const),
-      ...graves.map((g) => [`grave:${g.id}`, featureDocument(options.base, g)] as const),
-      ...cemeteries.map((c) => [`cemetery:${c.id}`, featureDocument(options.base, c)] as const),
+      ...graves.map((g) => [`grave:${g.id}`, featureDocument(g)] as const),
+      ...cemeteries.map((c) => [`cemetery:${c.id}`, featureDocument(c)] as const),
     ]);
     const changes = kept.map((row): FeedEntry => {
       const record = row.change === 'upsert' ? (records.get(`${row.entity_type}:${row.entity_id}`) ?? null) : null;
@@ -86,4 +98,9 @@ export async function readChanges(db: Db, options: { since: string | undefined; 
 /** Where a consumer that has just loaded everything this transaction's snapshot holds continues from. */
 export async function feedCursorOfSnapshot(db: Knex): Promise<string> {
   return encodeChangeCursor(await snapshotPosition(db));
+}
+
+/** Deletes the log's changes older than `keptDays` (a first prune of a long log outlasts any request's timeout). */
+export function pruneChangeFeed(db: Db, keptDays: number) {
+  return withoutStatementTimeout(db, (trx) => pruneChanges(trx, keptDays));
 }

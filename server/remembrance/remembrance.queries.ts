@@ -64,13 +64,14 @@ export async function pendingMessageCount(db: Knex, inScope: SqlFilter): Promise
   return Number(row?.count ?? 0);
 }
 
-/** Decides a pending message in scope; false when it is not one (decided meanwhile, or outside the scope). */
-export async function moderateMessage(trx: Knex, id: number, inScope: SqlFilter, status: 'approved' | 'rejected', userId: number): Promise<boolean> {
-  const { rowCount } = await trx.raw<{ rowCount: number }>(
+/** Decides a pending message in scope: the martyr it was left for, or undefined when it is not one (decided meanwhile, or outside the scope). */
+export async function moderateMessage(trx: Knex, id: number, inScope: SqlFilter, status: 'approved' | 'rejected', userId: number): Promise<number | undefined> {
+  const { rows } = await trx.raw<{ rows: { martyr_id: string }[] }>(
     `UPDATE remembrance_messages r SET status = ?, moderated_by = ?, moderated_at = now()
      FROM martyrs m LEFT JOIN graves g ON g.id = m.grave_id LEFT JOIN cemeteries c ON c.id = g.cemetery_id
-     WHERE r.id = ? AND r.status = 'pending' AND m.id = r.martyr_id AND ${inScope.sql}`,
+     WHERE r.id = ? AND r.status = 'pending' AND m.id = r.martyr_id AND ${inScope.sql}
+     RETURNING r.martyr_id`,
     [status, userId, id, ...inScope.bindings],
   );
-  return rowCount > 0;
+  return rows[0] ? Number(rows[0].martyr_id) : undefined;
 }

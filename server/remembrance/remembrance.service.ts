@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { martyrInScope, type Scope } from '../accounts/scope.js';
+import { writeAudit } from '../audit/audit.js';
 import type { Db } from '../db/knex.js';
 import { InvalidInput, NotFound, RateLimited } from '../http/errors.js';
 import { takeHits } from '../limits/rate-limit.queries.js';
@@ -53,6 +54,11 @@ export const moderationQueue = (db: Db, scope: Scope) => pendingMessages(db, mar
 export const moderationCount = (db: Db, scope: Scope) => pendingMessageCount(db, martyrInScope(scope));
 
 export async function moderate(db: Db, scope: Scope, userId: number, id: number, decision: 'approved' | 'rejected'): Promise<void> {
-  const done = await db.transaction((trx) => moderateMessage(trx, id, martyrInScope(scope), decision, userId));
+  // Audited on the martyr the message was left for (the audit log's entity types); the text is not copied.
+  const done = await db.transaction(async (trx) => {
+    const martyrId = await moderateMessage(trx, id, martyrInScope(scope), decision, userId);
+    if (martyrId !== undefined) await writeAudit(trx, { actorUserId: userId, action: `remembrance.${decision}`, entityType: 'martyr', entityId: martyrId, after: { messageId: id } });
+    return martyrId !== undefined;
+  });
   if (!done) throw new NotFound();
 }

@@ -53,6 +53,12 @@ export async function deleteSpentRateLimitHits(db: Knex, olderThanSeconds: numbe
   return result.rowCount ?? 0;
 }
 
+/** Open-data limit counters (keys hold addresses) of windows that began more than `olderThanSeconds` ago. */
+export async function deleteSpentRateLimitCounters(db: Knex, olderThanSeconds: number): Promise<number> {
+  const result = await db.raw<{ rowCount: number }>('DELETE FROM rate_limit_counters WHERE window_start < now() - make_interval(secs => ?)', [olderThanSeconds]);
+  return result.rowCount ?? 0;
+}
+
 /** For the rest of the transaction: no statement timeout (the server pool sets one for requests). */
 export async function withoutStatementTimeout(trx: Knex): Promise<void> {
   await trx.raw('SET LOCAL statement_timeout = 0');

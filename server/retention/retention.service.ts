@@ -1,18 +1,18 @@
 /**
  * Retention: personal data kept for a purpose is removed once the purpose is over. Sessions and
  * reset links once ended; submission sender addresses once older than any rate-limit window needs;
- * failed sign-in identifiers in the audit log after a month; rate-limit hits once past every window. Run daily by the job queue
+ * failed sign-in identifiers in the audit log after a month; rate-limit hits and counters once past every window. Run daily by the job queue
  * (retention.job.ts); each step is idempotent, so a run cut short is finished by the next.
  */
 import type { RetentionPeriods } from '../config.js';
 import type { Db, Knex } from '../db/knex.js';
 import type { Logger } from '../logger.js';
-import { clearOldSenderIps, withoutStatementTimeout, deleteEndedSessions, deleteSpentRateLimitHits, deleteSpentResetTokens, purgeFailedSignInIdentifiers } from './retention.queries.js';
+import { clearOldSenderIps, withoutStatementTimeout, deleteEndedSessions, deleteSpentRateLimitCounters, deleteSpentRateLimitHits, deleteSpentResetTokens, purgeFailedSignInIdentifiers } from './retention.queries.js';
 
-/** Longer than any limit's window (sign-in 15 minutes, submissions an hour), so no count changes. */
+/** Longer than any limit's window (sign-in 15 minutes, submissions and downloads an hour), so no count changes. */
 export const RATE_LIMIT_HITS_KEPT_SECONDS = 24 * 3600;
 
-export type RetentionResult = { sessions: number; resetTokens: number; senderIps: number; failedSignInIdentifiers: number; rateLimitHits: number };
+export type RetentionResult = { sessions: number; resetTokens: number; senderIps: number; failedSignInIdentifiers: number; rateLimitHits: number; rateLimitCounters: number };
 
 /**
  * Each step in a short transaction of its own, without the server pool's statement timeout: a
@@ -31,6 +31,7 @@ export async function runRetention(db: Db, periods: RetentionPeriods, sessionIdl
     senderIps: await unbounded(db, (trx) => clearOldSenderIps(trx, periods.senderIpDays)),
     failedSignInIdentifiers: await unbounded(db, (trx) => purgeFailedSignInIdentifiers(trx, periods.failedSignInDays)),
     rateLimitHits: await unbounded(db, (trx) => deleteSpentRateLimitHits(trx, RATE_LIMIT_HITS_KEPT_SECONDS)),
+    rateLimitCounters: await unbounded(db, (trx) => deleteSpentRateLimitCounters(trx, RATE_LIMIT_HITS_KEPT_SECONDS)),
   };
   logger.info(result, 'retention purge done');
   return result;

@@ -4,8 +4,8 @@
  */
 import type { EnqueuedTaskPromise, Task } from 'meilisearch';
 import type { Meilisearch } from './client.js';
-import type { SearchDocument } from './documents.js';
 import { meilisearchUnavailable } from './engine-errors.js';
+import type { SearchDocument } from './documents.js';
 import { INDEX_SETTINGS } from './index-settings.js';
 
 export const PRIMARY_KEY = 'id';
@@ -17,37 +17,54 @@ export class SearchTaskError extends Error {
   }
 }
 
-/** The first poll comes soon (a small write is done in tens of milliseconds: freshness), later ones less often. */
 const POLL_MS = 25;
-const MAX_POLL_MS = 200;
 
 /**
  * Waits for an enqueued task and throws unless it succeeded. Polls itself rather than through the
  * client's waitTask, which leaves one abort listener per poll on its timeout signal (thousands in
  * a long rebuild).
- *
- * A poll that Meilisearch does not answer in time (the client's 5 s timeout, a reset connection)
- * is asked again until the deadline: the task is already in the queue and asking about it changes
- * nothing. A million-record rebuild on a loaded two-core machine stopped at 100,000 documents on
- * one such poll, with every batch still being indexed. Polls slow down to MAX_POLL_MS, so the
- * batches a rebuild keeps in flight do not ask hundreds of times a second.
  */
-export async function settled(meili: Meilisearch, enqueued: EnqueuedTaskPromise, timeoutMs = 120_000): Promise<Task> {
+export async function settled(meili: Meilisearch, enqueued: EnqueuedTaskPromise | { taskUid: number }, timeoutMs = 120_000): Promise<Task> {
   const { taskUid } = await enqueued;
   const deadline = Date.now() + timeoutMs;
-  let wait = POLL_MS;
   for (;;) {
-    let task: Task | undefined;
+    const task = await taskOrNothing(meili, taskUid, deadline);
+    if (!task) continue;
+    if (task.status === 'succeeded') return task;
+    if (task.status !== 'enqueued' && task.status !== 'processing') throw new SearchTaskError(task);
+    if (Date.now() > deadline) throw new Error(`Meilisearch task ${taskUid} (${task.type}) still ${task.status} after ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/**
+ * One look at a task. Meilisearch can be slow to answer while it writes a large batch to disk: a
+ * look that times out or loses its connection before the deadline is only a look missed (nothing
+ * was written by it), so the caller looks again; an answer with an error status is thrown.
+ */
+async function taskOrNothing(meili: Meilisearch, taskUid: number, deadline: number): Promise<Task | undefined> {
+  try {
+    return await meili.tasks.getTask(taskUid);
+  } catch (error) {
+    if (!meilisearchUnavailable(error) || Date.now() > deadline) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    return undefined;
+  }
+}
+
+/**
+ * Sends a write (it answers with a task) again when Meilisearch could not take it: the connection
+ * broke (EPIPE, reset) or the answer was too slow, as happens in a long rebuild on a busy machine.
+ * Only for writes that may be repeated (documents replace themselves); other errors throw at once.
+ */
+export async function enqueueWithRetries<T>(write: () => Promise<T>, waitsMs: readonly number[] = [1000, 3000, 9000]): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
     try {
-      task = await meili.tasks.getTask(taskUid);
+      return await write();
     } catch (error) {
-      if (!meilisearchUnavailable(error) || Date.now() > deadline) throw error;
+      if (!meilisearchUnavailable(error) || attempt >= waitsMs.length) throw error;
+      await new Promise((resolve) => setTimeout(resolve, waitsMs[attempt]));
     }
-    if (task?.status === 'succeeded') return task;
-    if (task && task.status !== 'enqueued' && task.status !== 'processing') throw new SearchTaskError(task);
-    if (Date.now() > deadline) throw new Error(`Meilisearch task ${taskUid} (${task?.type ?? 'unknown type'}) still ${task?.status ?? 'unanswered'} after ${timeoutMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, wait));
-    wait = Math.min(MAX_POLL_MS, Math.round(wait * 1.5));
   }
 }
 

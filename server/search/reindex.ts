@@ -10,11 +10,9 @@
  */
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
-import type { EnqueuedTaskPromise } from 'meilisearch';
-import { createMeiliClient, type Meilisearch } from './client.js';
-import { meilisearchUnavailable } from './engine-errors.js';
+import type { Meilisearch } from './client.js';
 import { graveDocuments, martyrDocuments, type SearchDocument } from './documents.js';
-import { ensureIndex, indexExists, PRIMARY_KEY, settled } from './index-writer.js';
+import { enqueueWithRetries, ensureIndex, indexExists, PRIMARY_KEY, settled } from './index-writer.js';
 
 const PAGE = 10_000;
 /** Batches of PAGE documents allowed to wait in Meilisearch's queue at once. */
@@ -48,37 +46,7 @@ export async function reindex(db: Db, meili: Meilisearch, liveUid: string, logge
   }
 }
 
-/**
- * A rebuild's requests may wait this long for Meilisearch. The client searches use gives up after
- * 5 s so a page falls back to PostgreSQL; a rebuild has nothing to fall back to, and on a loaded
- * two-core machine a batch of 10,000 documents was not accepted within 5 s: the rebuild of a
- * million records stopped there, twice.
- */
-const WRITE_TIMEOUT_MS = 120_000;
-
-/** Tries at sending one batch when the connection fails (a 1M rebuild stopped on one `write EPIPE`). */
-const SEND_TRIES = 4;
-
-/**
- * Sends a batch of documents, again when Meilisearch could not be reached: a batch sent twice is
- * the same documents replaced by themselves, so a request whose answer was lost is safe to repeat.
- */
-async function enqueueBatch(send: () => EnqueuedTaskPromise, logger: Logger): Promise<{ enqueued: EnqueuedTaskPromise }> {
-  for (let attempt = 1; ; attempt++) {
-    const enqueued = send();
-    try {
-      await enqueued; // the request itself: the batch is in Meilisearch's queue
-      return { enqueued };
-    } catch (error) {
-      if (attempt >= SEND_TRIES || !meilisearchUnavailable(error)) throw error;
-      logger.warn({ err: error, attempt }, 'sending a batch of documents failed; sending it again');
-      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
-    }
-  }
-}
-
-async function rebuild(db: Db, searchClient: Meilisearch, liveUid: string, logger: Logger, onProgress?: (documents: number) => void): Promise<ReindexResult> {
-  const meili = createMeiliClient(searchClient.config.host, searchClient.config.apiKey, WRITE_TIMEOUT_MS);
+async function rebuild(db: Db, meili: Meilisearch, liveUid: string, logger: Logger, onProgress?: (documents: number) => void): Promise<ReindexResult> {
   const started = Date.now();
   const { rows: clock } = await db.raw<{ rows: { now: string }[] }>('SELECT now()::text AS now');
   const startedAt = clock[0]!.now;
@@ -94,7 +62,8 @@ async function rebuild(db: Db, searchClient: Meilisearch, liveUid: string, logge
   let graves = 0;
   const send = async (docs: SearchDocument[]) => {
     if (!docs.length) return;
-    const { enqueued } = await enqueueBatch(() => index.addDocuments(docs, { primaryKey: PRIMARY_KEY }), logger);
+    // The request itself, sent again if the connection broke: the batch is in Meilisearch's queue.
+    const enqueued = await enqueueWithRetries(() => index.addDocuments(docs, { primaryKey: PRIMARY_KEY }));
     const done = settled(meili, enqueued, 3_600_000);
     done.catch(() => undefined); // observed below; this only keeps Node from calling it unhandled meanwhile
     pending.push(done);

@@ -4,7 +4,6 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../../scripts/build-web.js';
 import { launchBrowser, listen, screenshot, skipWithoutChromium } from '../support/browser.js';
 import { loadSearchFixture, type SearchFixture } from '../support/search-fixtures.js';
 import { createTestDatabase, testApp, type TestDatabase } from '../support/services.js';
@@ -18,7 +17,6 @@ describe.skipIf(skipWithoutChromium())('the grave position map', { timeout: 60_0
   let email: string;
 
   beforeAll(async () => {
-    await buildWeb();
     t = await createTestDatabase('position');
     fx = await loadSearchFixture(t.db);
     site = await listen(await testApp(t.db));

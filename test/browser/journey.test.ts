@@ -57,8 +57,28 @@ describe.skipIf(!existsSync(CHROMIUM))('the relative\'s journey on a phone', { t
     // A name shared by namesakes offers hometown, birth decade and cemetery first (issue 14).
     await page.waitForURL((url) => ['province=', 'hasPhoto=', 'unit=', 'hometown=', 'birthYear=', 'cemetery='].some((p) => url.search.includes(p)));
     expect(page.url()).toContain(chipHref!.split('?')[1]!.split('&').pop()!);
-    expect(await page.locator('details.search-filters-fold').getAttribute('open')).not.toBeNull();
+    // A filter of the form opens the form; a hometown or cemetery (no field of its own) shows as a chip.
+    const hidden = ['hometown', 'cemetery'].some((name) => new URL(page.url()).searchParams.has(name));
+    if (hidden) expect(await page.locator('a.facet-chip-set').count()).toBe(1);
+    else expect(await page.locator('details.search-filters-fold').getAttribute('open')).not.toBeNull();
     expect(await page.locator('.result-status').textContent()).not.toBe(before);
+    await context.close();
+  });
+
+  it('shows a hometown chosen from a chip as a chip that takes it away again', async () => {
+    const { context, page } = await phonePage(browser, { throttle: false });
+    await page.goto(`${site.base}/tim-kiem?q=nguyen+van+thanh`);
+    await page.locator('.facet-chips a.facet-chip[href*="hometown="]').first().click();
+    await page.waitForURL((url) => url.searchParams.has('hometown'));
+    const set = page.locator('a.facet-chip-set');
+    expect(await set.count()).toBe(1);
+    expect(await set.textContent()).toMatch(/^Quê /);
+    await firstScreen(page, 'journey-phone-hometown-chip');
+    expect(await inFirstViewport(page, 'a.facet-chip-set')).toBe(true);
+    await set.click();
+    await page.waitForURL((url) => !url.searchParams.has('hometown'));
+    expect(new URL(page.url()).searchParams.get('q')).toBe('nguyen van thanh');
+    expect(await page.locator('a.facet-chip-set').count()).toBe(0);
     await context.close();
   });
 

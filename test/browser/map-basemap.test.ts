@@ -13,7 +13,6 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../../scripts/build-web.js';
 import { seedDemo } from '../../seeds/demo/seed-demo.js';
 import { ensureIndex } from '../../server/search/index-writer.js';
 import { reindex } from '../../server/search/reindex.js';
@@ -80,7 +79,6 @@ describe.skipIf(!existsSync(CHROMIUM))('the basemap and the phone map in Chromiu
   let someone: { name: string; grave: number };
 
   beforeAll(async () => {
-    await buildWeb();
     t = await createTestDatabase('basemap');
     photos = await mkdtemp(path.join(os.tmpdir(), 'mls-basemap-photos-'));
     await seedDemo(t.db, silentLogger, { graves: 6_000, seed: 'ban-do', maxPhotos: 0, photosDir: photos });

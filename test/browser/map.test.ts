@@ -12,7 +12,6 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb, describeBuild } from '../../scripts/build-web.js';
 import { ROOT_DIR } from '../../server/config.js';
 import { ensureIndex } from '../../server/search/index-writer.js';
 import { reindex } from '../../server/search/reindex.js';
@@ -63,8 +62,7 @@ describe.skipIf(skipWithoutChromium())('the map page in Chromium', { timeout: 60
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
 
   beforeAll(async () => {
-    const [report] = await Promise.all([buildWeb(), mkdir(ARTIFACTS, { recursive: true })]);
-    console.log(describeBuild(report));
+    await mkdir(ARTIFACTS, { recursive: true });
     t = await createTestDatabase('browser');
     fx = await loadSearchFixture(t.db);
     ducGrave = Number((await t.db('martyrs').where({ id: fx.martyrs.duc }).first('grave_id')).grave_id);

@@ -130,6 +130,40 @@ describe('OGC API - Features', () => {
     expect((one.body.links as Link[]).map((l) => l.rel)).toEqual(expect.arrayContaining(['self', 'alternate', 'collection']));
   });
 
+  it('writes a page as compact GeoJSON, each feature as its own item says, quotes and line breaks escaped', async () => {
+    const grave = Number((await t.db('public_headstones').orderBy('id').first('id')).id);
+    await t.db('graves').where({ id: grave }).update({ inscription: 'Tổ quốc ghi công\n"Liệt sĩ" \\ Trường Sơn\t1972' });
+    const res = await request(app).get(`/ogc/collections/graves/items?limit=20${grave > 1 ? `&after=${grave - 1}` : ''}`).set('Host', 'portal.test').set('Accept', 'application/geo+json');
+    expect(res.status).toBe(200);
+    // The spliced text is exactly what JSON.stringify writes of the same document (no spacing, same key order).
+    expect(res.text).toBe(JSON.stringify(JSON.parse(res.text)));
+    const page = JSON.parse(res.text) as FeatureCollection;
+    expect(Object.keys(page)).toEqual(['type', 'numberMatched', 'numberReturned', 'links', 'features']);
+    const feature = page.features[0]!;
+    expect(feature.id).toBe(grave);
+    expect(Object.keys(feature)).toEqual(['type', 'id', 'geometry', 'properties']);
+    expect(feature.properties.inscription).toBe('Tổ quốc ghi công\n"Liệt sĩ" \\ Trường Sơn\t1972');
+    expect(feature.properties).toMatchObject({ position_approximate: expect.any(Boolean), martyr_count: expect.any(Number), cemetery_id: expect.any(Number), url: `http://portal.test/mo/${grave}` });
+    expect(Object.keys(feature.properties).at(-1)).toBe('url');
+    const one = await request(app).get(`/ogc/collections/graves/items/${grave}`).set('Host', 'portal.test').set('Accept', 'application/geo+json');
+    const { links: _links, ...alone } = one.body as Record<string, unknown>;
+    expect(alone).toEqual(feature);
+
+    // A grave of several public martyrs lists them in id order, names, ids and years alike.
+    const shared = await t.db('public_martyrs').whereNotNull('grave_id').groupBy('grave_id').havingRaw('count(*) > 1').orderBy('grave_id').first('grave_id');
+    expect(shared, 'the demo data has a grave shared by public martyrs').toBeTruthy();
+    const sharedId = Number(shared.grave_id);
+    const martyrs = await t.db('public_martyrs').where({ grave_id: sharedId }).orderBy('id').select('id', 'full_name', 'death_year');
+    const inPage = (await json(`/ogc/collections/graves/items?limit=1${sharedId > 1 ? `&after=${sharedId - 1}` : ''}`)).body as FeatureCollection;
+    expect(inPage.features[0]!.id).toBe(sharedId);
+    expect(inPage.features[0]!.properties).toMatchObject({
+      martyr_count: martyrs.length,
+      martyr_ids: martyrs.map((m) => m.id).join(';'),
+      martyr_names: martyrs.map((m) => m.full_name).join('; '),
+      martyr_death_years: martyrs.map((m) => m.death_year ?? '').join(';'),
+    });
+  });
+
   it('filters by cemetery, province, state and deathYear, and by bbox', async () => {
     const grave = await t.db('public_graves as g').join('cemeteries as c', 'c.id', 'g.cemetery_id').select('g.cemetery_id', 'c.province_code').first();
     const byCemetery = (await json(`/ogc/collections/graves/items?cemetery=${grave.cemetery_id}&limit=10000`)).body as FeatureCollection;
@@ -220,14 +254,20 @@ describe('OGC API - Features', () => {
 
   it('limits requests per address, answering 429 in the OGC shape with Retry-After', async () => {
     const limited = await testApp(t.db, { config: testConfig({ DATA_DIR: dir, OGC_RATE_LIMIT_PER_MINUTE: '3' }) });
-    // The test database keeps counting across tests: this address starts from a clean slate.
-    await t.db('rate_limit_hits').where('key', 'like', 'ogc:%').del();
+    // Counted in PostgreSQL for every app server alike: this address starts from a clean slate.
+    await t.db('rate_limit_counters').where('key', 'like', 'ogc:%').del();
     for (let i = 0; i < 3; i++) expect((await request(limited).get('/ogc/conformance')).status).toBe(200);
     const refused = await request(limited).get('/ogc/conformance');
     expect(refused.status).toBe(429);
     expect(refused.headers['retry-after']).toMatch(/^\d+$/);
     expect(refused.body).toEqual({ code: 'TooManyRequests', description: expect.any(String) });
-    await t.db('rate_limit_hits').where('key', 'like', 'ogc:%').del();
+    // One counter row per address and minute, not a row per request; the refused request took nothing.
+    expect(await t.db('rate_limit_counters').where('key', 'like', 'ogc:%').sum({ n: 'hits' }).first()).toEqual({ n: 3 });
+    expect(await t.db('rate_limit_hits').where('key', 'like', 'ogc:%').count({ n: '*' }).first()).toEqual({ n: 0 });
+    // Another app server, same database: the same count, the same refusal.
+    const other = await testApp(t.db, { config: testConfig({ DATA_DIR: dir, OGC_RATE_LIMIT_PER_MINUTE: '3' }) });
+    expect((await request(other).get('/ogc/conformance')).status).toBe(429);
+    await t.db('rate_limit_counters').where('key', 'like', 'ogc:%').del();
   });
 
   describe('read by GDAL', () => {

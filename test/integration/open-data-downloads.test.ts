@@ -172,7 +172,7 @@ describe('open data downloads', () => {
   });
 
   it('limits file downloads per address', async () => {
-    await t.db('rate_limit_hits').where('key', 'like', 'download:%').del();
+    await t.db('rate_limit_counters').where('key', 'like', 'download:%').del();
     const limited = await testApp(t.db, { config: testConfig({ DATA_DIR: dir, DOWNLOAD_RATE_LIMIT_PER_HOUR: '2' }) });
     expect((await request(limited).get('/du-lieu-mo/cemeteries.csv')).status).toBe(200);
     expect((await request(limited).get('/du-lieu-mo/cemeteries.csv')).status).toBe(200);
@@ -181,7 +181,7 @@ describe('open data downloads', () => {
     expect(refused.headers['retry-after']).toMatch(/^\d+$/);
     // The page itself is not limited.
     expect((await request(limited).get('/du-lieu-mo')).status).toBe(200);
-    await t.db('rate_limit_hits').where('key', 'like', 'download:%').del();
+    await t.db('rate_limit_counters').where('key', 'like', 'download:%').del();
   });
 
   it('a second build replaces the first and leaves no stale file behind', async () => {

@@ -69,6 +69,11 @@ describe('remembrance on a martyr’s page', () => {
     const shown = await request(app).get(page);
     expect(shown.text).toContain('Đời đời nhớ ơn liệt sĩ.');
     expect(shown.text).toContain('Cháu nội');
+    // The decision is audited on the martyr, by whom, without copying the message or its author.
+    const audit = await t.db('audit_log').where({ action: 'remembrance.approved' });
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ entity_type: 'martyr', entity_id: fx.martyrs.thanh, actor_user_id: expect.any(Number) });
+    expect(JSON.stringify(audit[0])).not.toMatch(/Đời đời|Cháu nội/);
   });
 
   it('refuses empty, long and flooding messages clearly', async () => {

@@ -119,6 +119,10 @@ describe('retention', () => {
     const left = (await t.db('rate_limit_hits').pluck('id')).map(Number);
     expect(left).not.toContain(Number(old.id));
     expect(left).toContain(Number(current.id));
+    // The open-data counters hold addresses in their keys too.
+    await t.db('rate_limit_counters').insert([{ key: 'ogc:203.0.113.41', window_start: daysAgo(2), hits: 7 }, { key: 'ogc:203.0.113.42', window_start: new Date(), hits: 1 }]);
+    expect((await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger)).rateLimitCounters).toBe(1);
+    expect(await t.db('rate_limit_counters').pluck('key')).toEqual(['ogc:203.0.113.42']);
   });
 
   it('keeps no table of failed sign-ins with what was typed (sign_in_failures is gone)', async () => {

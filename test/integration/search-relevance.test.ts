@@ -203,6 +203,13 @@ describe('search relevance: a slip in the name beats exact words in places', () 
     const fromNgheAn = await get(app, 'le van chien', { hometown: '40' });
     expect(fromNgheAn.total).toBe(4);
     expect((await get(degradedApp, 'le van chien', { hometown: '40' })).total).toBe(4);
+    // On the page, the chosen hometown shows as a chip that takes it away again.
+    const page = await request(app).get('/tim-kiem').query({ q: 'le van chien', hometown: '40' });
+    expect(page.status).toBe(200);
+    const chip = /<a class="facet-chip facet-chip-set" href="([^"]+)">Quê Nghệ An /.exec(page.text);
+    expect(chip, 'a chip for the hometown filter').not.toBeNull();
+    expect(chip![1]!.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=')).toBe('/tim-kiem?q=le+van+chien');
+    expect((await request(app).get('/tim-kiem').query({ q: 'le van chien', hometown: '40', lang: 'en' })).text).toContain('From Nghệ An');
     const refused = await request(app).get('/api/search').query({ q: 'le van chien', hometown: 'nowhere' });
     expect(refused.status).toBe(400);
     expect(refused.body.error.message).toMatch(/hometown/);

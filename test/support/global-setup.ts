@@ -2,7 +2,8 @@
  * Once per test run: a throwaway PostgreSQL database (random name), migrated and loaded with the
  * reference data, kept as a template so a test can clone a fresh copy in a second; and a
  * Meilisearch of its own on a free port with a temporary data folder. Both are removed at the end.
- * Tests never touch the development database.
+ * Tests never touch the development database. The web assets are built here, once, so no test
+ * rebuilds them while another reads them.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { migrateLatest } from '../../server/db/migrate.js';
 import { createLogger } from '../../server/logger.js';
 import { startMeiliProcess } from '../../server/setup/meilisearch-process.js';
 import { preparePostgres } from '../../server/setup/postgres.js';
+import { buildWeb, describeBuild } from '../../scripts/build-web.js';
 import { withDatabase } from './database-url.js';
 
 declare module 'vitest' {
@@ -33,6 +35,7 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn');
+  console.log(describeBuild(await buildWeb()));
   const givenUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const template = `mls_test_${runId}_template`;

@@ -7,7 +7,7 @@ import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { errorHandler } from '../../server/http/error-handler.js';
-import { AppError, Conflict, DomainError, FileRejected, InvalidInput, NotFound, NotInScope, RateLimited } from '../../server/http/errors.js';
+import { AppError, Conflict, DomainError, FileRejected, Gone, InvalidInput, NotFound, NotInScope, RateLimited } from '../../server/http/errors.js';
 import { localeMiddleware } from '../../server/http/locale.js';
 import { PhotoRejected } from '../../server/photos/photo-processing.js';
 import { SectionConflict } from '../../server/upkeep/cemetery-edit.service.js';
@@ -30,6 +30,7 @@ describe('domain errors mapped by the one error handler', () => {
     ['NotFound', new NotFound(), 404, 'not_found'],
     ['NotInScope, answered exactly as NotFound', new NotInScope(), 404, 'not_found'],
     ['Conflict with its own code', new Conflict('plot_taken', 'The plot already has a grave.'), 409, 'plot_taken'],
+    ['Gone, no longer kept', new Gone('cursor_expired', 'The feed keeps 90 days.'), 410, 'cursor_expired'],
     ['RateLimited', new RateLimited(42), 429, 'rate_limited'],
     ['InvalidInput', new InvalidInput('year: not a year', { fields: ['year'] }), 400, 'invalid_input'],
     ['a file of a refused type', new FileRejected('type', 'file_type', 'not an image'), 415, 'file_type'],
