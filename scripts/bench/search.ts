@@ -23,6 +23,7 @@ import { createLogger } from '../../server/logger.js';
 import { startServices, type Services } from '../../server/portal.js';
 import { createMeiliClient } from '../../server/search/client.js';
 import { buildEngineQuery } from '../../server/search/meili-query.js';
+import { likelyMiddleNames } from '../../server/search/middle-names.js';
 import { typedName } from '../../server/search/name-match.js';
 import { followUpQueries, isBareName, rerankByDiacritics, search as apiSearch, SUGGEST_PARAMS } from '../../server/search/search.service.js';
 import { analyseQuery } from '../../server/search/query-text.js';
@@ -483,6 +484,8 @@ async function main(options: Options, config: Config): Promise<number> {
       const suggestBody = (strategy: 'all' | 'last') => JSON.stringify({ q: typed, ...SUGGEST_PARAMS, matchingStrategy: strategy });
       suggestBodies.set(query, { all: suggestBody('all'), last: suggestBody('last'), multiWord: typed.trim().includes(' ') });
     }
+    // The middle name counts the family + given name step reads (the server under test reads its own at start).
+    await likelyMiddleNames(services.db, '');
     const searchUrl = `${meili.url}/indexes/${encodeURIComponent(config.meiliIndex)}/search`;
     const multiSearchUrl = `${meili.url}/multi-search`;
     const martyrHit = (body: Buffer, q: BenchQuery) => body.includes(`"kind":"martyr","id":${q.martyrId},`);
@@ -502,7 +505,9 @@ async function main(options: Options, config: Config): Promise<number> {
         parsed = JSON.parse(answer.outcome.body!.toString('utf8')) as typeof parsed;
       }
       const docs = plan.engine.rerank ? rerankByDiacritics(parsed.hits, plan.analysed.nameText) : parsed.hits;
-      const followUp = followUpQueries(plan.request, plan.engine, plan.analysed, typedName(plan.analysed.nameText, true), docs);
+      const name = typedName(plan.analysed.nameText, true);
+      const middles = name.words.length === 2 && isBareName(plan.request, plan.analysed) ? await likelyMiddleNames(services.db, name.words[1]!) : undefined;
+      const followUp = followUpQueries(plan.request, plan.engine, plan.analysed, name, docs, middles);
       if (followUp?.queries.length) {
         calls += 1;
         const more = await post(multiSearchUrl, JSON.stringify({ queries: followUp.queries.map((c) => ({ indexUid: config.meiliIndex, q: c.q, ...c.params })) }));

@@ -16,11 +16,17 @@ export const FACETS = ['provinceCodes', 'kind', 'hasPhoto', 'hasGrave', 'unitGro
  */
 export const RERANK_WINDOW = 50;
 
-/** What the API's hits are made of (hits.ts) and what re-ranking reads: nothing else travels back. */
+/** What the API's hits are made of (hits.ts): nothing else travels back. */
 export const RETRIEVED_ATTRIBUTES = [
   'kind', 'recordId', 'fullName', 'knownName', 'aliases', 'birthDate', 'deathDate', 'hometown', 'hometownProvince', 'unit', 'placeOfDeath',
-  'graveId', 'graveState', 'cemeteryId', 'cemeteryName', 'cemeteryUrl', 'plot', 'lat', 'lng', 'photoUrl', 'thumbUrl', 'url', 'placeNames',
+  'graveId', 'graveState', 'cemeteryId', 'cemeteryName', 'cemeteryUrl', 'plot', 'lat', 'lng', 'photoUrl', 'thumbUrl', 'url',
 ];
+/**
+ * And what re-ranking by diacritics reads (hits.ts, exactDiacriticMatches), only when it runs: the
+ * places' names, old ones included, are often the longest field of a document, and every byte of
+ * them is the engine's to write and the API's to parse.
+ */
+const RERANK_ATTRIBUTES = [...RETRIEVED_ATTRIBUTES, 'placeNames'];
 
 /** Documents inside a box, by their plain lat/lng numbers. */
 export function boxFilter(minLng: number, minLat: number, maxLng: number, maxLat: number): string {
@@ -65,7 +71,7 @@ export function buildEngineQuery(request: SearchRequest, text: string, province:
     ...(request.facets ? { facets: [...FACETS] } : namesakeFacets ? { facets: [...NAMESAKE_FACETS] } : {}),
     offset: useWindow ? 0 : offset,
     limit: useWindow ? RERANK_WINDOW : request.perPage,
-    attributesToRetrieve: RETRIEVED_ATTRIBUTES,
+    attributesToRetrieve: useWindow ? RERANK_ATTRIBUTES : RETRIEVED_ATTRIBUTES,
     // No attributesToHighlight: matches are marked by the service (highlight.ts).
     // The score is read to re-rank ties, and to merge the answers of typo variants (search.service.ts).
     showRankingScore: true,

@@ -7,6 +7,10 @@
  */
 import { foldVietnamese } from '../text/vietnamese.js';
 import { withinOneEdit } from './highlight.js';
+import { COMMON_NAME_SYLLABLES } from './index-settings.js';
+import { NAME_SYLLABLE_SHARES } from './name-syllables.js';
+
+const NO_TYPO: ReadonlySet<string> = new Set(COMMON_NAME_SYLLABLES);
 
 /** Spelling variants the index treats as one (its synonyms), folded. */
 const SPELLING: Record<string, string> = { sy: 'si', qui: 'quy', ki: 'ky', li: 'ly', mi: 'my', hi: 'hy' };
@@ -27,7 +31,22 @@ export type NameScore = {
   words: string[];
 };
 
-const wordsOf = (name: string) => foldVietnamese(name.normalize('NFC')).split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(canonical);
+/**
+ * A name's folded words. Names repeat (a page of namesakes, the same records in several answers of
+ * one search, the commonest names across searches), and folding is most of what ranking a window
+ * costs: the words of names seen lately are kept.
+ */
+const foldedNames = new Map<string, readonly string[]>();
+const FOLDED_NAMES_KEPT = 20_000;
+function wordsOf(name: string): string[] {
+  let words = foldedNames.get(name);
+  if (!words) {
+    words = foldVietnamese(name.normalize('NFC')).split(/[^\p{L}\p{N}]+/u).filter(Boolean).map(canonical);
+    if (foldedNames.size >= FOLDED_NAMES_KEPT) foldedNames.clear();
+    foldedNames.set(name, words);
+  }
+  return [...words];
+}
 
 export function typedName(nameText: string, lastIsPrefix: boolean): TypedName {
   return { words: wordsOf(nameText), lastIsPrefix: lastIsPrefix && !/\s$/.test(nameText) };
@@ -72,7 +91,9 @@ function scoreOne(typed: TypedName, ownWords: string[]): { all: boolean; exact: 
       take(prefix);
       continue;
     }
-    const near = own.findIndex((w) => (t.length >= 3 && w[0] === t[0] && withinOneEdit(t, w)) || typed.variants?.get(i)?.has(w));
+    // As the engine counts typos: none in a common syllable as typed (its disableOnWords), so "hai"
+    // is not Hà: a record whose name has Hà came for a Hải somewhere else (highlight.ts likewise).
+    const near = own.findIndex((w) => (t.length >= 3 && !NO_TYPO.has(t) && w[0] === t[0] && withinOneEdit(t, w)) || typed.variants?.get(i)?.has(w));
     if (near < 0) return { all: false, exact };
     if (withinOneEdit(t, own[near]!) && likelySlip(t, own[near]!)) exact += 1;
     take(near);
@@ -95,4 +116,23 @@ export function nameScore(typed: TypedName, doc: { fullName: string | null; know
     if (Number(candidate.all) * 100 + candidate.exact * 2 + Number(candidate.inFullName) > Number(best.all) * 100 + best.exact * 2 + Number(best.inFullName)) best = candidate;
   });
   return best;
+}
+
+/**
+ * The typed words as a record's name spells them, where it carries one with a slip ("nguyne" →
+ * "nguyen" when the record is a Nguyễn): the words are then asked for as spelled, for which the
+ * engine's exactness rule can put the name that is exactly those words first, as it does for a
+ * name typed without a slip. A word that is itself a name syllable is left as typed.
+ */
+export function correctedWords(typed: TypedName, doc: { fullName: string | null; knownName: string | null; aliases: string[] }): string[] {
+  const score = nameScore(typed, doc);
+  if (!score.all) return typed.words;
+  const own = [...score.words];
+  return typed.words.map((t) => {
+    const same = own.indexOf(t);
+    // A name syllable typed is taken as meant ("tra" is Trà, not a slip for Trần).
+    const at = same >= 0 ? same : t in NAME_SYLLABLE_SHARES ? -1 : own.findIndex((w) => t.length >= 3 && w[0] === t[0] && withinOneEdit(t, w));
+    if (at < 0) return t;
+    return own.splice(at, 1)[0]!;
+  });
 }

@@ -7,7 +7,7 @@ import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
 import type { ProvinceCatalogue, ProvinceRef } from '../places/province-catalogue.js';
 import { BadRequestError } from '../http/errors.js';
-import { hasDiacritics, words } from '../text/vietnamese.js';
+import { foldVietnamese, hasDiacritics, words } from '../text/vietnamese.js';
 import type { SearchParams } from 'meilisearch';
 import type { Meilisearch } from './client.js';
 import type { SearchDocument } from './documents.js';
@@ -15,9 +15,10 @@ import { meilisearchUnavailable } from './engine-errors.js';
 import { fallbackSearch } from './fallback.queries.js';
 import { exactDiacriticMatches, toHit, type SearchHit } from './hits.js';
 import { boxFilter, buildEngineQuery, quote, RERANK_WINDOW, type EngineQuery } from './meili-query.js';
-import { cemeteryNames } from './cemetery-names.queries.js';
-import { nameScore, typedName, type NameScore, type TypedName } from './name-match.js';
+import { cemeteryNames, loadCemeteryNames } from './cemetery-names.queries.js';
+import { correctedWords, nameScore, typedName, type NameScore, type TypedName } from './name-match.js';
 import { LIKELY_MIDDLE_NAMES, middleShare, MIDDLE_NAME_QUERIES, typoVariants, type Variant } from './typo-variants.js';
+import { likelyMiddleNames, type MiddleName } from './middle-names.js';
 import { escapeHtml, highlightWords, typedWords } from './highlight.js';
 import { analyseQuery } from './query-text.js';
 import type { SearchRequest, SuggestRequest } from './search.schema.js';
@@ -244,6 +245,9 @@ export function variantQueries(query: EngineQuery, analysed: { nameText: string;
   });
 }
 
+/** Records asked for with the two words as spelled (followUpQueries): the name that is exactly them comes first, and a page shows a few of it. */
+const EXACT_NAME_LIMIT = 3;
+
 /** Whether the engine's first answer needs the typo-variant step: nobody's name at the top carries every typed word. */
 export function needsVariants(typed: TypedName, top: Pick<SearchDocument, 'fullName' | 'knownName' | 'aliases'> | undefined): boolean {
   return typed.words.length > 0 && (!top || !nameScore(typed, top).all);
@@ -257,7 +261,7 @@ type Ranked = { doc: EngineDoc; score: NameScore; share: number; position: numbe
  * before those with a variant or a typo, then the engine's score, then the likelier variant; the
  * rest after, in the first answer's order.
  */
-function mergeVariants(typed: TypedName, first: EngineDoc[], answers: EngineResult[], variants: Variant[]): EngineDoc[] {
+function mergeVariants(typed: TypedName, first: EngineDoc[], answers: EngineResult[], variants: Variant[], middles?: readonly MiddleName[]): EngineDoc[] {
   const byVariant = new Map<number, Set<string>>();
   for (const v of variants) {
     if (!byVariant.has(v.at)) byVariant.set(v.at, new Set());
@@ -287,31 +291,47 @@ function mergeVariants(typed: TypedName, first: EngineDoc[], answers: EngineResu
         : 0) ||
       a.position - b.position,
   );
-  return interleaveMiddleNames(ranked).map((r) => r.doc);
+  return interleaveMiddleNames(ranked, middles).map((r) => r.doc);
 }
 
 /**
  * Family + given name typed, names with one more word between them: each middle name takes its
  * turn by how common it is (Văn about twice as often as Minh), so the first page shows the likely
  * full names side by side rather than fifty Nguyễn Văn Thanh before the first Nguyễn Minh Thanh.
+ *
+ * With the middle names the records give for the typed given name (`middles`, middle-names.ts),
+ * the name typed exactly (two words) joins them: a family + given name is not one person but a
+ * handful of full names, each shared by namesakes (at a million records, a hundred Nguyễn Thành
+ * and three hundred Nguyễn Văn Thành). Each full name found then comes once first (the one typed,
+ * then by how common its middle name is), so the first page says which full names there are and
+ * the namesake facets split each; their other records follow, taking turns by the same shares.
  */
-function interleaveMiddleNames(ranked: Ranked[]): Ranked[] {
+function interleaveMiddleNames(ranked: Ranked[], middles?: readonly MiddleName[]): Ranked[] {
+  const shares = middles ? new Map(middles.map((m) => [m.word, m.share])) : undefined;
+  const shareOf = (middle: string) => shares?.get(middle) ?? middleShare(middle);
   const out = [...ranked];
   let start = 0;
   while (start < out.length) {
     const head = out[start]!.score;
     let end = start + 1;
-    const same = (s: NameScore) => s.all === head.all && s.exact === head.exact && s.ends === head.ends && s.extra === head.extra;
+    const joined = shares !== undefined && head.all && head.ends && head.extra === 0;
+    const same = (s: NameScore) =>
+      s.all === head.all && s.exact === head.exact && s.ends === head.ends && (s.extra === head.extra || (joined && s.extra === 1));
     while (end < out.length && same(out[end]!.score)) end++;
-    if (head.all && head.ends && head.extra === 1) {
+    if (head.all && head.ends && (head.extra === 1 || joined)) {
+      // The name typed exactly repeats as often as the commonest middle name does.
+      const topShare = Math.max(...(middles ?? []).map((m) => m.share), 0.0005);
       const seenOf = new Map<string, number>();
       const slotted = out.slice(start, end).map((r, i) => {
         const middle = r.score.words.slice(1, -1).join(' ');
+        const share = r.score.extra === 0 ? topShare : shareOf(middle);
         const k = seenOf.get(middle) ?? 0;
         seenOf.set(middle, k + 1);
-        return { r, i, slot: (k + 1) / middleShare(middle) };
+        // First appearances before any repeat (with `middles`): the typed name, then by share.
+        const first = shares !== undefined && k === 0;
+        return { r, i, first, rank: r.score.extra === 0 ? Number.POSITIVE_INFINITY : share, slot: (k + 1) / share };
       });
-      slotted.sort((a, b) => a.slot - b.slot || a.i - b.i);
+      slotted.sort((a, b) => Number(b.first) - Number(a.first) || (a.first ? b.rank - a.rank : a.slot - b.slot) || a.i - b.i);
       out.splice(start, end - start, ...slotted.map((x) => x.r));
     }
     start = end;
@@ -331,7 +351,8 @@ export function followUpQueries(
   analysed: ReturnType<typeof analyseQuery>,
   name: TypedName,
   docs: ReadonlyArray<Pick<SearchDocument, 'fullName' | 'knownName' | 'aliases'>>,
-): { variants: Variant[]; queries: Array<{ q: string; params: SearchParams }>; refetch: boolean } | null {
+  middleNames: readonly MiddleName[] = LIKELY_MIDDLE_NAMES,
+): { variants: Variant[]; queries: Array<{ q: string; params: SearchParams }>; refetch: boolean; middles?: readonly MiddleName[] } | null {
   const window = query.offset + query.limit;
   if (request.near || window > RERANK_WINDOW) return null;
   // On a later page the first answer's top is not at hand: this page's first hit stands for it
@@ -340,18 +361,44 @@ export function followUpQueries(
     // Family + given name alone ("nguyen thanh" for Nguyễn Văn Thành), more namesakes than one
     // page: the engine puts every Nguyễn Thanh X (the given name typed sits second) before any
     // Nguyễn Văn Thanh, so the likeliest middle names are asked for too, names only.
-    const [family, given] = name.words;
     if (name.words.length !== 2 || !isBareName(request, analysed) || docs.length < query.limit) return null;
-    const middles = LIKELY_MIDDLE_NAMES.filter((m) => m.word !== family && m.word !== given).slice(0, MIDDLE_NAME_QUERIES);
-    const params: SearchParams = { ...query.params, attributesToSearchOn: ['names'], matchingStrategy: 'all', offset: 0, limit: window, facets: undefined };
-    return { variants: [], refetch: false, queries: middles.map((m) => ({ q: `${family} ${m.word} ${given}`, params })) };
+    // Typed with a slip ("nguyne thanh"), the name that is exactly the two words (Nguyễn Thanh)
+    // has no edge over a hundred Nguyễn Thanh X in the engine's order: the words as the top
+    // record spells them are asked for too, where exactness puts that name first.
+    const [family, given] = correctedWords(name, docs[0]!) as [string, string];
+    const slipped = family !== name.words[0] || given !== name.words[1];
+    const middles = middleNames.filter((m) => m.word !== family && m.word !== given).slice(0, MIDDLE_NAME_QUERIES);
+    // Each middle name needs no more records than its turns on the page (interleaveMiddleNames):
+    // a smaller limit is less for the engine to rank and send.
+    const limitFor = (share: number) => Math.min(window, Math.max(2, Math.ceil(window * share) + 1));
+    const params: SearchParams = { ...query.params, attributesToSearchOn: ['names'], matchingStrategy: 'all', offset: 0, facets: undefined };
+    const queries = middles.map((m) => ({ q: `${family} ${m.word} ${given}`, params: { ...params, limit: limitFor(m.share) } }));
+    if (slipped) queries.unshift({ q: `${family} ${given}`, params: { ...params, limit: EXACT_NAME_LIMIT } });
+    return { variants: [], refetch: false, middles, queries };
   }
   const fromTop = query.rerank || query.offset === 0;
   const top = fromTop ? docs[0] : undefined;
-  const variants = typoVariants(name.words, typedName(top?.fullName ?? top?.knownName ?? '', false).words);
+  // The words as typed, before spelling variants are made one ("mi" stays "mi", a slip for Mai,
+  // where the comparison reads it as My).
+  const asTyped = foldVietnamese(analysed.nameText).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const variants = typoVariants(asTyped.length === name.words.length ? asTyped : name.words, typedName(top?.fullName ?? top?.knownName ?? '', false).words);
   const calls = variantQueries(query, analysed, variants, window);
   const refetch = !fromTop && calls.length > 0;
   return { variants, refetch, queries: [...(refetch ? [{ q: query.q, params: { ...query.params, offset: 0, limit: window, matchingStrategy: 'all' as const } }] : []), ...calls] };
+}
+
+/** The likely middle names of a given name; the name-frequency data's when the records cannot be read. */
+function familyGivenMiddles(deps: SearchDeps, given: string): Promise<readonly MiddleName[]> {
+  return likelyMiddleNames(deps.db, given).catch((error: unknown) => {
+    deps.logger.warn({ err: error }, 'middle name counts could not be read; using the name-frequency data');
+    return LIKELY_MIDDLE_NAMES;
+  });
+}
+
+/** Reads what searches keep in memory (middle name counts, cemetery names) before the first search needs it. */
+export function prepareSearch(deps: SearchDeps): void {
+  void familyGivenMiddles(deps, '');
+  loadCemeteryNames(deps.db).catch((error: unknown) => deps.logger.warn({ err: error }, 'cemetery names could not be read ahead; searches read them as needed'));
 }
 
 export async function search(deps: SearchDeps, request: SearchRequest, meter: SearchMeter = { calls: 0, engineMs: 0 }): Promise<SearchResponse> {
@@ -368,6 +415,9 @@ export async function search(deps: SearchDeps, request: SearchRequest, meter: Se
   const typed = typedWords(analysed.text, true);
   const name = typedName(analysed.nameText, true);
 
+  // Read (from a cache, middle-names.ts) while the engine answers; only a family + given name uses them.
+  const middleNames = bare && name.words.length === 2 ? familyGivenMiddles(deps, name.words[1]!) : undefined;
+
   try {
     const result: EngineResult = request.near
       ? await nearSearch(deps, query.q, query.params, request.near, query.offset + query.limit)
@@ -379,7 +429,7 @@ export async function search(deps: SearchDeps, request: SearchRequest, meter: Se
     let total = result.estimatedTotalHits ?? docs.length;
     let distribution = result.facetDistribution;
 
-    const followUp = followUpQueries(request, query, analysed, name, docs);
+    const followUp = followUpQueries(request, query, analysed, name, docs, middleNames ? await middleNames : undefined);
     if (followUp) {
       const { variants, queries, refetch } = followUp;
       if (queries.length) {
@@ -391,7 +441,7 @@ export async function search(deps: SearchDeps, request: SearchRequest, meter: Se
         const answers = results as unknown as EngineResult[];
         const first = refetch ? answers.shift()!.hits : docs;
         fromTop = true;
-        docs = mergeVariants(name, first, answers, variants);
+        docs = mergeVariants(name, first, answers, variants, followUp.middles);
         // Middle names tried for a family + given name find records the first query matched
         // already: its total and facets stand. Typo variants find others.
         if (variants.length) {

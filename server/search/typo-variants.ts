@@ -22,8 +22,8 @@ export const MAX_VARIANT_QUERIES = 4;
 
 export type Variant = { at: number; word: string; share: number };
 
-/** How many likely middle names a family + given name is tried with (search.service.ts). */
-export const MIDDLE_NAME_QUERIES = 4;
+/** How many likely middle names a family + given name is tried with (search.service.ts): the six commonest of the war generation (Văn, Đình, Đức, Hữu, Xuân, Quang) carry about three in four of its three-word names. */
+export const MIDDLE_NAME_QUERIES = 6;
 
 /** The likeliest middle names, with their share in that place: "nguyen thanh" is most often Nguyễn Văn Thành. */
 export const LIKELY_MIDDLE_NAMES: ReadonlyArray<{ word: string; share: number }> = Object.entries(NAME_SYLLABLE_SHARES)
@@ -60,7 +60,8 @@ const cache = new Map<string, Array<{ word: string; share: number }>>();
 export function typoVariants(words: readonly string[], firstName: readonly string[] = []): Variant[] {
   const all: Variant[] = [];
   words.forEach((typed, at) => {
-    const short = typed.length < ONE_TYPO_FROM && !(typed in NAME_SYLLABLE_SHARES);
+    // Two letters take no typo in the engine, a name syllable ("lu" for Lưu, Lữ) included.
+    const short = typed.length < ONE_TYPO_FROM;
     if (!NO_TYPO.has(typed) && !short) return;
     const place = placeOf(at, words.length);
     const key = `${typed}:${place}`;

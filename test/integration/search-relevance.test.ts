@@ -11,6 +11,7 @@ import type { Express } from 'express';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createMeiliClient } from '../../server/search/client.js';
 import { syncRecords } from '../../server/search/outbox-drain.js';
+import { forgetMiddleNames } from '../../server/search/middle-names.js';
 import { toDiacritics } from '../../server/text/input-methods.js';
 import { useSearchSetup } from '../support/search-setup.js';
 import { testApp, testConfig, testMeili, type TestDatabase } from '../support/services.js';
@@ -106,6 +107,76 @@ describe('search relevance: a slip in the name beats exact words in places', () 
     expect(firstOther === -1 || names.indexOf('Nguyen Van Thanh') < firstOther).toBe(true);
     // The total still counts every record the words match, once.
     expect(body.total).toBeGreaterThan(130);
+  });
+
+  it("shows, for family + given name, each full name the records give once on the first page, however many share the two words alone", async () => {
+    const insert = async (row: Record<string, unknown>) => Number((await t.db('martyrs').insert({ gender: 'male', ...row }).returning('id'))[0]!.id);
+    // At a million records a family + given name is a hundred "Hồ Sĩ Lực" (the two words, exactly)
+    // and hundreds with a middle name: the exact two-word name must not fill the first page.
+    const ids: number[] = [];
+    for (let i = 0; i < 30; i++) ids.push(await insert({ full_name: 'Đàm Lực', birth_year: 1930 + i }));
+    for (const [middle, n] of [['Văn', 30], ['Đình', 4], ['Hữu', 3], ['Xuân', 2]] as const) {
+      for (let i = 0; i < n; i++) ids.push(await insert({ full_name: `Đàm ${middle} Lực`, birth_year: 1930 + i }));
+    }
+    // And twenty "Đàm Lực X", whom the engine puts first by word position.
+    for (let i = 0; i < 20; i++) ids.push(await insert({ full_name: `Đàm Lực ${['Hải', 'Tùng', 'Bình', 'Sơn'][i % 4]}`, birth_year: 1940 + i }));
+    await syncRecords(t.db, testMeili(), indexUid, ids, []);
+    forgetMiddleNames(t.db);
+    const body = await get(app, 'dam luc');
+    const names = body.hits.map((h) => h.fullName);
+    expect(names).toHaveLength(20);
+    // The two words exactly first, then the middle names by how many records carry them.
+    expect(names.slice(0, 5)).toEqual(['Đàm Lực', 'Đàm Văn Lực', 'Đàm Đình Lực', 'Đàm Hữu Lực', 'Đàm Xuân Lực']);
+    // Then the namesakes take turns: the commonest full names again, no "Đàm Lực X" before them.
+    expect(names.filter((n) => n === 'Đàm Văn Lực').length).toBeGreaterThan(names.filter((n) => n === 'Đàm Đình Lực').length);
+    expect(names.some((n) => n?.startsWith('Đàm Lực '))).toBe(false);
+    expect(body.ambiguous).toBe(true);
+  });
+
+  it("puts, for a two-word name typed with a slip, that very name first: 'truonng minh' is Trương Minh, before Trương Minh X and Trương Văn Minh", async () => {
+    const insert = async (row: Record<string, unknown>) => Number((await t.db('martyrs').insert({ gender: 'male', ...row }).returning('id'))[0]!.id);
+    const ids: number[] = [];
+    for (let i = 0; i < 25; i++) ids.push(await insert({ full_name: `Trương Minh ${['Việt', 'Hải', 'Tùng', 'Sơn', 'Long'][i % 5]}`, birth_year: 1940 + i }));
+    for (let i = 0; i < 5; i++) ids.push(await insert({ full_name: 'Trương Văn Minh', birth_year: 1940 + i }));
+    const meantId = await insert({ full_name: 'Trương Minh', birth_year: 1950 });
+    await syncRecords(t.db, testMeili(), indexUid, [...ids, meantId], []);
+    const body = await get(app, 'truonng minh');
+    expect(body.hits[0]?.fullName, JSON.stringify(body.hits.slice(0, 3).map((h) => h.fullName))).toBe('Trương Minh');
+    expect(body.hits[0]!.id).toBe(meantId);
+    // Without the slip the engine's own order already does it.
+    expect((await get(app, 'truong minh')).hits[0]!.id).toBe(meantId);
+  });
+
+  it("finds the name meant for slips seen at 300,000 records: 'mi van hai' is Mai Văn Hải, 'lu huu loi' Lưu Hữu Lợi", async () => {
+    const insert = async (row: Record<string, unknown>) => Number((await t.db('martyrs').insert({ gender: 'male', ...row }).returning('id'))[0]!.id);
+    // Hà Văn My of a Hải place: "mi" is My (the index's i/y spelling), "hai" only in the place;
+    // the engine forgives no typo in "hai", so his Hà is no match for it.
+    const strangerMy = await insert({ full_name: 'Hà Văn My', hometown_text: 'xã Hải Thượng, huyện Hải Lăng, tỉnh Quảng Trị', birth_year: 1950 });
+    const mai = await insert({ full_name: 'Mai Văn Hải', birth_year: 1951 });
+    // Lữ Hữu Liêm carries "lu" and "huu" as typed; two letters take no typo in the engine.
+    const strangerLu = await insert({ full_name: 'Lữ Hữu Liêm', hometown_text: 'xã Hưng Lợi, huyện Hưng Nguyên', birth_year: 1949 });
+    const luu = await insert({ full_name: 'Lưu Hữu Lợi', birth_year: 1947 });
+    await syncRecords(t.db, testMeili(), indexUid, [strangerMy, mai, strangerLu, luu], []);
+    const my = await get(app, 'mi van hai');
+    expect(my.hits[0]?.id, JSON.stringify(my.hits.slice(0, 3).map((h) => h.fullName))).toBe(mai);
+    const lu = await get(app, 'lu huu loi');
+    expect(lu.hits[0]?.id, JSON.stringify(lu.hits.slice(0, 3).map((h) => h.fullName))).toBe(luu);
+  });
+
+  it('sends a page of results gzipped when the client asks for it, and as it is otherwise', async () => {
+    const zipped = await request(app).get('/api/search').query({ q: 'nguyen van', perPage: '40' }).set('Accept-Encoding', 'gzip, br');
+    expect(zipped.status).toBe(200);
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers['vary']).toMatch(/Accept-Encoding/i);
+    const plain = await request(app).get('/api/search').query({ q: 'nguyen van', perPage: '40' }).set('Accept-Encoding', 'identity');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers['content-type']).toMatch(/^application\/json/);
+    // The same answer either way (supertest decodes the gzipped one), tookMs aside.
+    expect({ ...zipped.body, tookMs: 0 }).toEqual({ ...plain.body, tookMs: 0 });
+    expect(plain.body.hits.length).toBeGreaterThan(10);
+    // A short answer (a suggestion list) is not worth compressing.
+    const short = await request(app).get('/api/suggest').query({ q: 'tran' }).set('Accept-Encoding', 'gzip');
+    expect(short.headers['content-encoding']).toBeUndefined();
   });
 
   it('says the engine calls it made (Server-Timing): one when the first answer is right, two with typo variants', async () => {
