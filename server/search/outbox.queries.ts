@@ -99,12 +99,14 @@ export async function outboxMark(db: Knex): Promise<number> {
 export async function dropOwnRowsOfNewGraves(trx: Knex, after: number, newGraveIds: number[]): Promise<number> {
   if (!newGraveIds.length) return 0;
   const result = await trx.raw<{ rowCount: number }>(
+    // The ids joined as a set (hashed), not "= ANY(array)": with a 100,000-row import that test ran
+    // once per outbox row over the whole array, 314 s of a flip at 1,000,000 records.
     `DELETE FROM search_outbox o
-     USING graves g
+     USING unnest(?::bigint[]) AS n(id), graves g
      WHERE o.id > ? AND o.processed_at IS NULL AND o.xmin = xid(pg_current_xact_id())
-       AND o.entity_type = 'grave' AND g.id = o.entity_id AND g.id = ANY(?::bigint[]) AND g.state = 'identified'
+       AND o.entity_type = 'grave' AND o.entity_id = n.id AND g.id = n.id AND g.state = 'identified'
        AND NOT EXISTS (SELECT 1 FROM photos p WHERE p.grave_id = g.id)`,
-    [after, newGraveIds],
+    [newGraveIds, after],
   );
   return result.rowCount ?? 0;
 }
