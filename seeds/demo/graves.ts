@@ -7,7 +7,7 @@
  * COPY; martyr lines go to a buffer, loaded once the graves they point to are in.
  */
 import type { CemeteryPlan } from './cemeteries.js';
-import { csvLine, type CsvBuffer, type CsvValue } from './copy.js';
+import { csvLine, type CsvBuffer, type CsvValue } from '../../server/db/copy.js';
 import { collectiveInscription, hasClue, identifiedInscription, knownFacts, partialInscription, UNKNOWN_INSCRIPTION } from './inscriptions.js';
 import type { CemeteryLayout } from './layout.js';
 import type { Martyr, MartyrFactory, Resting } from './martyrs.js';

@@ -9,7 +9,7 @@ import type pg from 'pg';
 import type { Db } from '../../server/db/knex.js';
 import type { Logger } from '../../server/logger.js';
 import { planCemeteries } from './cemeteries.js';
-import { copyInto, csvLine, CsvBuffer } from './copy.js';
+import { copyInto, csvLine, CsvBuffer } from '../../server/db/copy.js';
 import { graveLines, GRAVE_COLUMNS, MARTYR_COLUMNS, TRUTH_COLUMNS, type GraveStats, type PhotoSubject, type PlacedCemetery } from './graves.js';
 import { deletePhotoFiles, renderPhotos } from './headstone-photos.js';
 import { layOut } from './layout.js';

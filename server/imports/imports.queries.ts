@@ -1,5 +1,6 @@
 /** The imports' SQL: sources, batches, their issues and staging rows, and the writes a commit makes. */
 import type { Db, Knex } from '../db/knex.js';
+import { copyRows } from '../db/copy.js';
 import { cemeteryInScope, type Scope } from '../accounts/scope.js';
 import type { PlaceReference } from './hometown.js';
 import { cemeteryKey, type CemeteryLookup, type StagedRecord } from './row-parser.js';
@@ -538,16 +539,12 @@ export async function upsertImportRecords(trx: Knex, rows: { source_id: number; 
 
 export type ImportAudit = { action: string; entity_type: 'martyr' | 'grave' | 'cemetery'; entity_id: number; before: unknown; after: unknown };
 
-/** Audit rows of an import, many at once, each linked to its batch. */
+/** Audit rows of an import, many at once, each linked to its batch: two per new record, so COPY (as provenance: copyRows). */
 export async function insertImportAudit(trx: Knex, batchId: number, actorUserId: number | null, rows: ImportAudit[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 2000) {
-    await trx.raw(
-      `INSERT INTO audit_log (actor_user_id, action, entity_type, entity_id, before, after, reason, import_batch_id)
-       SELECT ?, r.action, r.entity_type, r.entity_id, r.before, r.after, ?, ?
-       FROM jsonb_to_recordset(?::jsonb) AS r(action text, entity_type text, entity_id bigint, before jsonb, after jsonb)`,
-      [actorUserId, `import #${batchId}`, batchId, JSON.stringify(rows.slice(i, i + 2000))],
-    );
-  }
+  const reason = `import #${batchId}`;
+  await copyRows(trx, 'audit_log', ['actor_user_id', 'action', 'entity_type', 'entity_id', 'before', 'after', 'reason', 'import_batch_id'], rows.map((r) => [
+    actorUserId, r.action, r.entity_type, r.entity_id, r.before === null || r.before === undefined ? null : JSON.stringify(r.before), r.after === null || r.after === undefined ? null : JSON.stringify(r.after), reason, batchId,
+  ]));
 }
 
 export async function insertDuplicateCandidates(trx: Knex, batchId: number, pairs: { martyr_id: number; other_martyr_id: number; reason: string }[]): Promise<void> {

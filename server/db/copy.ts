@@ -1,11 +1,14 @@
 /**
  * Bulk loading with COPY ... FROM STDIN in CSV format: rows become CSV lines here, are gathered
  * into chunks of about 256 kB, and stream to PostgreSQL with back-pressure. Geometry goes as
- * EWKT text, arrays as PostgreSQL array literals, NULL as an unquoted empty field.
+ * EWKT text, arrays as PostgreSQL array literals, NULL as an unquoted empty field. The demo seed
+ * loads with it, and an import's commit writes its many rows of provenance and audit with it,
+ * inside the flip's transaction (copyRows).
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
+import type { Knex } from './knex.js';
 import { from as copyFrom } from 'pg-copy-streams';
 
 export type CsvValue = string | number | boolean | null | string[];
@@ -91,4 +94,19 @@ export async function copyInto(
   const input = source instanceof CsvBuffer ? Readable.from(sent(source, onRows)) : Readable.from(batched(source));
   await pipeline(input, stream);
   return stream.rowCount;
+}
+
+/**
+ * COPY rows into `table` on the connection of `db`, a transaction's when it is one (knex hands a
+ * transaction its own connection): the rows are the transaction's like those of its other statements.
+ */
+export async function copyRows(db: Knex, table: string, columns: readonly string[], rows: Iterable<CsvValue[]>): Promise<number> {
+  const client = (await db.client.acquireConnection()) as pg.ClientBase;
+  try {
+    return await copyInto(client, table, columns, (function* () {
+      for (const row of rows) yield csvLine(row);
+    })());
+  } finally {
+    await db.client.releaseConnection(client);
+  }
 }
