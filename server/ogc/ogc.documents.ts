@@ -107,18 +107,16 @@ export function collectionDocument(base: string, id: CollectionId, locale: Local
   };
 }
 
-/**
- * A feature's GeoJSON as text: the geometry as ST_AsGeoJSON wrote it, spliced in rather than
- * parsed and written again (a page of 1,000 features spent more on that than on its properties).
- * The page link is already absolute, so a feature copied elsewhere still points home.
- */
+/** A feature's GeoJSON as text, as PostgreSQL wrote it (ogc.queries.ts): pages splice it in unparsed. */
 export function featureJson(row: FeatureRow): string {
-  return `{"type":"Feature","id":${row.id},"geometry":${row.geometry ?? 'null'},"properties":${JSON.stringify(row.properties)}}`;
+  return row.json;
 }
 
+export type FeatureValue = { type: 'Feature'; id: number; geometry: unknown; properties: Record<string, unknown> };
+
 /** The same feature as a value: for the HTML pages, one feature with its links, and the change feed. */
-export function featureDocument(row: FeatureRow) {
-  return { type: 'Feature' as const, id: row.id, geometry: row.geometry ? (JSON.parse(row.geometry) as unknown) : null, properties: row.properties };
+export function featureDocument(row: FeatureRow): FeatureValue {
+  return JSON.parse(row.json) as FeatureValue;
 }
 
 export function itemDocument(base: string, id: CollectionId, row: FeatureRow) {
