@@ -108,27 +108,36 @@ async function bothAnswer(db: Db, meili: Meilisearch): Promise<boolean> {
 }
 
 /**
- * Sends the records of these rows, CHUNK at a time. The next chunk is built (PostgreSQL, then the
- * documents) while Meilisearch indexes the last one, instead of one waiting for the other; chunks
- * still go to the index in order, each after the one before has succeeded.
+ * Chunk writes Meilisearch may hold at once. It indexes queued additions together, as one batch,
+ * and each batch pays for the index's word and prefix structures anew: one chunk at a time, a
+ * 100,000-record import went in 48 batches.
+ */
+const IN_FLIGHT = 4;
+
+/**
+ * Sends the records of these rows, CHUNK at a time. The next chunks are built (PostgreSQL, then the
+ * documents) and queued while Meilisearch indexes the earlier ones, instead of one waiting for the
+ * other; Meilisearch applies them in the order they were queued. A failure is the batch's: every
+ * write is awaited before it is judged.
  */
 async function sendRows(db: Db, meili: Meilisearch, indexUid: string, rows: OutboxRow[]): Promise<{ upserted: number; deleted: number }> {
   const result = { upserted: 0, deleted: 0 };
-  let inFlight: Promise<void> | undefined;
+  const inFlight: Promise<void>[] = [];
   try {
     for await (const chunk of affectedRecords(db, rows)) {
       const { docs, deletions } = await recordsState(db, chunk.martyrIds, chunk.graveIds);
-      if (inFlight) await inFlight;
-      inFlight = writeDocuments(meili, indexUid, docs, deletions);
-      // Its failure is awaited below or at the next chunk; until then it is not an unhandled rejection.
-      inFlight.catch(() => undefined);
+      if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
+      const write = writeDocuments(meili, indexUid, docs, deletions);
+      // Its failure is awaited below or when its turn comes; until then it is not an unhandled rejection.
+      write.catch(() => undefined);
+      inFlight.push(write);
       result.upserted += docs.length;
       result.deleted += deletions.length;
     }
-    if (inFlight) await inFlight;
+    for (const write of inFlight.splice(0)) await write;
   } finally {
-    // A chunk that failed to build leaves the one in flight to finish (or fail) before the rows are judged.
-    await inFlight?.catch(() => undefined);
+    // A chunk that failed to build leaves the ones in flight to finish (or fail) before the rows are judged.
+    await Promise.allSettled(inFlight);
   }
   return result;
 }
