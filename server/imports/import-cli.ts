@@ -18,7 +18,7 @@ import { listIssues } from './imports.queries.js';
 export type CliImport = { provinceCode: string; sourceName: string; file: string; dryRun: boolean };
 
 /** The command line acts as an administrator: whoever runs it has the machine. */
-const CLI_ACTOR: ImportActor = { userId: null, scope: { national: true, provinceCodes: [], cemeteryIds: [], communeCodes: [], roles: ['admin'] } };
+export const CLI_ACTOR: ImportActor = { userId: null, scope: { national: true, provinceCodes: [], cemeteryIds: [], communeCodes: [], roles: ['admin'] } };
 
 export async function importFromCli(db: Db, files: ImportFiles, logger: Logger, input: CliImport): Promise<{ batchId: number; counts: Record<string, unknown>; state: string; rejectsFile: string | null; problems: string[] }> {
   // The operator's file stays where it is: a copy is taken in.

@@ -255,6 +255,14 @@ export async function runDryRun(db: Db, files: ImportFiles, batchId: number, log
   const partial = `${rejectsPath}.${process.pid}.partial`;
   const rejects = new RejectsWriter(partial, batch.headers);
   await clearIssues(db, batchId, 'dry_run');
+  // The dry run stages what it parsed, so the commit reads these rows instead of the file again
+  // (a second parse of a province's workbook: half a minute and a few hundred MB). A dry run run
+  // again (a new mapping, a lapsed lease) starts from no staged row.
+  await db.transaction(async (trx) => {
+    await clearStaging(trx, batchId);
+    await updateBatch(trx, batchId, { rows_staged_through: 0 });
+  });
+  let lastRow = 0;
   const timing = { readAndParseMs: 0, classifyMs: 0, writeMs: 0 };
   let mark = performance.now();
   try {
@@ -299,6 +307,8 @@ export async function runDryRun(db: Db, files: ImportFiles, batchId: number, log
         }
       }
       await insertIssues(db, batchId, 'dry_run', issues);
+      await stageRows(db, batchId, records);
+      lastRow = chunk[chunk.length - 1]!.raw.rowNumber;
       await updateBatch(db, batchId, { rows_done: counts.rows });
       if (!(await holdLease(db, batchId, token, LEASE_SECONDS))) throw new LeaseLost();
       timing.writeMs += performance.now() - mark;
@@ -310,6 +320,7 @@ export async function runDryRun(db: Db, files: ImportFiles, batchId: number, log
   } catch (error) {
     await rm(partial, { force: true });
     if (error instanceof LeaseLost) return undefined;
+    await db.transaction((trx) => clearStaging(trx, batchId));
     if (error instanceof ImportFailed) {
       await moveBatch(db, batchId, ['dry_running'], { state: 'uploaded', error: error.reason, lease_until: null });
       return undefined;
@@ -324,7 +335,7 @@ export async function runDryRun(db: Db, files: ImportFiles, batchId: number, log
     return undefined;
   }
   await moveBatch(db, batchId, ['dry_running'], {
-    state: 'dry_run', counts: allCounts, samples: { ...samples, hiddenSheets: notes.hiddenSheets, sheetName: notes.sheetName }, rows_total: counts.rows,
+    state: 'dry_run', counts: { ...allCounts, staged: 1 }, rows_staged_through: lastRow, samples: { ...samples, hiddenSheets: notes.hiddenSheets, sheetName: notes.sheetName }, rows_total: counts.rows,
     dry_run_sha256: batchRunHash(batch), dry_run_at: NOW, error: null, lease_until: null,
   });
   return { counts: allCounts, samples };

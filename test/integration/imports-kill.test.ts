@@ -1,7 +1,9 @@
 /**
- * kill -9 of a process in the middle of a commit (the real `npm run import` entry point, as a
- * child process): nothing of the batch is visible, and the next runner (after the lease lapses)
- * resumes it to exactly the rows of the file, none twice. Once while staging, once while flipping.
+ * kill -9 of a process in the middle of an import (the real `npm run import` entry point, or the
+ * batch runner the job queue calls, as a child process): nothing of the batch is visible, and the
+ * next runner (after the lease lapses) resumes it to exactly the rows of the file, none twice.
+ * While the dry run stages the rows, while a commit stages them (a batch whose dry run staged
+ * nothing, as before staging moved into the dry run), and while flipping.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,7 +12,9 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_DIR } from '../../server/config.js';
+import { CLI_ACTOR, commitFromCli, importFromCli } from '../../server/imports/import-cli.js';
 import { claimLapsedBatches } from '../../server/imports/imports.queries.js';
+import { requestCommit } from '../../server/imports/imports.service.js';
 import { runBatch } from '../../server/imports/import.jobs.js';
 import { createTestDatabase, silentLogger, type TestDatabase } from '../support/services.js';
 
@@ -38,8 +42,11 @@ afterAll(async () => {
 
 const exited = (proc: ChildProcess) => (proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => proc.once('exit', () => r())));
 
-async function killWhen(source: string, ready: (b: { state: string; rows_staged_through: number; counts: Record<string, unknown>; rows_done: number }) => boolean): Promise<number> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/import.ts', '--province', '33', '--source', source, file], {
+type BatchRow = { id: number; state: string; rows_staged_through: number; counts: Record<string, unknown>; rows_done: number };
+
+/** Runs `args` (a script and its arguments) and kills it with SIGKILL once `ready` holds for the source's batch. */
+async function killWhen(source: string, ready: (b: BatchRow) => boolean, args = ['scripts/import.ts', '--province', '33', '--source', source, file]): Promise<number> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: ROOT_DIR,
     env: { ...process.env, DATABASE_URL: t.url, DATA_DIR: dir, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -72,21 +79,48 @@ async function resume(batchId: number) {
   await runBatch(t.db, { dir: path.join(dir, 'imports') }, batchId, mine.token, silentLogger);
 }
 
+const staged = async (batchId: number) => Number((await t.db('import_rows').where({ batch_id: batchId }).count<{ n: string }[]>({ n: '*' }))[0]!.n);
+const martyrCount = async () => Number((await t.db('martyrs').count<{ n: string }[]>({ n: '*' }))[0]!.n);
+
 const martyrsOf = async (source: string) =>
   Number((await t.db('import_records').join('import_sources', 'import_sources.id', 'import_records.source_id').where('import_sources.name', source).count<{ n: string }[]>({ n: '*' }))[0]!.n);
 
 describe('kill -9 during a commit', () => {
-  it('while staging: nothing visible, then resumed to exactly the file', async () => {
-    const before = Number((await t.db('martyrs').count<{ n: string }[]>({ n: '*' }))[0]!.n);
-    const id = await killWhen('Staging', (b) => b.state === 'committing' && b.rows_staged_through > 0 && !b.counts.staged);
-    expect(Number((await t.db('martyrs').count<{ n: string }[]>({ n: '*' }))[0]!.n)).toBe(before);
+  it('while the dry run stages: nothing visible, the dry run runs again from the start, the commit writes each row once', async () => {
+    const before = await martyrCount();
+    const id = await killWhen('Dry run', (b) => b.state === 'dry_running' && b.rows_done > 0, ['scripts/import.ts', '--province', '33', '--source', 'Dry run', '--dry-run', file]);
+    expect(await martyrCount()).toBe(before);
+    expect(await staged(id)).toBeGreaterThan(0);
+    expect(await staged(id)).toBeLessThan(ROWS);
+    await resume(id);
+    const dry = await t.db('import_batches').where({ id }).first();
+    expect(dry.state).toBe('dry_run');
+    expect(dry.counts.staged).toBe(1);
+    expect(await staged(id)).toBe(ROWS);
+    const committed = await commitFromCli(t.db, { dir: path.join(dir, 'imports') }, silentLogger, id);
+    expect(committed.state).toBe('committed');
+    expect(await martyrCount()).toBe(before + ROWS);
+    expect(await martyrsOf('Dry run')).toBe(ROWS);
+    expect(await staged(id)).toBe(0);
+  }, 300_000);
+
+  it('while a commit stages a batch its dry run did not stage: nothing visible, then resumed to exactly the file', async () => {
+    const before = await martyrCount();
+    const dry = await importFromCli(t.db, { dir: path.join(dir, 'imports') }, silentLogger, { provinceCode: '33', sourceName: 'Staging', file, dryRun: true });
+    // A dry run of the version before staging moved into it: no staged row, so the commit reads the file.
+    await t.db('import_rows').where({ batch_id: dry.batchId }).delete();
+    await t.db('import_batches').where({ id: dry.batchId }).update({ counts: t.db.raw(`counts - 'staged'`), rows_staged_through: 0 });
+    await requestCommit(t.db, CLI_ACTOR, dry.batchId);
+    const id = await killWhen('Staging', (b) => b.state === 'committing' && b.rows_staged_through > 0 && !b.counts.staged, ['test/support/run-import-batches.ts']);
+    expect(id).toBe(dry.batchId);
+    expect(await martyrCount()).toBe(before);
     await resume(id);
     const batch = await t.db('import_batches').where({ id }).first();
     expect(batch.state).toBe('committed');
     expect(batch.counts.committed.new).toBe(ROWS);
-    expect(Number((await t.db('martyrs').count<{ n: string }[]>({ n: '*' }))[0]!.n)).toBe(before + ROWS);
+    expect(await martyrCount()).toBe(before + ROWS);
     expect(await martyrsOf('Staging')).toBe(ROWS);
-    expect(Number((await t.db('import_rows').where({ batch_id: id }).count<{ n: string }[]>({ n: '*' }))[0]!.n)).toBe(0);
+    expect(await staged(id)).toBe(0);
   }, 300_000);
 
   it('while flipping: the transaction is gone whole, then resumed to exactly the file', async () => {
