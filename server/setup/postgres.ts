@@ -10,6 +10,7 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { aptInstall, isDebian } from './apt.js';
+import { tuneCluster } from './cluster-tuning.js';
 import { readClusterPassword, setClusterPassword } from './cluster-password.js';
 import { chooseCluster, clusterLabel, hasClusterTools, listClusters, notAsked, PasswordRequiredError, startCluster, type LocalCluster } from './local-cluster.js';
 import { checkPostgisVersion, checkServerVersion, parseServerVersionNum, postgisPackageFor } from './server-version.js';
@@ -120,6 +121,7 @@ async function ensureLocalServer(url: URL, options: Options): Promise<URL> {
   const local = new URL(url.toString());
   local.hostname = '127.0.0.1';
   local.port = String(cluster.port);
+  if (isRoot()) await tuneCluster(cluster, options.logger);
   if (!cluster.running) {
     options.logger.info({ cluster: clusterLabel(cluster) }, 'starting the local PostgreSQL cluster');
     await startCluster(cluster);

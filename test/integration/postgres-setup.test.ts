@@ -6,7 +6,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ROOT_DIR } from '../../server/config.js';
 import { aptInstall } from '../../server/setup/apt.js';
 import { passwordFile } from '../../server/setup/cluster-password.js';
+import { clusterTuning, tuningPath, tuningText } from '../../server/setup/cluster-tuning.js';
 import { CommandFailedError, runCommand } from '../../server/setup/commands.js';
 import { listClusters, notAsked, PasswordRequiredError, startCluster } from '../../server/setup/local-cluster.js';
 import { preparePostgres, readServerVersion } from '../../server/setup/postgres.js';
@@ -114,6 +115,23 @@ describe.skipIf(canManageClusters())('a local cluster with Debian defaults, mana
     const rows = await query<{ v: string }>(url.toString(), 'SELECT postgis_lib_version() AS v');
     expect(rows[0]!.v).toMatch(/^3\./);
     expect(lines.join('')).not.toContain(url.password);
+  });
+
+  it("writes the memory settings for this machine into the cluster's conf.d, restarts it once for them, and not again", async () => {
+    const url = await prepare();
+    const expected = clusterTuning(os.totalmem());
+    expect(await readFile(tuningPath({ version, name }), 'utf8')).toBe(tuningText(expected));
+    const [settings] = await query<{ shared_buffers: string; max_wal_size: string; jit: string }>(url, "SELECT current_setting('shared_buffers') AS shared_buffers, current_setting('max_wal_size') AS max_wal_size, current_setting('jit') AS jit");
+    expect(settings).toEqual({ shared_buffers: expected.shared_buffers!.replace(/^(\d+)MB$/, (_, mb: string) => (Number(mb) % 1024 === 0 ? `${Number(mb) / 1024}GB` : `${mb}MB`)), max_wal_size: '4GB', jit: 'off' });
+    const started = async () => (await query<{ t: string }>(url, 'SELECT pg_postmaster_start_time()::text AS t'))[0]!.t;
+    const before = await started();
+    await prepare();
+    expect(await started()).toBe(before);
+    // A file that says something else (an older version's, or edited) is rewritten, and the cluster restarted for it.
+    await writeFile(tuningPath({ version, name }), "shared_buffers = '128MB'\n");
+    await prepare();
+    expect(await started()).not.toBe(before);
+    expect(await readFile(tuningPath({ version, name }), 'utf8')).toBe(tuningText(expected));
   });
 
   it('reuses the kept password on the next start and sets no new one', async () => {

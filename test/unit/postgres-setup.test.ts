@@ -1,3 +1,4 @@
+import { clusterTuning, tuningText } from '../../server/setup/cluster-tuning.js';
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import { mostTellingLine } from '../../server/setup/commands.js';
@@ -107,5 +108,23 @@ describe('tests that need a tool', () => {
 
   it('run when it is there, in CI or not', () => {
     expect(skipUnless(true, 'Chromium', 'install it', { CI: 'true' })).toBe(false);
+  });
+});
+
+describe('the memory settings of a managed cluster', () => {
+  const GB = 1024 ** 3;
+  it('gives shared buffers a quarter of the memory, at least the default and at most 8 GB', () => {
+    expect(clusterTuning(24 * GB).shared_buffers).toBe('6144MB');
+    expect(clusterTuning(256 * 1024 ** 2).shared_buffers).toBe('128MB');
+    expect(clusterTuning(128 * GB).shared_buffers).toBe('8192MB');
+    expect(clusterTuning(24 * GB).effective_cache_size).toBe('12288MB');
+    expect(clusterTuning(24 * GB).max_wal_size).toBe('4GB');
+    expect(clusterTuning(24 * GB).jit).toBe('off');
+  });
+
+  it('writes one setting a line, quoted, under a note saying where it comes from', () => {
+    const text = tuningText({ shared_buffers: '6144MB', jit: 'off' });
+    expect(text).toMatch(/^# Written by the martyr-grave portal/);
+    expect(text.trim().split('\n').slice(-2)).toEqual(["shared_buffers = '6144MB'", "jit = 'off'"]);
   });
 });
