@@ -339,12 +339,13 @@ export type DuplicateProbe = { knownMartyrId: number | null; name: string; birth
  * martyr the row's identity already points to (knownMartyrId), and (in a flip) the martyrs this
  * transaction created, which are the file's own rows (their created_at is the transaction's now()).
  */
-export async function possibleDuplicates(db: Knex, probes: DuplicateProbe[], options: { notCreatedInThisTransaction?: boolean } = {}): Promise<Map<number, number[]>> {
+export async function possibleDuplicates(db: Knex, probes: DuplicateProbe[], options: { notCreatedInThisTransaction?: boolean; createdSince?: Date } = {}): Promise<Map<number, number[]>> {
   const out = new Map<number, number[]>();
   if (!probes.length) return out;
   const home = `COALESCE(NULLIF(COALESCE(m.hometown_old_commune_code, m.hometown_commune_code, ''), ''), COALESCE(m.hometown_text, ''))`;
   const rule = `
     ${options.notCreatedInThisTransaction ? 'm.created_at <> now() AND' : ''}
+    ${options.createdSince ? `m.created_at > '${options.createdSince.toISOString()}'::timestamptz AND` : ''}
     m.id IS DISTINCT FROM r.known_id
     AND (
       ((r.death IS NULL OR m.death_year IS NULL OR abs(m.death_year - r.death) <= 1)
@@ -553,7 +554,8 @@ export async function insertDuplicateCandidates(trx: Knex, batchId: number, pair
     await trx.raw(
       `INSERT INTO duplicate_candidates (batch_id, martyr_id, other_martyr_id, reason)
        SELECT ?, r.martyr_id, r.other_martyr_id, r.reason FROM unnest(?::bigint[], ?::bigint[], ?::text[]) AS r(martyr_id, other_martyr_id, reason)
-       WHERE r.martyr_id <> r.other_martyr_id
+       -- A namesake the dry run found may have been deleted since.
+       WHERE r.martyr_id <> r.other_martyr_id AND EXISTS (SELECT 1 FROM martyrs m WHERE m.id = r.other_martyr_id)
        ON CONFLICT (martyr_id, other_martyr_id) DO NOTHING`,
       [batchId, chunk.map((p) => p.martyr_id), chunk.map((p) => p.other_martyr_id), chunk.map((p) => p.reason)],
     );

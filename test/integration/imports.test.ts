@@ -439,4 +439,20 @@ describe('bad input', () => {
     // Nothing more to run: the sweep leaves a failed batch alone.
     expect((await claimLapsedBatches(t.db, LEASE_SECONDS)).map((c) => c.id)).not.toContain(dry.batchId);
   });
+  it('provenance and audit rows must name a batch that exists, and a batch they name cannot be deleted (checked per statement)', async () => {
+    const missing = 987_654_321;
+    await expect(t.db.raw(`INSERT INTO field_provenance (entity_type, entity_id, field, source_kind, import_batch_id) VALUES ('martyr', ?, 'full_name', 'import', ?)`, [missing, missing])).rejects.toMatchObject({ code: '23503' });
+    await expect(t.db.raw(`INSERT INTO audit_log (action, entity_type, entity_id, import_batch_id) VALUES ('martyr.import_create', 'martyr', ?, ?)`, [missing, missing])).rejects.toMatchObject({ code: '23503' });
+    const { batchId } = await run(await workbook('fk.xlsx', baseRows()), false, '33', 'Phần mềm FK');
+    expect(Number((await t.db('audit_log').where({ import_batch_id: batchId }).count<{ n: string }[]>({ n: '*' }))[0]!.n)).toBeGreaterThan(0);
+    // Everything else that names the batch gone (in a transaction rolled back), its audit rows still stop the delete.
+    const refused = await t.db.transaction(async (trx) => {
+      for (const table of ['import_rows', 'import_issues', 'duplicate_candidates']) await trx(table).where({ batch_id: batchId }).delete();
+      await trx('import_records').where({ last_batch_id: batchId }).delete();
+      await trx('field_provenance').where({ import_batch_id: batchId }).update({ import_batch_id: null, source_kind: 'staff' });
+      const error = await trx('import_batches').where({ id: batchId }).delete().then(() => null, (e: Error) => e);
+      throw error ?? new Error('the batch was deleted');
+    }).catch((e: Error) => e);
+    expect(refused.message).toMatch(/violates the reference from "audit_log"/);
+  });
 });
