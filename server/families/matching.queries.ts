@@ -68,7 +68,14 @@ function placeGeometry(ref: PlaceRef): { sql: string; bindings: Knex.Value[] } {
   return { sql: `SELECT geom AS g FROM ${tables[ref.table]} WHERE code = ?`, bindings: [ref.code] };
 }
 
-export type CandidateRow = Omit<GraveClueRow, 'unit'> & { unit: unknown; place_km: number | null; home_km: number | null };
+/** `cover_stones`: how many unidentified graves carry one of the notice's cover names (the same on every row). */
+export type CandidateRow = Omit<GraveClueRow, 'unit'> & { unit: unknown; place_km: number | null; home_km: number | null; cover_stones: number };
+
+/** How many unidentified graves' stones name any unit: what a cover's rarity is measured against. */
+export async function unitStoneCount(db: Knex): Promise<number> {
+  const { rows } = await db.raw<{ rows: { n: number }[] }>(`SELECT count(*)::int AS n FROM grave_clues WHERE unit_keys <> '{}'`);
+  return Number(rows[0]?.n ?? 0);
+}
 
 /** The points the rough ordering gives (weights.ts, the biggest terms of the exact score). */
 export type RoughPoints = {
@@ -109,7 +116,8 @@ const KM = (g: string) => `CASE WHEN ${g}.g IS NULL THEN NULL WHEN ST_Intersects
  * hometown; each with its cemetery's distance from the place of death and from the hometown. A
  * rough score in SQL (the big terms of weights.ts, distances included) keeps the `limit` most
  * promising for the exact score: a common regiment or front finds thousands, and only the best
- * few hundred can rank.
+ * few hundred can rank. `found` holds every grave sharing a cover name with the notice, so it also
+ * counts them, for the cover's rarity.
  */
 export async function retrieveClues(db: Knex, r: Retrieval): Promise<CandidateRow[]> {
   const none = { sql: 'SELECT NULL::geometry AS g', bindings: [] as Knex.Value[] };
@@ -130,11 +138,12 @@ export async function retrieveClues(db: Knex, r: Retrieval): Promise<CandidateRo
           OR gc.name_words && ?::text[]
           OR gc.place_key = ?
           OR (gc.death_year BETWEEN ?::int - 1 AND ?::int + 1 AND gc.cemetery_id IN (SELECT id FROM near) AND NOT gc.unit_keys && ?::text[])),
+     covers AS (SELECT count(*)::int AS n FROM found WHERE found.unit_keys && ?::text[]),
      dist AS MATERIALIZED (
        SELECT c.id, ${KM('place')} AS place_km, ${KM('home')} AS home_km
        FROM cemeteries c, place, home WHERE c.id IN (SELECT DISTINCT cemetery_id FROM found))
-     SELECT f.*, d.place_km, d.home_km
-     FROM found f JOIN dist d ON d.id = f.cemetery_id
+     SELECT f.*, d.place_km, d.home_km, covers.n AS cover_stones
+     FROM found f JOIN dist d ON d.id = f.cemetery_id CROSS JOIN covers
      ORDER BY (CASE WHEN f.unit_keys @> ARRAY[?::text] THEN ? ELSE 0 END)
             + (CASE WHEN f.unit_keys @> ARRAY[?::text] THEN ? ELSE 0 END)
             + (CASE WHEN f.unit_keys && ?::text[] THEN ? ELSE 0 END)
@@ -148,7 +157,7 @@ export async function retrieveClues(db: Knex, r: Retrieval): Promise<CandidateRo
             f.grave_id
      LIMIT ?`,
     [
-      ...place.bindings, ...home.bindings, r.nearDegrees, r.homeDegrees, unitKeys, r.nameWords, r.placeKey, r.year, r.year, unitKeys,
+      ...place.bindings, ...home.bindings, r.nearDegrees, r.homeDegrees, unitKeys, r.nameWords, r.placeKey, r.year, r.year, unitKeys, r.coverKeys,
       r.regimentKey, p.regiment, r.divisionKey, p.division, r.coverKeys, p.cover, p.fine, r.fineKeys,
       r.year, r.month, p.month, r.year, p.year, r.year, p.nearYear, r.year, p.apartYear, r.placeKey, p.writtenPlace,
       p.placeInside, p.placeMaxKm, p.placeNear, p.placeMaxKm, p.placeFarKm, p.placeFar,

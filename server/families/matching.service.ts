@@ -12,12 +12,12 @@ import { queueNotification } from '../notify/notify.service.js';
 import { cluesOf, graveClueRow, parseNotice, type NoticeInput, type ParsedNotice } from './clues.js';
 import {
   analyzeClues, claimGraveChanges, clueSources, deleteAllClues, clueSourcesAfter, cemeteryDistances, deleteClues, gazetteerRows, insertCandidates, insertRequestEvent,
-  markGraveChangesDone, openRequests, refreshProposedCandidate, retrieveClues, unidentifiedGraveIds, upsertClues, withdrawCandidatesOfGraves,
+  markGraveChangesDone, openRequests, refreshProposedCandidate, retrieveClues, unidentifiedGraveIds, unitStoneCount, upsertClues, withdrawCandidatesOfGraves,
   type NewCandidate, type RoughPoints,
 } from './matching.queries.js';
 import { buildGazetteer, type Gazetteer } from './places.js';
 import { fineKeys } from './units.js';
-import { scoreGrave, unresolvedPlaceReason, type Reason } from './score.js';
+import { coverPoints, scoreGrave, unresolvedPlaceReason, type Reason } from './score.js';
 import { WEIGHTS } from './weights.js';
 
 /** Reference places change only with a migration: read once per process and database. */
@@ -32,6 +32,23 @@ export function gazetteerOf(db: Knex): Promise<Gazetteer> {
     gazetteers.set(key, found);
   }
   return found;
+}
+
+/**
+ * How many stones name a unit changes only as graves are added or identified, and counting them
+ * scans grave_clues (~170 ms at a million graves): counted once an hour per process and database.
+ */
+const UNIT_STONES_TTL_MS = 3_600_000;
+const unitStones = new WeakMap<object, { at: number; count: Promise<number> }>();
+
+function unitStonesOf(db: Knex): Promise<number> {
+  const key = db.client as object;
+  const found = unitStones.get(key);
+  if (found && Date.now() - found.at < UNIT_STONES_TTL_MS) return found.count;
+  const count = unitStoneCount(db);
+  count.catch(() => unitStones.delete(key));
+  unitStones.set(key, { at: Date.now(), count });
+  return count;
 }
 
 export type RankedGrave = { graveId: number; cemeteryId: number; score: number; reasons: Reason[] };
@@ -72,11 +89,14 @@ export async function rankGraves(db: Knex, parsed: ParsedNotice, keep: number = 
     points: ROUGH_POINTS,
     limit: ROUGH_KEEP,
   });
+  // A shared cover is worth what its rarity says (every row carries the same count).
+  const covered = rows[0] && notice.unit.covers.length ? coverPoints(await unitStonesOf(db), Number(rows[0].cover_stones)) : null;
+  const scoredNotice = covered === null ? notice : { ...notice, coverPoints: covered };
   const unresolved = unresolvedPlaceReason(notice);
   const ranked: RankedGrave[] = [];
   for (const row of rows) {
     const km = (v: number | null) => (v === null ? null : Number(v));
-    const { score, reasons } = scoreGrave(notice, cluesOf(row), km(row.place_km), km(row.home_km));
+    const { score, reasons } = scoreGrave(scoredNotice, cluesOf(row), km(row.place_km), km(row.home_km));
     if (score < WEIGHTS.minimumScore || !reasons.some((r) => r.points > 0)) continue;
     ranked.push({ graveId: Number(row.grave_id), cemeteryId: Number(row.cemetery_id), score, reasons: unresolved ? [...reasons, unresolved] : reasons });
   }

@@ -25,7 +25,20 @@ export type Notice = {
   fronts: string[];
   /** Old province codes the hometown lies in (for a stone's hometown fragment). */
   hometownProvinceKeys: string[];
+  /** What a shared cover name is worth for this notice, by how rare it is on stones (coverPoints); WEIGHTS.unit.cover when not measured. */
+  coverPoints?: number;
 };
+
+/**
+ * The points of a shared cover name by its rarity: `coverStones` of the `unitStones` stones that name
+ * any unit carry it. Null when nothing was measured.
+ */
+export function coverPoints(unitStones: number, coverStones: number): number | null {
+  if (unitStones <= 0 || coverStones <= 0) return null;
+  const w = WEIGHTS.unit;
+  const points = w.coverPerNat * Math.log(Math.max(1, unitStones / coverStones)) - w.coverOffset;
+  return Math.round(Math.min(w.coverMax, Math.max(w.coverMin, points)) * 10) / 10;
+}
 
 /** What an unidentified grave's stone tells, parsed once (the grave_clues table holds it). */
 export type Clues = {
@@ -42,7 +55,7 @@ export type Scored = { score: number; reasons: Reason[] };
 
 const UNIT_CODES = new Set(['sameRegiment', 'sameDivision', 'sameBattalion', 'sameCompany', 'sameCover']);
 
-function unitReasons(a: ParsedUnit, b: ParsedUnit, out: Reason[]): void {
+function unitReasons(a: ParsedUnit, b: ParsedUnit, out: Reason[], coverWorth: number = WEIGHTS.unit.cover): void {
   const w = WEIGHTS.unit;
   const la = a.levels;
   const lb = b.levels;
@@ -61,7 +74,7 @@ function unitReasons(a: ParsedUnit, b: ParsedUnit, out: Reason[]): void {
   if (sameD && la.C !== undefined && la.C === lb.C) out.push({ code: 'sameCompany', points: w.company, params: { unit: levelLabel('C', la.C) } });
   else if (sameD && la.C && lb.C) out.push({ code: 'differentCompany', points: w.differentCompany, params: { a: levelLabel('C', la.C), b: levelLabel('C', lb.C) } });
   const cover = a.covers.find((c) => b.covers.includes(c));
-  if (cover) out.push({ code: 'sameCover', points: w.cover, params: { unit: coverLabel(cover) } });
+  if (cover) out.push({ code: 'sameCover', points: coverWorth, params: { unit: coverLabel(cover) } });
   // Both name a unit and share no level of it: another unit, unless the stone is miscopied.
   const named = (u: ParsedUnit) => Object.keys(u.levels).length > 0 || u.covers.length > 0;
   if (named(a) && named(b) && !out.some((r) => r.points > 0 && UNIT_CODES.has(r.code)) && !out.some((r) => r.code.startsWith('different'))) {
@@ -89,7 +102,7 @@ function dateReasons(notice: LooseDate, grave: LooseDate, out: Reason[]): void {
  */
 export function scoreGrave(notice: Notice, clues: Clues, distanceKm: number | null, homeKm: number | null = null): Scored {
   const reasons: Reason[] = [];
-  unitReasons(notice.unit, clues.unit, reasons);
+  unitReasons(notice.unit, clues.unit, reasons, notice.coverPoints);
   dateReasons(notice.death, clues.death, reasons);
   const p = WEIGHTS.place;
   const h = WEIGHTS.hometown;

@@ -20,8 +20,27 @@ export const WEIGHTS = {
     regiment: 30,
     /** Same division (Sư đoàn, Đại đoàn, F). */
     division: 24,
-    /** Same cover name or formation that is not a numbered division (Đoàn 559, Binh trạm 14, Quân khu 5). */
-    cover: 20,
+    /**
+     * Same cover name or formation that is not a numbered division (Đoàn 559, Binh trạm 14, Quân khu 5,
+     * a province's local force), when how many stones carry it is not measured (a grave scored as it
+     * changes). A family search measures it (`coverPerNat`): on the 1,000,000-grave demo set Đoàn
+     * 559 is on 3,336 of the 79,332 stones naming a unit (15 points by rarity), Quân khu 9 on 1,183
+     * (24), a province's "Bộ đội địa phương" on about 200 (38), a commune's guerrillas on one or two
+     * (capped): one flat number cannot be right for all of them. 24 is about the middle of that spread.
+     */
+    cover: 24,
+    /**
+     * Points per natural log of how much rarer the shared cover is than a stone naming any unit (the
+     * scale of every weight here), less `coverOffset`: fitted, with the other weights held, by a
+     * conditional logit of the true grave among its candidates on 1,500 demo notices outside the
+     * benchmark's sample (7.3 per nat, less 13; rounded to the scale). Kept between `coverMin` and
+     * `coverMax`: a cover on a third of all stones still says something, and no one unit clue, however
+     * rare (a commune's guerrillas), counts for more than the same day of death.
+     */
+    coverPerNat: 8,
+    coverOffset: 10,
+    coverMin: 10,
+    coverMax: 44,
     /** Both name a regiment, and not the same one (a wrong number on a stone happens: kept milder than the match). */
     differentRegiment: -16,
     /** Both name a unit, and no level or cover name of it is shared (a Quân khu against a Sư đoàn). */

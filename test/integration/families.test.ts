@@ -9,6 +9,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drainAllGraveChanges, rankNotice } from '../../server/families/matching.service.js';
+import { coverPoints } from '../../server/families/score.js';
 import { createTestDatabase, testApp, type TestDatabase } from '../support/services.js';
 import { createStaff, signIn, type SignedIn } from '../support/staff.js';
 
@@ -52,6 +53,9 @@ describe('family search requests', () => {
     g.far = await grave(hn, 1, { known_unit: 'Trung đoàn 48', known_death_year: 1972 });
     g.unknown = await grave(qt, 4, { state: 'unknown', inscription: 'LIỆT SĨ\nCHƯA BIẾT TÊN' });
     g.identified = await grave(qt, 5, { state: 'identified', known_unit: 'E48, F320', known_death_year: 1972 });
+    // Stones naming a cover: Đoàn 559 on many, one commune's guerrillas on one (no hometown, place or month to share).
+    for (let i = 0; i < 40; i++) await grave(hn, 100 + i, { known_unit: 'Sư đoàn 470, Đoàn 559', known_death_year: 1966 });
+    g.guerrilla = await grave(hn, 200, { known_unit: 'Du kích xã Thạch Kim', known_death_year: 1966 });
     await t.db('martyrs').insert({ full_name: 'Lê Văn Đã Yên', grave_id: g.identified, unit: 'Trung đoàn 48', death_year: 1972 });
     const [m] = await t.db('martyrs').insert({ full_name: 'Phạm Văn Chưa Mộ', hometown_text: 'Hà Tĩnh', hometown_province_code: '42', unit: 'Trung đoàn 48, Sư đoàn 320', death_year: 1972 }).returning('id');
     martyrNoGrave = Number(m.id);
@@ -75,6 +79,19 @@ describe('family search requests', () => {
     const far = ranked.find((r) => r.graveId === g.far)!;
     expect(far.reasons.find((r) => r.code === 'buriedNear' || r.code === 'buriedInPlace')).toBeUndefined();
     expect(ranked.findIndex((r) => r.graveId === g.far)).toBeGreaterThan(0);
+  });
+
+  it('scores a shared cover name by how rare it is on stones: a commune\'s guerrillas above Đoàn 559', async () => {
+    const unitStones = Number((await t.db.raw(`SELECT count(*) AS n FROM grave_clues WHERE unit_keys <> '{}'`)).rows[0].n);
+    const cover = async (unit: string) => {
+      const ranked = await rankNotice(t.db, { fullName: 'Bùi Văn Lạ', hometown: null, unit, placeOfDeath: null, death: { year: 1966, month: null, day: null } });
+      return ranked[0]!.reasons.find((r) => r.code === 'sameCover')!.points;
+    };
+    const guerrilla = await cover('Du kích xã Thạch Kim');
+    const truongSon = await cover('Tiểu đoàn 3, Đoàn 559');
+    expect(guerrilla).toBe(coverPoints(unitStones, 1));
+    expect(truongSon).toBe(coverPoints(unitStones, 40));
+    expect(guerrilla).toBeGreaterThan(truongSon);
   });
 
   it('answers a request at once: tracking code, candidates with reasons in words, and nothing of the requester', async () => {

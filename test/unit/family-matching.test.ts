@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compareDates } from '../../server/families/dates.js';
-import { scoreGrave, type Clues, type Notice } from '../../server/families/score.js';
+import { coverPoints, scoreGrave, type Clues, type Notice } from '../../server/families/score.js';
 import { parseUnit, unitKeys } from '../../server/families/units.js';
 import { WEIGHTS } from '../../server/families/weights.js';
 
@@ -122,6 +122,21 @@ describe('the score', () => {
     const near = scoreGrave(notice(), clues({ hometownProvinceKeys: ['op:42'] }), null, 20);
     expect(far.reasons.find((r) => r.code === 'hometownFragment')!.points).toBe(WEIGHTS.hometownFragment.elsewhere);
     expect(near.reasons.find((r) => r.code === 'hometownFragment')!.points).toBe(WEIGHTS.hometownFragment.nearHometown);
+  });
+
+  it('gives a shared cover name the points of its rarity: a province\'s local force more than Đoàn 559, within the bounds', () => {
+    const local = coverPoints(79_332, 200)!;
+    const truongSon = coverPoints(79_332, 3_336)!;
+    expect(local).toBeGreaterThan(truongSon);
+    expect(truongSon).toBeCloseTo(WEIGHTS.unit.coverPerNat * Math.log(79_332 / 3_336) - WEIGHTS.unit.coverOffset, 1);
+    expect(coverPoints(79_332, 1)).toBe(WEIGHTS.unit.coverMax);
+    expect(coverPoints(79_332, 40_000)).toBe(WEIGHTS.unit.coverMin);
+    expect(coverPoints(79_332, 0)).toBeNull();
+    const stone = clues({ unit: parseUnit('Đoàn 559') });
+    const withUnit = (u: string, points?: number) => notice({ unit: parseUnit(u), coverPoints: points });
+    expect(scoreGrave(withUnit('Sư đoàn 470, Đoàn 559', local), stone, null).reasons).toEqual([{ code: 'sameCover', points: local, params: { unit: 'Đoàn 559' } }]);
+    // Scored where nothing was counted (a grave that changed), the flat weight stands in.
+    expect(scoreGrave(withUnit('Sư đoàn 470, Đoàn 559'), stone, null).score).toBe(WEIGHTS.unit.cover);
   });
 
   it('counts a name fragment only when every word of it is in the notice name', () => {
