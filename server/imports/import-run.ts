@@ -191,9 +191,10 @@ type DryRunStaged = StagedRecord & { dbDuplicates?: number[] };
 /**
  * How long before its dry run ended a record may have been created and still be looked at again
  * by the commit: one inserted by a transaction that began before the dry run read the records and
- * ended after (another batch's flip) was not there for the dry run to find.
+ * ended after (another batch's flip, the longest transaction there is: minutes) was not there for
+ * the dry run to find. Each record created in the window costs every namesake's probe a little.
  */
-const RECHECK_BEFORE_DRY_RUN_MS = 24 * 3600 * 1000;
+const RECHECK_BEFORE_DRY_RUN_MS = 3600 * 1000;
 
 /**
  * What each record would do to the records now: read only. Records a dry run staged carry the
