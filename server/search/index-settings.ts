@@ -41,10 +41,12 @@ export const INDEX_SETTINGS: Settings = {
   // which a change that must be searchable in 2 s cannot afford. Distance order is done by the
   // service (search.service.ts). `id` is filterable to fetch chosen documents back.
   // hometownProvinceCode and birthDecade are facets only: with cemeteryId they split namesakes.
-  // Not `id`: a filterable attribute with a value per document made Meilisearch rebuild the levels
-  // of 1.4 million facet strings in every indexing batch ("post processing facets > strings bulk",
-  // 1.2-2.7 s of a 2,000-document batch at 1,000,000 records); pages by id are fetched as documents.
-  filterableAttributes: ['kind', 'provinceCodes', 'oldProvinceCodes', 'hometownProvinceCode', 'cemeteryId', 'birthYear', 'birthDecade', 'deathYear', 'unitGroups', 'hasPhoto', 'hasGrave', 'lat', 'lng'],
+  // `id` is filterable for the saved searches' matcher (notify/search-match.ts asks whether a query
+  // finds one document). It costs every indexing batch: Meilisearch rebuilds the levels of 1.4
+  // million facet strings each time ("post processing facets > strings bulk", 0.7-2.7 s of a batch
+  // at 1,000,000 records; a numeric id costs as much). A matcher that narrows by the record's own
+  // facet values instead would let it go; pages by id are already fetched as documents.
+  filterableAttributes: ['id', 'kind', 'provinceCodes', 'oldProvinceCodes', 'hometownProvinceCode', 'cemeteryId', 'birthYear', 'birthDecade', 'deathYear', 'unitGroups', 'hasPhoto', 'hasGrave', 'lat', 'lng'],
   sortableAttributes: ['deathYear', 'birthYear', 'sortName'],
   // Relevance first: all words, then in which attributes they were found (and where in them: the
   // full name before an alias), then fewest typos, then any explicit sort, then exact words.
