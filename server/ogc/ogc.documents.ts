@@ -4,7 +4,7 @@
  * writer or to the HTML template, the same object either way (as pg_featureserv does).
  */
 import type { Locale } from '../i18n/messages.js';
-import type { CollectionId, FeatureRow } from './ogc.queries.js';
+import type { CollectionId, FeatureRow, FeatureSlice } from './ogc.queries.js';
 import { CRS84, OGC_MAX_LIMIT } from './ogc.params.js';
 
 export const CONFORMANCE = [
@@ -107,11 +107,6 @@ export function collectionDocument(base: string, id: CollectionId, locale: Local
   };
 }
 
-/** A feature's GeoJSON as text, as PostgreSQL wrote it (ogc.queries.ts): pages splice it in unparsed. */
-export function featureJson(row: FeatureRow): string {
-  return row.json;
-}
-
 export type FeatureValue = { type: 'Feature'; id: number; geometry: unknown; properties: Record<string, unknown> };
 
 /** The same feature as a value: for the HTML pages, one feature with its links, and the change feed. */
@@ -134,11 +129,11 @@ export function itemDocument(base: string, id: CollectionId, row: FeatureRow) {
 export type ItemsLinks = { self: string; html: string; next?: string; prev?: string; collection: string };
 
 /** No timeStamp: the page's ETag must stay the same while its data does (a crawler's revalidation is a 304). */
-function itemsHead(rows: FeatureRow[], matched: number, links: ItemsLinks) {
+function itemsHead(slice: FeatureSlice, matched: number, links: ItemsLinks) {
   return {
     type: 'FeatureCollection' as const,
     numberMatched: matched,
-    numberReturned: rows.length,
+    numberReturned: slice.count,
     links: [
       { href: links.self, rel: 'self', type: GEOJSON, title: 'This page' },
       { href: links.html, rel: 'alternate', type: 'text/html', title: 'This page as HTML' },
@@ -150,14 +145,17 @@ function itemsHead(rows: FeatureRow[], matched: number, links: ItemsLinks) {
 }
 
 /** A page of features as a value, for its HTML page. */
-export function itemsDocument(rows: FeatureRow[], matched: number, links: ItemsLinks) {
-  return { ...itemsHead(rows, matched, links), features: rows.map(featureDocument) };
+export function itemsDocument(slice: FeatureSlice, matched: number, links: ItemsLinks) {
+  return { ...itemsHead(slice, matched, links), features: JSON.parse(`[${slice.features}]`) as FeatureValue[] };
 }
 
-/** The same page as GeoJSON text, what JSON.stringify(itemsDocument(...)) writes, without the parsing. */
-export function itemsJson(rows: FeatureRow[], matched: number, links: ItemsLinks): string {
-  const head = JSON.stringify(itemsHead(rows, matched, links));
-  return `${head.slice(0, -1)},"features":[${rows.map(featureJson).join(',')}]}`;
+/**
+ * The same page as the bytes of its GeoJSON, what JSON.stringify(itemsDocument(...)) writes, with
+ * the features' text as PostgreSQL wrote it: encoded once, never parsed, joined or flattened here.
+ */
+export function itemsJson(slice: FeatureSlice, matched: number, links: ItemsLinks): Buffer {
+  const head = JSON.stringify(itemsHead(slice, matched, links));
+  return Buffer.concat([Buffer.from(`${head.slice(0, -1)},"features":[`), Buffer.from(slice.features), Buffer.from(']}')]);
 }
 
 /** The OGC exception document (OGC API - Features Part 1, exception.yaml): a code and a description. */

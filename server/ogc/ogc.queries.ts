@@ -139,11 +139,12 @@ const SOURCES: Record<CollectionId, Source> = {
 };
 
 /**
- * The features of a source matching `where`, in id order, at most `limit`, as GeoJSON text. The
- * first binding is the base address of the page links. A source with `late` properties cuts the
- * page in a CTE first, so they are read for its rows only.
+ * The SQL of the features of a source matching `where`, in id order, at most `limit`: a CTE `page`
+ * of their columns and a CTE `feature` of (id, json), the GeoJSON text of each. The first binding is
+ * the base address of the page links. A source with `late` properties cuts the page first, so
+ * they are read for its rows only.
  */
-async function readFeatures(db: Knex, source: Source, select: { filters: FeatureFilters; boundaries: boolean; base: string }, where: Conditions, order: 'ASC' | 'DESC', limit?: number): Promise<FeatureRow[]> {
+function featuresSql(source: Source, select: { filters: FeatureFilters; boundaries: boolean; base: string }, where: Conditions, order: 'ASC' | 'DESC', limit?: number): { sql: string; bindings: Knex.Value[] } {
   const quote = (name: string) => `"${name}"`;
   const properties = source.properties.map(([name, sql]) => `${sql} AS ${quote(name)}`).join(', ');
   const inner = `SELECT ${source.idColumn} AS id, ${source.geometry(select.filters, select.boundaries)} AS geometry, ${properties}, ?::text || ${source.page} AS "url"
@@ -155,25 +156,40 @@ async function readFeatures(db: Knex, source: Source, select: { filters: Feature
     ...(source.late?.properties ?? []),
     ['url', 'page."url"'],
   ];
-  const sql = `WITH page AS MATERIALIZED (${inner})
-     SELECT page.id, '{"type":"Feature","id":' || page.id || ',"geometry":' || COALESCE(page.geometry, 'null') || ',"properties":' || row_to_json(props)::text || '}' AS json
-     FROM page ${source.late?.join ?? ''}
-     -- A row of exactly the properties, in order: row_to_json writes it compact (json_build_object puts spaces round every colon).
-     CROSS JOIN LATERAL (SELECT ${written.map(([name, expr]) => `${expr} AS ${quote(name)}`).join(', ')}) props
-     ORDER BY page.id ${order}`;
-  // A named (prepared) statement, one per query shape: planning the views and their joins took
-  // 6-10 ms of every page, more than a tenth of it; PostgreSQL keeps a generic plan per connection
-  // once it finds it no worse than the custom ones.
-  const name = `ogc_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
-  const { rows } = await db.raw<{ rows: FeatureRow[] }>(sql, bindings).options({ name });
+  const sql = `WITH page AS MATERIALIZED (${inner}),
+     feature AS (
+       SELECT page.id, '{"type":"Feature","id":' || page.id || ',"geometry":' || COALESCE(page.geometry, 'null') || ',"properties":' || row_to_json(props)::text || '}' AS json
+       FROM page ${source.late?.join ?? ''}
+       -- A row of exactly the properties, in order: row_to_json writes it compact (json_build_object puts spaces round every colon).
+       CROSS JOIN LATERAL (SELECT ${written.map(([name, expr]) => `${expr} AS ${quote(name)}`).join(', ')}) props
+     )`;
+  return { sql, bindings };
+}
+
+// A named (prepared) statement, one per query shape: planning the views and their joins took
+// 6-10 ms of every page, more than a tenth of it; PostgreSQL keeps a generic plan per connection
+// once it finds it no worse than the custom ones.
+const statementName = (sql: string) => `ogc_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+
+/** The features one by one, in id order (a single feature, the change feed's few). */
+async function readFeatures(db: Knex, source: Source, select: { filters: FeatureFilters; boundaries: boolean; base: string }, where: Conditions): Promise<FeatureRow[]> {
+  const { sql: ctes, bindings } = featuresSql(source, select, where, 'ASC');
+  const sql = `${ctes} SELECT id, json FROM feature ORDER BY id`;
+  const { rows } = await db.raw<{ rows: FeatureRow[] }>(sql, bindings).options({ name: statementName(sql) });
   return rows;
 }
 
-export type FeatureSlice = { rows: FeatureRow[]; more: boolean };
+/**
+ * A page of features: their GeoJSON texts joined by commas in id order, as one value (one string
+ * for the driver to read and this process to send, where a thousand rows, their strings and the
+ * joining of them were most of this process's time per page), with the first and last id, and
+ * whether a further page lies in the reading direction.
+ */
+export type FeatureSlice = { features: string; count: number; firstId?: number; lastId?: number; more: boolean };
 
 /**
  * One page of features in id order. With `before`, the page ending just before that id (read
- * backwards, then turned round); `more` says whether a further page lies in the reading direction.
+ * backwards, written in id order).
  */
 export async function featurePage(db: Knex, id: CollectionId, filters: FeatureFilters, page: FeaturePage, boundaries: boolean, base: string): Promise<FeatureSlice> {
   const source = SOURCES[id];
@@ -181,19 +197,23 @@ export async function featurePage(db: Knex, id: CollectionId, filters: FeatureFi
   source.conditions(filters, where);
   if (page.after !== undefined) where.add(`${source.idColumn} > ?`, page.after);
   if (page.before !== undefined) where.add(`${source.idColumn} < ?`, page.before);
-  const backwards = page.before !== undefined;
-  const rows = await readFeatures(db, source, { filters, boundaries, base }, where, backwards ? 'DESC' : 'ASC', page.limit + 1);
-  const more = rows.length > page.limit;
-  const kept = more ? rows.slice(0, page.limit) : rows;
-  if (backwards) kept.reverse();
-  return { rows: kept, more };
+  const order = page.before !== undefined ? 'DESC' : 'ASC';
+  // One row more than the page is read, to know whether another follows; it is not written.
+  const { sql: ctes, bindings } = featuresSql(source, { filters, boundaries, base }, where, order, page.limit + 1);
+  const sql = `${ctes}
+     SELECT (SELECT count(*) FROM page) AS read, count(*) AS count, min(kept.id) AS first_id, max(kept.id) AS last_id,
+            COALESCE(string_agg(kept.json, ',' ORDER BY kept.id), '') AS features
+     FROM (SELECT id, json FROM feature ORDER BY id ${order} LIMIT ?) kept`;
+  const { rows } = await db.raw<{ rows: { read: number; count: number; first_id: number | null; last_id: number | null; features: string }[] }>(sql, [...bindings, page.limit]).options({ name: statementName(sql) });
+  const r = rows[0]!;
+  return { features: r.features, count: r.count, firstId: r.first_id ?? undefined, lastId: r.last_id ?? undefined, more: r.read > page.limit };
 }
 
 export async function featureById(db: Knex, id: CollectionId, fid: number, boundaries: boolean, base: string, filters: FeatureFilters = {}): Promise<FeatureRow | undefined> {
   const source = SOURCES[id];
   const where = new Conditions();
   where.add(`${source.idColumn} = ?`, fid);
-  return (await readFeatures(db, source, { filters, boundaries, base }, where, 'ASC'))[0];
+  return (await readFeatures(db, source, { filters, boundaries, base }, where))[0];
 }
 
 /** How many features match, counted at most once a minute per collection and filter set. */
@@ -230,5 +250,5 @@ export async function featuresByIds(db: Knex, id: CollectionId, ids: number[], b
   const source = SOURCES[id];
   const where = new Conditions();
   where.add(`${source.idColumn} = ANY(?::bigint[])`, ids);
-  return readFeatures(db, source, { filters: {}, boundaries, base }, where, 'ASC');
+  return readFeatures(db, source, { filters: {}, boundaries, base }, where);
 }

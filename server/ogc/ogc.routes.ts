@@ -74,7 +74,7 @@ export function ogcRoutes({ db, provinces, publicBaseUrl, openData }: OgcDeps): 
     res.set('Cache-Control', CACHE_CONTROL);
     sendPage(req, res, 'ogc', { ...html, doc, json: JSON.stringify(doc, null, 2), jsonUrl: withFormat(req, 'json') });
   };
-  const sendJson = async (req: Request, res: Response, type: string, body: string) => {
+  const sendJson = async (req: Request, res: Response, type: string, body: string | Buffer) => {
     res.set('Cache-Control', CACHE_CONTROL);
     res.type(type);
     // A page of 1,000 features is ~700 KB of JSON: gzip's fastest level takes a third of the default
@@ -143,9 +143,7 @@ export function ogcRoutes({ db, provinces, publicBaseUrl, openData }: OgcDeps): 
       withStatementTimeout(db, openData.statementTimeoutMs, (trx) => featurePage(trx, id, filters, { limit: q.limit, after: q.after, before: q.before }, openData.boundaries, base)),
       numberMatched(db, id, filters),
     ]);
-    const { rows, more } = slice;
-    const first = rows[0]?.id;
-    const last = rows.at(-1)?.id;
+    const { firstId: first, lastId: last, more } = slice;
     const query = req.query as Record<string, unknown>;
     const backwards = q.before !== undefined;
     const next = (backwards ? last !== undefined : more) ? itemsUrl(base, id, query, { after: String(last), f: 'json' }) : undefined;
@@ -154,10 +152,10 @@ export function ogcRoutes({ db, provinces, publicBaseUrl, openData }: OgcDeps): 
     const html = itemsUrl(base, id, query, { after: q.after?.toString(), before: q.before?.toString(), f: 'html' });
     const links = { self, html, next, prev, collection: `${base}/ogc/collections/${id}?f=json` };
     if (formatOf(req, q.f) === 'json') {
-      await sendJson(req, res, GEOJSON, itemsJson(rows, matched, links));
+      await sendJson(req, res, GEOJSON, itemsJson(slice, matched, links));
       return;
     }
-    const doc = itemsDocument(rows, matched, links);
+    const doc = itemsDocument(slice, matched, links);
     sendHtml(req, res, doc, {
       title: COLLECTIONS[id].title[localeOf(res)],
       kind: 'items',
