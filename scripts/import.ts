@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { createDb } from '../server/db/knex.js';
 import { preparePostgresFor } from '../server/setup/postgres.js';
 import { importFromCli, rejectedLines } from '../server/imports/import-cli.js';
+import { importThreadOf } from '../server/imports/import-thread.js';
 import { translate } from '../server/i18n/messages.js';
 import { runMain } from '../server/setup/run-main.js';
 import { importFilesOf } from '../server/storage/file-stores.js';
@@ -20,10 +21,11 @@ runMain(async (config, logger) => {
     console.error('usage: npm run import -- --province <code> [--dry-run] [--source <name>] FILE');
     process.exit(2);
   }
-  const db = createDb(await preparePostgresFor(config, logger), 4, logger);
+  const databaseUrl = await preparePostgresFor(config, logger);
+  const db = createDb(databaseUrl, 4, logger);
   try {
     const started = Date.now();
-    const result = await importFromCli(db, importFilesOf(config), logger, { provinceCode: values.province, sourceName: values.source!, file: positionals[0]!, dryRun: values['dry-run']! });
+    const result = await importFromCli(db, importFilesOf(config), logger, { provinceCode: values.province, sourceName: values.source!, file: positionals[0]!, dryRun: values['dry-run']!, thread: importThreadOf({ ...config, databaseUrl }) });
     for (const p of result.problems) console.error(translate('vi', `imports.error.${p.split(':')[0]}`, { field: p.split(':')[1] ?? '' }));
     console.log(JSON.stringify({ batch: result.batchId, state: result.state, counts: result.counts, seconds: (Date.now() - started) / 1000 }, null, 2));
     for (const line of await rejectedLines(db, result.batchId, 20)) console.log(line);

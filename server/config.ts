@@ -83,6 +83,8 @@ const schema = z.object({
   /** Name of the staff-only dossier index (OCR text of dossier pages); never the public index. */
   MEILI_DOSSIER_INDEX: z.string().regex(/^[a-zA-Z0-9_-]{1,100}$/, 'must be letters, digits, - or _').default('dossier-pages'),
   /** Cap on the memory the project-started Meilisearch may use for indexing (it shares the machine with PostgreSQL). */
+  /** The heap of an import's thread (the dry run, the commit), in MB: a file that needs more is stopped with a message. */
+  IMPORT_HEAP_MB: z.coerce.number().int().min(64).max(16_384).default(256),
   MEILI_MAX_INDEXING_MEMORY: z.string().regex(/^\d+\s*(B|KiB|MiB|GiB|KB|MB|GB)$/i, 'must be a size like 2GiB').default('4GiB'),
   /** Where the project keeps local state: Meilisearch data and key, stored photos. Git-ignored. */
   DATA_DIR: z.string().min(1).default('.data'),
@@ -180,6 +182,7 @@ export type Config = {
   meiliUrl: string | undefined;
   meiliMasterKey: string | undefined;
   meiliMaxIndexingMemory: string;
+  importHeapMb: number;
   meiliIndex: string;
   /** The staff-only dossier index (server/dossiers/dossier-index.ts). */
   meiliDossierIndex: string;
@@ -252,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     meiliUrl: v.MEILI_URL?.replace(/\/+$/, ''),
     meiliMasterKey: v.MEILI_MASTER_KEY,
     meiliMaxIndexingMemory: v.MEILI_MAX_INDEXING_MEMORY.replace(/\s+/g, ''),
+    importHeapMb: v.IMPORT_HEAP_MB,
     meiliIndex: v.MEILI_INDEX,
     meiliDossierIndex: v.MEILI_DOSSIER_INDEX,
     dataDir: path.resolve(ROOT_DIR, v.DATA_DIR),

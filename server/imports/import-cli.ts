@@ -9,13 +9,16 @@ import path from 'node:path';
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
 import { holdLease, getBatch } from './imports.queries.js';
-import { LEASE_SECONDS, rejectsFileKey, runCommit, runDryRun, type ImportFiles } from './import-run.js';
+import { LEASE_SECONDS, rejectsFileKey, type ImportFiles } from './import-run.js';
+import { runBatch } from './import.jobs.js';
+import type { ImportThread } from './import-thread.js';
 import { mappingProblems } from './mapping.js';
 import { receiveFile, requestCommit, startDryRun, type ImportActor } from './imports.service.js';
 import { problemText } from './problems.js';
 import { listIssues } from './imports.queries.js';
 
-export type CliImport = { provinceCode: string; sourceName: string; file: string; dryRun: boolean };
+/** `thread`: run the steps in a thread of their own, as the portal does (import-thread.ts). */
+export type CliImport = { provinceCode: string; sourceName: string; file: string; dryRun: boolean; thread?: ImportThread };
 
 /** The command line acts as an administrator: whoever runs it has the machine. */
 export const CLI_ACTOR: ImportActor = { userId: null, scope: { national: true, provinceCodes: [], cemeteryIds: [], communeCodes: [], roles: ['admin'] } };
@@ -32,20 +35,20 @@ export async function importFromCli(db: Db, files: ImportFiles, logger: Logger, 
   const token = `cli-${randomUUID()}`;
   await startDryRun(db, batchId);
   await holdLease(db, batchId, token, LEASE_SECONDS);
-  await runDryRun(db, files, batchId, logger, token);
+  await runBatch(db, files, batchId, token, logger, input.thread);
   batch = (await getBatch(db, batchId))!;
   if (batch.state !== 'dry_run') return { batchId, counts: batch.counts, state: batch.state, rejectsFile: null, problems: [batch.error ?? 'unreadable'] };
   const rejectsFile = batch.counts.rejected ? path.join(files.dir, rejectsFileKey(batchId)) : null;
   if (input.dryRun) return { batchId, counts: batch.counts, state: batch.state, rejectsFile, problems: [] };
-  return { ...(await commitFromCli(db, files, logger, batchId)), rejectsFile };
+  return { ...(await commitFromCli(db, files, logger, batchId, input.thread)), rejectsFile };
 }
 
 /** Commits a batch whose dry run is done, inline. */
-export async function commitFromCli(db: Db, files: ImportFiles, logger: Logger, batchId: number): Promise<{ batchId: number; counts: Record<string, unknown>; state: string; problems: string[] }> {
+export async function commitFromCli(db: Db, files: ImportFiles, logger: Logger, batchId: number, thread?: ImportThread): Promise<{ batchId: number; counts: Record<string, unknown>; state: string; problems: string[] }> {
   const token = `cli-${randomUUID()}`;
   await requestCommit(db, CLI_ACTOR, batchId);
   await holdLease(db, batchId, token, LEASE_SECONDS);
-  await runCommit(db, files, batchId, logger, token);
+  await runBatch(db, files, batchId, token, logger, thread);
   const batch = (await getBatch(db, batchId))!;
   return { batchId, counts: batch.counts, state: batch.state, problems: batch.error ? [batch.error] : [] };
 }

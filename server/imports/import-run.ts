@@ -271,7 +271,7 @@ export async function runDryRun(db: Db, files: ImportFiles, batchId: number, log
   const sample = (kind: string, value: unknown) => samples[kind]!.length < 5 && samples[kind]!.push(value);
   const rejectsPath = path.join(files.dir, rejectsFileKey(batchId));
   await mkdir(path.dirname(rejectsPath), { recursive: true });
-  const partial = `${rejectsPath}.${process.pid}.partial`;
+  const partial = partialRejectsPath(files, batchId);
   const rejects = new RejectsWriter(partial, batch.headers);
   await clearIssues(db, batchId, 'dry_run');
   // The dry run stages what it parsed, so the commit reads these rows instead of the file again
@@ -338,15 +338,12 @@ export async function runDryRun(db: Db, files: ImportFiles, batchId: number, log
     logger.info({ batchId, rows: counts.rows, ...Object.fromEntries(Object.entries(timing).map(([k, v]) => [k, Math.round(v)])) }, 'import dry run');
     await rename(partial, rejectsPath);
   } catch (error) {
-    await rm(partial, { force: true });
-    if (error instanceof LeaseLost) return undefined;
-    await db.transaction((trx) => clearStaging(trx, batchId));
-    if (error instanceof ImportFailed) {
-      await moveBatch(db, batchId, ['dry_running'], { state: 'uploaded', error: error.reason, lease_until: null });
+    if (error instanceof LeaseLost) {
+      await rm(partial, { force: true });
       return undefined;
     }
-    logger.error({ err: error, batchId }, 'import dry run failed');
-    await moveBatch(db, batchId, ['dry_running'], { state: 'uploaded', error: 'unreadable', lease_until: null });
+    if (!(error instanceof ImportFailed)) logger.error({ err: error, batchId }, 'import dry run failed');
+    await failDryRun(db, files, batchId, error instanceof ImportFailed ? error.reason : 'unreadable');
     return undefined;
   }
   const allCounts = { ...counts, formulas: notes.formulas, mergedRanges: notes.mergedRanges };
@@ -359,6 +356,16 @@ export async function runDryRun(db: Db, files: ImportFiles, batchId: number, log
     dry_run_sha256: batchRunHash(batch), dry_run_at: NOW, error: null, lease_until: null,
   });
   return { counts: allCounts, samples };
+}
+
+// The rejects workbook being written: renamed into place when the dry run ends, removed if it does not.
+const partialRejectsPath = (files: ImportFiles, batchId: number) => `${path.join(files.dir, rejectsFileKey(batchId))}.${process.pid}.partial`;
+
+/** Ends a dry run that cannot go on: the batch back to uploaded with `reason`, its staged rows and half-written rejects gone. */
+export async function failDryRun(db: Db, files: ImportFiles, batchId: number, reason: string): Promise<void> {
+  await rm(partialRejectsPath(files, batchId), { force: true });
+  await db.transaction((trx) => clearStaging(trx, batchId));
+  await moveBatch(db, batchId, ['dry_running'], { state: 'uploaded', error: reason, lease_until: null });
 }
 
 /** Ends a commit that cannot go on: the batch failed with `reason`, its staged rows gone, no record touched. */

@@ -9,7 +9,8 @@ import type PgBoss from 'pg-boss';
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
 import { claimLapsedBatches, countRunFailure, getBatch, releaseLease } from './imports.queries.js';
-import { failCommit, LEASE_SECONDS, runCommit, runDryRun, type ImportFiles } from './import-run.js';
+import { failCommit, failDryRun, LEASE_SECONDS, runCommit, runDryRun, type ImportFiles } from './import-run.js';
+import { ImportOutOfMemory, runStepInThread, type ImportStep, type ImportThread } from './import-thread.js';
 
 export const IMPORT_RUN_JOB = 'import-run';
 export const IMPORT_SWEEP_JOB = 'import-sweep';
@@ -17,23 +18,43 @@ const SWEEP_EVERY_MS = 2000;
 /** Unexpected failures in a row after which a commit is given up (the dry run already ends itself on any error). */
 export const MAX_RUN_FAILURES = 3;
 
-/** Runs one batch's next step under the lease `token`. */
-export async function runBatch(db: Db, files: ImportFiles, batchId: number, token: string, logger: Logger): Promise<void> {
+/**
+ * Runs one batch's next step under the lease `token`: in a thread of its own when `thread` is given
+ * (the portal's jobs and the command line: import-thread.ts), else here (tests of the steps).
+ */
+export async function runBatch(db: Db, files: ImportFiles, batchId: number, token: string, logger: Logger, thread?: ImportThread): Promise<void> {
   const batch = await getBatch(db, batchId);
   if (!batch) return;
+  const step: ImportStep | undefined = batch.state === 'dry_running' ? 'dry-run' : batch.state === 'queued' || batch.state === 'committing' ? 'commit' : undefined;
   try {
-    if (batch.state === 'dry_running') await runDryRun(db, files, batchId, logger, token);
-    else if (batch.state === 'queued' || batch.state === 'committing') await runCommit(db, files, batchId, logger, token);
+    if (step) await runStep(db, files, step, batchId, token, logger, thread);
   } catch (error) {
+    if (error instanceof ImportOutOfMemory) {
+      logger.warn({ batchId, step, heapMb: thread?.heapMb }, 'import step outgrew its heap: the batch is ended');
+      if (step === 'dry-run') await failDryRun(db, files, batchId, 'out_of_memory');
+      else await failCommit(db, batchId, 'out_of_memory');
+      return;
+    }
     // The sweep runs the step again once the lease is released; a step that keeps failing ends the
     // batch with a message (nothing was written: the flip is one transaction) instead of looping unseen.
     const failures = await countRunFailure(db, batchId);
     logger.error({ err: error, batchId, state: batch.state, failures }, 'import step failed');
-    if (failures >= MAX_RUN_FAILURES && batch.state !== 'dry_running') await failCommit(db, batchId, 'unexpected');
+    if (failures >= MAX_RUN_FAILURES) {
+      // A dry run ends itself on any error of its own; one whose thread died (a crash of the reader) is ended here.
+      if (step === 'commit') await failCommit(db, batchId, 'unexpected');
+      else if (step === 'dry-run') await failDryRun(db, files, batchId, 'unreadable');
+    }
     throw error;
   } finally {
     await releaseLease(db, batchId, token);
   }
+}
+
+/** One step of a batch, in a thread of its own when `thread` is given. */
+export async function runStep(db: Db, files: ImportFiles, step: ImportStep, batchId: number, token: string, logger: Logger, thread?: ImportThread): Promise<void> {
+  if (thread) await runStepInThread({ thread, files, step, batchId, token });
+  else if (step === 'dry-run') await runDryRun(db, files, batchId, logger, token);
+  else await runCommit(db, files, batchId, logger, token);
 }
 
 export async function sweepImports(db: Db, boss: PgBoss): Promise<number> {
@@ -42,13 +63,13 @@ export async function sweepImports(db: Db, boss: PgBoss): Promise<number> {
   return claimed.length;
 }
 
-export async function registerImportJobs(boss: PgBoss, db: Db, files: ImportFiles, logger: Logger): Promise<() => void> {
+export async function registerImportJobs(boss: PgBoss, db: Db, files: ImportFiles, logger: Logger, thread?: ImportThread): Promise<() => void> {
   await boss.createQueue(IMPORT_RUN_JOB, { name: IMPORT_RUN_JOB, retryLimit: 0, expireInSeconds: 6 * 3600 });
   await boss.createQueue(IMPORT_SWEEP_JOB, { name: IMPORT_SWEEP_JOB, retryLimit: 0, expireInSeconds: 300 });
   await boss.schedule(IMPORT_SWEEP_JOB, '* * * * *', {});
   await boss.work<{ batchId: number; token: string }>(IMPORT_RUN_JOB, { pollingIntervalSeconds: 1 }, async ([job]) => {
     if (!job) return;
-    await runBatch(db, files, Number(job.data.batchId), String(job.data.token), logger);
+    await runBatch(db, files, Number(job.data.batchId), String(job.data.token), logger, thread);
   });
   await boss.work(IMPORT_SWEEP_JOB, async () => {
     await sweepImports(db, boss);

@@ -6,6 +6,7 @@ import { registerCoverageJob } from '../coverage/coverage.job.js';
 import { registerDossierJobs } from '../dossiers/dossier.jobs.js';
 import { registerFamilyMatchingJob } from '../families/matching.job.js';
 import { registerImportJobs } from '../imports/import.jobs.js';
+import { importThreadOf } from '../imports/import-thread.js';
 import { registerNotifyJobs } from '../notify/notify.job.js';
 import { registerChangeFeedPruneJob } from '../opendata/changes.job.js';
 import { registerOpenDataJob } from '../opendata/opendata.job.js';
@@ -30,7 +31,7 @@ export async function startJobs(config: Config, db: Db, logger: Logger, meili: M
   };
   try {
     await registerRetentionJob(queue.boss, db, config, logger);
-    stops.push(await registerImportJobs(queue.boss, db, importFilesOf(config), logger));
+    stops.push(await registerImportJobs(queue.boss, db, importFilesOf(config), logger, importThreadOf(config)));
     await registerOpenDataJob(queue.boss, db, config, logger);
     await registerChangeFeedPruneJob(queue.boss, db, config, logger);
     await registerFamilyMatchingJob(queue.boss, db, logger);

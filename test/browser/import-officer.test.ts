@@ -40,7 +40,8 @@ describe.skipIf(skipWithoutChromium())('a province officer imports a workbook in
     queue = await startJobQueue(t.url, silentLogger, { schedule: false });
     // The import jobs' warnings and errors are kept, for the message of a failed wait.
     const jobLogger = pino({ level: 'warn' }, { write: (line: string) => void jobLog.push(line.slice(0, 2000)) });
-    stopSweep = await registerImportJobs(queue.boss, t.db, { dir: path.join(dir, 'imports') }, jobLogger);
+    // Each step in a thread of its own, as the portal runs them (import-thread.ts).
+    stopSweep = await registerImportJobs(queue.boss, t.db, { dir: path.join(dir, 'imports') }, jobLogger, { databaseUrl: t.url, heapMb: 256, logLevel: 'warn' });
     browser = await launchBrowser();
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('Danh sách');

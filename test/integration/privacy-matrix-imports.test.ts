@@ -52,7 +52,7 @@ beforeAll(async () => {
   const config = testConfig({ DATA_DIR: dir });
   app = await testApp(t.db, { config });
   queue = await startJobQueue(t.url, silentLogger, { schedule: false });
-  stopSweep = await registerImportJobs(queue.boss, t.db, { dir: path.join(dir, 'imports') }, silentLogger);
+  stopSweep = await registerImportJobs(queue.boss, t.db, { dir: path.join(dir, 'imports') }, silentLogger, { databaseUrl: t.url, heapMb: 256, logLevel: 'silent' });
   const { rows } = await t.db.raw<{ rows: { id: string }[] }>(
     `INSERT INTO cemeteries (name, level, province_code, location) VALUES ('Nghĩa trang liệt sĩ huyện Tiên Lữ', 'district', '33', ST_SetSRID(ST_MakePoint(106.1, 20.6), 4326)) RETURNING id`,
   );

@@ -1,0 +1,22 @@
+/** The import thread (import-thread.ts): one step of one batch, on a pool of its own, then the end. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createDb } from '../db/knex.js';
+import { createLogger } from '../logger.js';
+import { runCommit, runDryRun } from './import-run.js';
+import type { ImportThreadData, ImportThreadReply } from './import-thread.js';
+
+const { thread, files, step, batchId, token } = workerData as ImportThreadData;
+const logger = createLogger(thread.logLevel);
+const db = createDb(thread.databaseUrl, 3, logger);
+let reply: ImportThreadReply;
+try {
+  if (step === 'dry-run') await runDryRun(db, files, batchId, logger, token);
+  else await runCommit(db, files, batchId, logger, token);
+  reply = { ok: true };
+} catch (error) {
+  const e = error instanceof Error ? error : new Error(String(error));
+  reply = { ok: false, message: e.message, stack: e.stack };
+} finally {
+  await db.destroy();
+}
+parentPort!.postMessage(reply!);
