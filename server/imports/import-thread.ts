@@ -13,10 +13,13 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import type { ImportFiles } from './import-run.js';
 
-export type ImportThread = { databaseUrl: string; heapMb: number; logLevel: string };
+/** `statementTimeoutMs`: the thread's pool's, as the portal's (the flip lifts it for its own transaction). */
+export type ImportThread = { databaseUrl: string; heapMb: number; logLevel: string; statementTimeoutMs?: number };
 
 /** The thread of the portal's imports: `config.databaseUrl` as the portal resolved it (portal.ts). */
-export const importThreadOf = (config: Pick<Config, 'databaseUrl' | 'importHeapMb' | 'logLevel'>): ImportThread => ({ databaseUrl: config.databaseUrl, heapMb: config.importHeapMb, logLevel: config.logLevel });
+export const importThreadOf = (config: Pick<Config, 'databaseUrl' | 'importHeapMb' | 'logLevel' | 'databaseStatementTimeoutMs'>): ImportThread => ({
+  databaseUrl: config.databaseUrl, heapMb: config.importHeapMb, logLevel: config.logLevel, statementTimeoutMs: config.databaseStatementTimeoutMs,
+});
 
 export type ImportStep = 'dry-run' | 'commit';
 

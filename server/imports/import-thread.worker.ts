@@ -7,7 +7,7 @@ import type { ImportThreadData, ImportThreadReply } from './import-thread.js';
 
 const { thread, files, step, batchId, token } = workerData as ImportThreadData;
 const logger = createLogger(thread.logLevel);
-const db = createDb(thread.databaseUrl, 3, logger);
+const db = createDb(thread.databaseUrl, 3, logger, { statementMs: thread.statementTimeoutMs });
 let reply: ImportThreadReply;
 try {
   if (step === 'dry-run') await runDryRun(db, files, batchId, logger, token);

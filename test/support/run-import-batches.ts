@@ -7,13 +7,15 @@ import { createDb } from '../../server/db/knex.js';
 import { claimLapsedBatches } from '../../server/imports/imports.queries.js';
 import { LEASE_SECONDS } from '../../server/imports/import-run.js';
 import { runBatch } from '../../server/imports/import.jobs.js';
+import { importThreadOf } from '../../server/imports/import-thread.js';
 import { runMain } from '../../server/setup/run-main.js';
 import { importFilesOf } from '../../server/storage/file-stores.js';
 
 runMain(async (config, logger) => {
   const db = createDb(config.databaseUrl, 2);
   try {
-    for (const { id, token } of await claimLapsedBatches(db, LEASE_SECONDS)) await runBatch(db, importFilesOf(config), id, token, logger);
+    // Each step in a thread of its own, as the portal's job runs it: kill -9 takes the thread with the process.
+    for (const { id, token } of await claimLapsedBatches(db, LEASE_SECONDS)) await runBatch(db, importFilesOf(config), id, token, logger, importThreadOf(config));
   } finally {
     await db.destroy();
   }
