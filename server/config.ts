@@ -82,9 +82,9 @@ const schema = z.object({
   MEILI_INDEX: z.string().regex(/^[a-zA-Z0-9_-]{1,100}$/, 'must be letters, digits, - or _').default('records'),
   /** Name of the staff-only dossier index (OCR text of dossier pages); never the public index. */
   MEILI_DOSSIER_INDEX: z.string().regex(/^[a-zA-Z0-9_-]{1,100}$/, 'must be letters, digits, - or _').default('dossier-pages'),
-  /** Cap on the memory the project-started Meilisearch may use for indexing (it shares the machine with PostgreSQL). */
   /** The heap of an import's thread (the dry run, the commit), in MB: a file that needs more is stopped with a message. */
   IMPORT_HEAP_MB: z.coerce.number().int().min(64).max(16_384).default(256),
+  /** Cap on the memory the project-started Meilisearch may use for indexing (it shares the machine with PostgreSQL). */
   MEILI_MAX_INDEXING_MEMORY: z.string().regex(/^\d+\s*(B|KiB|MiB|GiB|KB|MB|GB)$/i, 'must be a size like 2GiB').default('4GiB'),
   /** Where the project keeps local state: Meilisearch data and key, stored photos. Git-ignored. */
   DATA_DIR: z.string().min(1).default('.data'),

@@ -99,7 +99,7 @@ runMain(async (config, logger) => {
     const files = importFilesOf(config);
     const dryStart = performance.now();
     // The steps run as the portal's job runs them: in a thread of their own (import-thread.ts).
-    const thread = importThreadOf({ ...config, databaseUrl: services.databaseUrl });
+    const thread = importThreadOf({ ...config, databaseUrl: services.databaseUrl }, { statementTimeout: true });
     const dry = await importFromCli(db, files, logger, { provinceCode: PROVINCE, sourceName: `Bench ${run}`, file, dryRun: true, thread });
     const dryRunSeconds = (performance.now() - dryStart) / 1000;
     endPhase('dryRun');

@@ -12,11 +12,13 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 export type Db = Knex & { postgis: ReturnType<typeof knexPostgis> };
 
-export type DbTimeouts = {
+export type DbOptions = {
   /** How long a query waits for a pooled connection (knex's default: a minute). */
   acquireMs?: number;
   /** PostgreSQL's statement_timeout on every connection of the pool; 0 or unset: none. */
   statementMs?: number;
+  /** The sessions' application_name (pg_stat_activity), 'mo-liet-si' unless a pool must be told apart (an import thread's). */
+  applicationName?: string;
 };
 
 /**
@@ -24,11 +26,11 @@ export type DbTimeouts = {
  * full pool or a runaway query becomes a quick 503 (http/db-errors.ts) instead of a request that
  * hangs; scripts (seeding, imports) leave them unset.
  */
-export function createDb(connectionString: string, poolMax = 10, logger?: Logger, timeouts: DbTimeouts = {}): Db {
+export function createDb(connectionString: string, poolMax = 10, logger?: Logger, timeouts: DbOptions = {}): Db {
   const db = knexFactory({
     client: 'pg',
     connection: {
-      connectionString, application_name: 'mo-liet-si', ...(timeouts.statementMs ? { statement_timeout: timeouts.statementMs } : {}),
+      connectionString, application_name: timeouts.applicationName ?? 'mo-liet-si', ...(timeouts.statementMs ? { statement_timeout: timeouts.statementMs } : {}),
       // No JIT compilation: this portal's statements are many and short, and the planner's cost of
       // one over arrays of a thousand rows (an import's duplicate check) is an overestimate that
       // switched on JIT with inlining: 500 ms of compiling for a 300 ms query, per 1,000-row chunk.

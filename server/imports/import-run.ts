@@ -271,7 +271,7 @@ export async function runDryRun(db: Db, files: ImportFiles, batchId: number, log
   const sample = (kind: string, value: unknown) => samples[kind]!.length < 5 && samples[kind]!.push(value);
   const rejectsPath = path.join(files.dir, rejectsFileKey(batchId));
   await mkdir(path.dirname(rejectsPath), { recursive: true });
-  const partial = partialRejectsPath(files, batchId);
+  const partial = partialRejectsPath(files, batchId, token);
   const rejects = new RejectsWriter(partial, batch.headers);
   await clearIssues(db, batchId, 'dry_run');
   // The dry run stages what it parsed, so the commit reads these rows instead of the file again
@@ -343,7 +343,7 @@ export async function runDryRun(db: Db, files: ImportFiles, batchId: number, log
       return undefined;
     }
     if (!(error instanceof ImportFailed)) logger.error({ err: error, batchId }, 'import dry run failed');
-    await failDryRun(db, files, batchId, error instanceof ImportFailed ? error.reason : 'unreadable');
+    await failDryRun(db, files, batchId, error instanceof ImportFailed ? error.reason : 'unreadable', token);
     return undefined;
   }
   const allCounts = { ...counts, formulas: notes.formulas, mergedRanges: notes.mergedRanges };
@@ -358,20 +358,32 @@ export async function runDryRun(db: Db, files: ImportFiles, batchId: number, log
   return { counts: allCounts, samples };
 }
 
-// The rejects workbook being written: renamed into place when the dry run ends, removed if it does not.
-const partialRejectsPath = (files: ImportFiles, batchId: number) => `${path.join(files.dir, rejectsFileKey(batchId))}.${process.pid}.partial`;
+// The rejects workbook a run is writing: renamed into place when its dry run ends, removed if it
+// does not. Named after the run's lease, so two runners of one batch (a runner thought dead, and
+// the one the sweep gave the batch next) never write or remove each other's.
+const partialRejectsPath = (files: ImportFiles, batchId: number, token: string) =>
+  `${path.join(files.dir, rejectsFileKey(batchId))}.${createHash('sha1').update(token).digest('hex').slice(0, 12)}.partial`;
 
-/** Ends a dry run that cannot go on: the batch back to uploaded with `reason`, its staged rows and half-written rejects gone. */
-export async function failDryRun(db: Db, files: ImportFiles, batchId: number, reason: string): Promise<void> {
-  await rm(partialRejectsPath(files, batchId), { force: true });
-  await db.transaction((trx) => clearStaging(trx, batchId));
-  await moveBatch(db, batchId, ['dry_running'], { state: 'uploaded', error: reason, lease_until: null });
+/**
+ * Ends a dry run that cannot go on: the batch back to uploaded with `reason` and its staged rows
+ * gone, if it is still dry running under this lease (else another runner has it, or it ended), and
+ * this run's half-written rejects gone.
+ */
+export async function failDryRun(db: Db, files: ImportFiles, batchId: number, reason: string, token: string): Promise<void> {
+  await rm(partialRejectsPath(files, batchId, token), { force: true });
+  await db.transaction(async (trx) => {
+    if (await moveBatch(trx, batchId, ['dry_running'], { state: 'uploaded', error: reason, lease_until: null }, token)) await clearStaging(trx, batchId);
+  });
 }
 
-/** Ends a commit that cannot go on: the batch failed with `reason`, its staged rows gone, no record touched. */
-export async function failCommit(db: Db, batchId: number, reason: string): Promise<void> {
-  await moveBatch(db, batchId, ['queued', 'committing'], { state: 'failed', error: reason, lease_until: null });
-  await db.transaction((trx) => clearStaging(trx, batchId));
+/**
+ * Ends a commit that cannot go on: the batch failed with `reason` and its staged rows gone, no
+ * record touched; with `token`, only while this runner holds the batch.
+ */
+export async function failCommit(db: Db, batchId: number, reason: string, token?: string): Promise<void> {
+  await db.transaction(async (trx) => {
+    if (await moveBatch(trx, batchId, ['queued', 'committing'], { state: 'failed', error: reason, lease_until: null }, token)) await clearStaging(trx, batchId);
+  });
 }
 
 /**
@@ -386,7 +398,7 @@ export async function runCommit(db: Db, files: ImportFiles, batchId: number, log
     batch = (await getBatch(db, batchId))!;
   }
   const fail = async (reason: string) => {
-    await failCommit(db, batchId, reason);
+    await failCommit(db, batchId, reason, token);
     return 'failed' as const;
   };
   if (batchRunHash(batch) !== batch.dry_run_sha256) return fail('hash_mismatch');

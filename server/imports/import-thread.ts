@@ -3,77 +3,98 @@
  * own: a province's workbook leaves hundreds of MB of garbage behind it (exceljs's parse of 100,000
  * rows, the chunks held across queries) that V8, with the machine's memory to grow into, collects
  * late, in the portal's one heap. In a thread the heap is bounded (IMPORT_HEAP_MB) and given back
- * whole when the step ends; a file that needs more than that (a hostile workbook's millions of
- * shared strings) ends its own thread with a clear reason, not the portal serving the public.
+ * whole when the step ends; a file that needs more than that ends its own thread with a clear
+ * reason, not the portal serving the public. (The bound is V8's heap: buffers outside it, such as
+ * the unzipping of a workbook, are not counted; the zip guard bounds those.)
  *
- * The thread opens a small pool of its own to the same database; the batch's lease, taken by the
+ * The thread opens a small pool of its own to the same database, its sessions named after the run
+ * so that a thread that dies can have them ended (endSessions); the batch's lease, taken by the
  * caller, keeps every other runner away as before.
  */
+import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
+import type { Db } from '../db/knex.js';
 import type { ImportFiles } from './import-run.js';
+import { endSessions } from './imports.queries.js';
 
-/** `statementTimeoutMs`: the thread's pool's, as the portal's (the flip lifts it for its own transaction). */
+/** `statementTimeoutMs`: the thread's pool's (the flip lifts it for its own transaction); unset: none. */
 export type ImportThread = { databaseUrl: string; heapMb: number; logLevel: string; statementTimeoutMs?: number };
 
-/** The thread of the portal's imports: `config.databaseUrl` as the portal resolved it (portal.ts). */
-export const importThreadOf = (config: Pick<Config, 'databaseUrl' | 'importHeapMb' | 'logLevel' | 'databaseStatementTimeoutMs'>): ImportThread => ({
-  databaseUrl: config.databaseUrl, heapMb: config.importHeapMb, logLevel: config.logLevel, statementTimeoutMs: config.databaseStatementTimeoutMs,
-});
+/**
+ * The thread of the portal's imports, `config.databaseUrl` as the portal resolved it (portal.ts);
+ * with `statementTimeout`, the portal pool's statement timeout too (its jobs), else none (the
+ * command line, whose steps never had one).
+ */
+export function importThreadOf(config: Pick<Config, 'databaseUrl' | 'importHeapMb' | 'logLevel' | 'databaseStatementTimeoutMs'>, options: { statementTimeout?: boolean } = {}): ImportThread {
+  return { databaseUrl: config.databaseUrl, heapMb: config.importHeapMb, logLevel: config.logLevel, ...(options.statementTimeout ? { statementTimeoutMs: config.databaseStatementTimeoutMs } : {}) };
+}
 
 export type ImportStep = 'dry-run' | 'commit';
 
-export type ImportThreadData = { thread: ImportThread; files: ImportFiles; step: ImportStep; batchId: number; token: string };
+export type ImportThreadData = { thread: ImportThread; files: ImportFiles; step: ImportStep; batchId: number; token: string; applicationName: string };
 
-export type ImportThreadReply = { ok: true } | { ok: false; message: string; stack?: string };
+export type ImportThreadReply = { ok: true } | { ok: false; message: string; stack?: string; code?: string };
 
-/** The step outgrew its heap: the batch is ended with this reason (problems.ts words it). */
+/** The step outgrew its heap: the batch is ended with this reason (imports.error.out_of_memory). */
 export class ImportOutOfMemory extends Error {
   constructor() {
     super('out_of_memory');
   }
 }
 
-/** The failure of a step in the thread, as its message (PostgreSQL's own, say) and stack. */
+/** The failure of a step in the thread, with its message and, for PostgreSQL's errors, their code. */
 export class ImportThreadFailed extends Error {
-  constructor(message: string, stack?: string) {
+  constructor(message: string, stack?: string, readonly code?: string) {
     super(message);
     if (stack) this.stack = stack;
   }
 }
 
-// The project runs its TypeScript through tsx; a worker thread does not inherit the loader, so the
+const THREAD_DIED = 'the import thread ended before its step did';
+/** After its outcome, how long a thread may take to close its pool and end before it is stopped. */
+const GRACE_MS = 10_000;
+
+// The project runs its TypeScript through tsx, whose loader a worker thread is not given: the
 // thread's first step registers it and then imports the step's module.
-const entry = new URL(`./import-thread.worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
-const boot = import.meta.url.endsWith('.ts')
+const fromTypeScript = new URL(import.meta.url).pathname.endsWith('.ts');
+const entry = new URL(`./import-thread.worker${fromTypeScript ? '.ts' : '.js'}`, import.meta.url).href;
+const boot = fromTypeScript
   ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => tsx.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)}))`
   : `import(${JSON.stringify(entry)})`;
 
-/** Runs one step of a batch in a new thread and waits for it to end. */
-export function runStepInThread(data: ImportThreadData): Promise<void> {
+/**
+ * Runs one step of a batch in a new thread and waits for it to end. The outcome the thread sent is
+ * what counts, whatever happens after it; a thread that ended without one had its sessions ended
+ * (on `db`) before this returns, so nothing of it can still write.
+ */
+export function runStepInThread(db: Db, data: Omit<ImportThreadData, 'applicationName'>): Promise<void> {
+  const applicationName = `mo-liet-si import ${data.batchId} ${randomUUID().slice(0, 8)}`;
   return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (error?: Error) => {
-      if (settled) return;
-      settled = true;
-      if (error) reject(error);
-      else resolve();
-    };
     const worker = new Worker(boot, {
       eval: true,
-      workerData: data,
+      workerData: { ...data, applicationName } satisfies ImportThreadData,
       resourceLimits: { maxOldGenerationSizeMb: data.thread.heapMb, maxYoungGenerationSizeMb: 16 },
-      // The thread's logger writes to this process's stdout, like the rest of the portal.
-      stdout: false,
-      stderr: false,
     });
-    // The step's outcome comes as a message; it is passed on once the thread has closed its pool and ended.
     let reply: ImportThreadReply | undefined;
-    worker.once('message', (m: ImportThreadReply) => (reply = m));
-    worker.once('error', (error: NodeJS.ErrnoException) => settle(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new ImportOutOfMemory() : error));
-    worker.once('exit', (code) => {
-      if (reply) settle(reply.ok ? undefined : new ImportThreadFailed(reply.message, reply.stack));
-      else settle(new ImportThreadFailed(`the import thread ended with code ${code} before its step did`));
+    let failure: Error | undefined;
+    let grace: NodeJS.Timeout | undefined;
+    worker.on('message', (m: ImportThreadReply) => {
+      reply ??= m;
+      grace = setTimeout(() => void worker.terminate(), GRACE_MS);
+    });
+    worker.on('error', (error: NodeJS.ErrnoException) => {
+      failure ??= error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new ImportOutOfMemory() : error;
+    });
+    worker.once('exit', () => {
+      clearTimeout(grace);
+      if (reply) {
+        if (reply.ok) resolve();
+        else reject(new ImportThreadFailed(reply.message, reply.stack, reply.code));
+        return;
+      }
+      const error = failure instanceof ImportOutOfMemory ? failure : new ImportThreadFailed(failure ? `${THREAD_DIED}: ${failure.message}` : THREAD_DIED, failure?.stack);
+      endSessions(db, applicationName).then(() => reject(error), () => reject(error));
     });
   });
 }

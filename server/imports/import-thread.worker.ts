@@ -5,9 +5,9 @@ import { createLogger } from '../logger.js';
 import { runCommit, runDryRun } from './import-run.js';
 import type { ImportThreadData, ImportThreadReply } from './import-thread.js';
 
-const { thread, files, step, batchId, token } = workerData as ImportThreadData;
-const logger = createLogger(thread.logLevel);
-const db = createDb(thread.databaseUrl, 3, logger, { statementMs: thread.statementTimeoutMs });
+const { thread, files, step, batchId, token, applicationName } = workerData as ImportThreadData;
+const logger = createLogger(thread.logLevel).child({ batchId, step });
+const db = createDb(thread.databaseUrl, 3, logger, { statementMs: thread.statementTimeoutMs, applicationName });
 let reply: ImportThreadReply;
 try {
   if (step === 'dry-run') await runDryRun(db, files, batchId, logger, token);
@@ -15,7 +15,7 @@ try {
   reply = { ok: true };
 } catch (error) {
   const e = error instanceof Error ? error : new Error(String(error));
-  reply = { ok: false, message: e.message, stack: e.stack };
+  reply = { ok: false, message: e.message, stack: e.stack, code: (e as { code?: unknown }).code === undefined ? undefined : String((e as { code?: unknown }).code) };
 } finally {
   await db.destroy();
 }

@@ -31,8 +31,8 @@ export async function runBatch(db: Db, files: ImportFiles, batchId: number, toke
   } catch (error) {
     if (error instanceof ImportOutOfMemory) {
       logger.warn({ batchId, step, heapMb: thread?.heapMb }, 'import step outgrew its heap: the batch is ended');
-      if (step === 'dry-run') await failDryRun(db, files, batchId, 'out_of_memory');
-      else await failCommit(db, batchId, 'out_of_memory');
+      if (step === 'dry-run') await failDryRun(db, files, batchId, 'out_of_memory', token);
+      else await failCommit(db, batchId, 'out_of_memory', token);
       return;
     }
     // The sweep runs the step again once the lease is released; a step that keeps failing ends the
@@ -40,9 +40,9 @@ export async function runBatch(db: Db, files: ImportFiles, batchId: number, toke
     const failures = await countRunFailure(db, batchId);
     logger.error({ err: error, batchId, state: batch.state, failures }, 'import step failed');
     if (failures >= MAX_RUN_FAILURES) {
-      // A dry run ends itself on any error of its own; one whose thread died (a crash of the reader) is ended here.
-      if (step === 'commit') await failCommit(db, batchId, 'unexpected');
-      else if (step === 'dry-run') await failDryRun(db, files, batchId, 'unreadable');
+      // A dry run ends itself on any error of its own; one whose thread keeps dying is ended here.
+      if (step === 'commit') await failCommit(db, batchId, 'unexpected', token);
+      else if (step === 'dry-run') await failDryRun(db, files, batchId, 'dry_run_unexpected', token);
     }
     throw error;
   } finally {
@@ -52,7 +52,7 @@ export async function runBatch(db: Db, files: ImportFiles, batchId: number, toke
 
 /** One step of a batch, in a thread of its own when `thread` is given. */
 export async function runStep(db: Db, files: ImportFiles, step: ImportStep, batchId: number, token: string, logger: Logger, thread?: ImportThread): Promise<void> {
-  if (thread) await runStepInThread({ thread, files, step, batchId, token });
+  if (thread) await runStepInThread(db, { thread, files, step, batchId, token });
   else if (step === 'dry-run') await runDryRun(db, files, batchId, logger, token);
   else await runCommit(db, files, batchId, logger, token);
 }
@@ -63,7 +63,7 @@ export async function sweepImports(db: Db, boss: PgBoss): Promise<number> {
   return claimed.length;
 }
 
-export async function registerImportJobs(boss: PgBoss, db: Db, files: ImportFiles, logger: Logger, thread?: ImportThread): Promise<() => void> {
+export async function registerImportJobs(boss: PgBoss, db: Db, files: ImportFiles, logger: Logger, thread: ImportThread): Promise<() => void> {
   await boss.createQueue(IMPORT_RUN_JOB, { name: IMPORT_RUN_JOB, retryLimit: 0, expireInSeconds: 6 * 3600 });
   await boss.createQueue(IMPORT_SWEEP_JOB, { name: IMPORT_SWEEP_JOB, retryLimit: 0, expireInSeconds: 300 });
   await boss.schedule(IMPORT_SWEEP_JOB, '* * * * *', {});

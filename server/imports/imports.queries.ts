@@ -183,9 +183,27 @@ export async function markStagingDone(db: Knex, id: number): Promise<void> {
 }
 
 /** Moves a batch from one state to another; false when it was not in `from` (someone else moved it). */
-export async function moveBatch(db: Knex, id: number, from: BatchState[], patch: Record<string, unknown>): Promise<boolean> {
-  const n = await db('import_batches').where({ id }).whereIn('state', from).update(batchValues(db, patch));
-  return n > 0;
+/** Moves a batch on if it is in one of the `from` states (and, given `leaseOwner`, still that runner's). */
+export async function moveBatch(db: Knex, id: number, from: BatchState[], patch: Record<string, unknown>, leaseOwner?: string): Promise<boolean> {
+  const query = db('import_batches').where({ id }).whereIn('state', from);
+  if (leaseOwner !== undefined) query.where('lease_owner', leaseOwner);
+  return (await query.update(batchValues(db, patch))) > 0;
+}
+
+/**
+ * Ends the PostgreSQL sessions of a thread that died (import-thread.ts): the server notices a lost
+ * client only when its statement ends, so a dead thread's INSERT could still commit, or its flip
+ * hold its locks, after the batch was failed. Waits until they are gone.
+ */
+export async function endSessions(db: Knex, applicationName: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const { rows } = await db.raw<{ rows: { pid: number }[] }>(
+      `SELECT pid FROM pg_stat_activity WHERE application_name = ? AND pid <> pg_backend_pid() AND pg_terminate_backend(pid) IS NOT NULL`,
+      [applicationName],
+    );
+    if (!rows.length) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /**

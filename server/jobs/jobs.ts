@@ -31,7 +31,7 @@ export async function startJobs(config: Config, db: Db, logger: Logger, meili: M
   };
   try {
     await registerRetentionJob(queue.boss, db, config, logger);
-    stops.push(await registerImportJobs(queue.boss, db, importFilesOf(config), logger, importThreadOf(config)));
+    stops.push(await registerImportJobs(queue.boss, db, importFilesOf(config), logger, importThreadOf(config, { statementTimeout: true })));
     await registerOpenDataJob(queue.boss, db, config, logger);
     await registerChangeFeedPruneJob(queue.boss, db, config, logger);
     await registerFamilyMatchingJob(queue.boss, db, logger);

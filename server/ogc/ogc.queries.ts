@@ -25,11 +25,10 @@ export type FeatureFilters = {
 export type FeaturePage = { limit: number; after?: number; before?: number };
 
 /**
- * One feature as SQL writes it: the id, and the whole GeoJSON Feature as text (json_build_object
- * of the properties, ST_AsGeoJSON's geometry spliced in), the page link `url` already absolute.
- * PostgreSQL writing the text costs it less than the driver's parsing of 20 columns per row and
- * JSON.stringify of each row cost this process, whose one thread a page of 1,000 features held
- * for ~20 ms; pages are spliced from these texts as they are (ogc.documents.ts).
+ * One feature as SQL writes it: the id, and the whole GeoJSON Feature as text (row_to_json of the
+ * properties, ST_AsGeoJSON's geometry spliced in), the page link `url` already absolute. PostgreSQL
+ * writing the text costs it less than the driver's parsing of 20 columns per row and JSON.stringify
+ * of each row cost this process; a page joins these texts in SQL (featurePage).
  */
 export type FeatureRow = { id: number; json: string };
 

@@ -24,8 +24,9 @@ describe('grave display names on a table the planner has no statistics for', () 
       [cemetery!.id],
     );
     graveIds = rows.map((r) => Number(r.id));
-    // Two martyrs per grave, records the size of an import's (the planner's guess of the row count
-    // comes from the table's pages). Loaded as the seed does, names left to the probe under test.
+    // Two martyrs per grave, 40,000 records with an import's long fields: the planner guesses an
+    // unanalysed table's rows from its pages, and at this size its guess made the old probe walk the
+    // primary key. Loaded as the seed loads (no name triggers), the names left to the probe under test.
     await t.db.transaction(async (trx) => {
       await trx.raw(`SET LOCAL mls.bulk_load = 'on'`);
       await trx.raw(

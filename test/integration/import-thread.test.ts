@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFromCli } from '../../server/imports/import-cli.js';
 import type { ImportThread } from '../../server/imports/import-thread.js';
+import { failCommit, failDryRun } from '../../server/imports/import-run.js';
 import { createTestDatabase, silentLogger, type TestDatabase } from '../support/services.js';
 
 let t: TestDatabase;
@@ -58,4 +59,26 @@ describe('import steps in a thread of their own', () => {
     // This process (the portal's, in production) still answers.
     expect((await t.db.raw('SELECT 1 AS ok')).rows[0].ok).toBe(1);
   }, 120_000);
+
+  it('a runner that lost its batch to another ends nothing of the other\'s: neither its state nor its staged rows', async () => {
+    const file = path.join(dir, 'lease.csv');
+    await writeFile(file, 'Họ và tên,Năm sinh,Quê quán\nĐỗ Văn Lượt,1950,Hưng Yên\n');
+    const dry = await importFromCli(t.db, files, silentLogger, { provinceCode: '33', sourceName: 'Hai người chạy', file, dryRun: true, thread: thread(256) });
+    expect(dry.state).toBe('dry_run');
+    const staged = async () => Number((await t.db('import_rows').where({ batch_id: dry.batchId }).count<{ n: string }[]>({ n: '*' }))[0]!.n);
+    expect(await staged()).toBe(1);
+    // The batch is running again under the sweep's new lease; the first runner's late failure comes in.
+    await t.db('import_batches').where({ id: dry.batchId }).update({ state: 'dry_running', lease_owner: 'the-runner-after', lease_until: t.db.raw("now() + interval '30 seconds'") });
+    await failDryRun(t.db, files, dry.batchId, 'out_of_memory', 'the-runner-before');
+    expect(await t.db('import_batches').where({ id: dry.batchId }).first()).toMatchObject({ state: 'dry_running', lease_owner: 'the-runner-after', error: null });
+    expect(await staged()).toBe(1);
+    await t.db('import_batches').where({ id: dry.batchId }).update({ state: 'committing' });
+    await failCommit(t.db, dry.batchId, 'out_of_memory', 'the-runner-before');
+    expect(await t.db('import_batches').where({ id: dry.batchId }).first()).toMatchObject({ state: 'committing', error: null });
+    expect(await staged()).toBe(1);
+    // Its own lease, the failure is applied.
+    await failCommit(t.db, dry.batchId, 'out_of_memory', 'the-runner-after');
+    expect(await t.db('import_batches').where({ id: dry.batchId }).first()).toMatchObject({ state: 'failed', error: 'out_of_memory' });
+    expect(await staged()).toBe(0);
+  });
 });

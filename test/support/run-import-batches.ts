@@ -15,7 +15,7 @@ runMain(async (config, logger) => {
   const db = createDb(config.databaseUrl, 2);
   try {
     // Each step in a thread of its own, as the portal's job runs it: kill -9 takes the thread with the process.
-    for (const { id, token } of await claimLapsedBatches(db, LEASE_SECONDS)) await runBatch(db, importFilesOf(config), id, token, logger, importThreadOf(config));
+    for (const { id, token } of await claimLapsedBatches(db, LEASE_SECONDS)) await runBatch(db, importFilesOf(config), id, token, logger, importThreadOf(config, { statementTimeout: true }));
   } finally {
     await db.destroy();
   }
