@@ -116,6 +116,12 @@ const schema = z.object({
   RETENTION_SENDER_IP_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Days the audit log keeps the identifier typed in a failed sign-in (often a mistyped password). */
   RETENTION_FAILED_SIGN_IN_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /**
+   * Days an uploaded provincial file, the rows its dry run staged and its rejects workbook are kept
+   * after the batch last moved: the files hold every column of the province's export (relatives'
+   * names, telephone numbers) that the records never store.
+   */
+  RETENTION_IMPORT_FILE_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** The SMTP server mail leaves through (smtp://user:pass@host:587, smtps://...); unset: mail waits, listed in the staff area. */
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   /** The sender of the portal's mail: an address, or "Name <address>". */
@@ -219,7 +225,7 @@ export type OpenDataConfig = {
 };
 
 /** How long personal data kept for a purpose is kept, in days (the retention job applies them). */
-export type RetentionPeriods = { sessionDays: number; resetTokenDays: number; senderIpDays: number; failedSignInDays: number };
+export type RetentionPeriods = { sessionDays: number; resetTokenDays: number; senderIpDays: number; failedSignInDays: number; importFileDays: number };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -272,6 +278,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       resetTokenDays: v.RETENTION_RESET_TOKEN_DAYS,
       senderIpDays: v.RETENTION_SENDER_IP_DAYS,
       failedSignInDays: v.RETENTION_FAILED_SIGN_IN_DAYS,
+      importFileDays: v.RETENTION_IMPORT_FILE_DAYS,
     },
     mail: { smtpUrl: v.SMTP_URL, from: v.MAIL_FROM, maxAttempts: v.MAIL_MAX_ATTEMPTS },
     portal: { operator: v.PORTAL_OPERATOR, contactEmail: v.PORTAL_CONTACT_EMAIL, contactPhone: v.PORTAL_CONTACT_PHONE },

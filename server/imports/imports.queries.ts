@@ -190,6 +190,51 @@ export async function moveBatch(db: Knex, id: number, from: BatchState[], patch:
   return (await query.update(batchValues(db, patch))) > 0;
 }
 
+// When a batch last moved: its upload, dry run, queueing or commit.
+const LAST_MOVED = 'greatest(created_at, dry_run_at, queued_at, committed_at)';
+
+/**
+ * Batches not committed whose stored upload, staged rows or rejects workbook have been kept `days`
+ * since they last moved, and committed ones whose rejects workbook has: what the retention purge
+ * removes (expireImportFiles). A running batch (dry running, queued, committing) is never one.
+ */
+export async function batchesPastFileRetention(db: Knex, days: number): Promise<{ id: number; file_key: string | null; committed: boolean }[]> {
+  const { rows } = await db.raw<{ rows: { id: string; file_key: string | null; state: string }[] }>(
+    `SELECT id, file_key, state FROM import_batches
+     WHERE ${LAST_MOVED} < now() - make_interval(days => ?)
+       AND (state IN ('uploaded', 'dry_run', 'failed') AND (file_key IS NOT NULL OR error IS DISTINCT FROM 'expired')
+            OR state IN ('uploaded', 'dry_run', 'failed', 'committed') AND (counts->>'rejected')::int > 0 AND counts->>'rejectsRemoved' IS NULL)
+     ORDER BY id`,
+    [days],
+  );
+  return rows.map((r) => ({ id: Number(r.id), file_key: r.file_key, committed: r.state === 'committed' }));
+}
+
+/**
+ * Marks batches whose files the purge removed: one not committed is ended as `expired` (to import
+ * it, the province uploads its file again), its staged rows gone; every one no longer offers its
+ * rejects workbook. Only batches still as they were found (not moved since) are marked.
+ */
+export async function markFilesExpired(trx: Knex, ids: number[], days: number): Promise<void> {
+  if (!ids.length) return;
+  await trx.raw(
+    `DELETE FROM import_rows WHERE batch_id IN (
+       SELECT id FROM import_batches WHERE id = ANY(?::bigint[]) AND state IN ('uploaded', 'dry_run', 'failed') AND ${LAST_MOVED} < now() - make_interval(days => ?))`,
+    [ids, days],
+  );
+  await trx.raw(
+    `UPDATE import_batches SET
+       state = CASE WHEN state = 'committed' THEN state ELSE 'failed' END,
+       error = CASE WHEN state = 'committed' THEN error ELSE 'expired' END,
+       file_key = CASE WHEN state = 'committed' THEN file_key ELSE NULL END,
+       rows_staged_through = CASE WHEN state = 'committed' THEN rows_staged_through ELSE 0 END,
+       counts = (CASE WHEN state = 'committed' THEN counts ELSE counts - 'staged' END)
+                || CASE WHEN (counts->>'rejected')::int > 0 THEN '{"rejectsRemoved": 1}'::jsonb ELSE '{}'::jsonb END
+     WHERE id = ANY(?::bigint[]) AND state IN ('uploaded', 'dry_run', 'failed', 'committed') AND ${LAST_MOVED} < now() - make_interval(days => ?)`,
+    [ids, days],
+  );
+}
+
 /**
  * Ends the PostgreSQL sessions of a thread that died (import-thread.ts): the server notices a lost
  * client only when its statement ends, so a dead thread's INSERT could still commit, or its flip

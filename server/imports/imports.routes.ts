@@ -165,7 +165,7 @@ export function importRoutes(db: Db, files: ImportFiles, provinces: ProvinceCata
         encodingChoices: ['unicode', 'tcvn3', 'vni'].map((e) => ({ value: e, label: t(res, `imports.encoding.${e}`), selected: c.encoding === e })),
       })),
       preview,
-      editable: ['uploaded', 'dry_run', 'failed'].includes(batch.state),
+      editable: ['uploaded', 'dry_run', 'failed'].includes(batch.state) && batch.file_key !== null,
       public: batch.visibility === 'public',
       mappingError: batch.error && batch.state === 'uploaded' ? translate(locale, `imports.error.${batch.error.split(':')[0]}`, { field: translate(locale, `imports.field.${batch.error.split(':')[1] ?? ''}`) }) : null,
       failed: batch.state === 'failed' ? translate(locale, `imports.error.${batch.error ?? 'unreadable'}`) : null,
@@ -176,7 +176,8 @@ export function importRoutes(db: Db, files: ImportFiles, provinces: ProvinceCata
       samples: ['new', 'changed', 'unchanged'].map((k) => ({ label: t(res, `imports.count.${k}`), rows: ((batch.samples[k] as { row: number; name: string; birth: number | null; hometown: string | null }[] | undefined) ?? []) })).filter((s) => s.rows.length),
       rejected: rejected.map(issue),
       rejectedMore: (counts.rejected ?? 0) > rejected.length ? t(res, 'imports.rejected.more', { shown: rejected.length, total: counts.rejected }) : null,
-      rejectsUrl: counts.rejected ? `/quan-ly/nhap-du-lieu/${id}/loi.xlsx` : null,
+      // The retention purge removes the rejects workbook with the upload (it holds every column of the export).
+      rejectsUrl: counts.rejected && !counts.rejectsRemoved ? `/quan-ly/nhap-du-lieu/${id}/loi.xlsx` : null,
       duplicates: duplicates.map((d) => ({ ...issue(d), rows: ((d.details?.rows as number[]) ?? []).join(', '), martyrs: ((d.details?.martyrs as number[]) ?? []).join(', ') })),
       conflicts: (batch.state === 'committed' ? commitConflicts : conflicts).map((c) => ({ ...issue(c), current: JSON.stringify(c.details?.current ?? ''), imported: JSON.stringify(c.details?.imported ?? ''), decidable: batch.state === 'committed' && !c.resolved_at && c.column_name !== 'plot' && c.reason !== 'plot_taken' })),
       canCommit: batch.state === 'dry_run',

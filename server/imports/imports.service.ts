@@ -10,9 +10,9 @@ import type { Scope } from '../accounts/scope.js';
 import type { Db } from '../db/knex.js';
 import { Conflict, InvalidInput, NotFound, NotInScope } from '../http/errors.js';
 import { detectTextEncoding, decodeText, type TextEncoding } from './legacy-encodings.js';
-import { batchInScope, findOrCreateSource, getBatch, getIssue, insertBatch, moveBatch, resolveIssue, saveSourceMapping, updateBatch, type Batch } from './imports.queries.js';
+import { batchesPastFileRetention, batchInScope, findOrCreateSource, getBatch, getIssue, insertBatch, markFilesExpired, moveBatch, resolveIssue, saveSourceMapping, updateBatch, type Batch } from './imports.queries.js';
 import { mappingProblems, proposeMapping, recogniseHeader, savedFormOf, FIELDS, type Field, type Mapping } from './mapping.js';
-import { sha256File, storedFilePath, type ImportFiles, provenanceField } from './import-run.js';
+import { rejectsFileKey, sha256File, storedFilePath, type ImportFiles, provenanceField } from './import-run.js';
 import { cellText, csvDelimiter, detectCsvEncoding, readRows, sniffFormat, CSV_ENCODINGS, type Cell, type SheetNotes } from './table-reader.js';
 import { BadWorkbook, checkWorkbookEntries, readZipDirectory } from './zip-guard.js';
 import { writeProvenance } from '../provenance/provenance.queries.js';
@@ -180,7 +180,7 @@ export type MappingInput = {
 export async function saveMappingAndDryRun(db: Db, files: ImportFiles, actor: ImportActor, id: number, input: MappingInput): Promise<void> {
   const batch = await batchFor(db, actor.scope, id);
   if (!['uploaded', 'dry_run', 'failed'].includes(batch.state)) throw new ImportStateConflict('busy');
-  if (!batch.file_key) throw new ImportStateConflict('file_missing');
+  if (!batch.file_key) throw new ImportStateConflict(batch.error === 'expired' ? 'expired' : 'file_missing');
   let headers = batch.headers;
   let mapping: Mapping = batch.mapping;
   const encoding = batch.format === 'csv' && (CSV_ENCODINGS as readonly string[]).includes(input.encoding) ? input.encoding : batch.encoding;
@@ -209,6 +209,8 @@ export async function saveMappingAndDryRun(db: Db, files: ImportFiles, actor: Im
 
 /** Puts the batch in the dry-running state; the job queue (or the CLI) then runs it. */
 export async function startDryRun(db: Db, id: number): Promise<void> {
+  // A batch whose file the retention purge removed is not read again: the province uploads it anew.
+  if ((await getBatch(db, id))?.file_key === null) throw new ImportStateConflict('expired');
   if (!(await moveBatch(db, id, ['uploaded', 'dry_run', 'failed'], { state: 'dry_running', rows_done: 0, error: null, lease_until: null, dry_run_sha256: null, run_failures: 0 }))) throw new ImportStateConflict('busy');
 }
 
@@ -241,3 +243,19 @@ export async function decideConflict(db: Db, actor: ImportActor, batchId: number
 }
 
 export { getBatch };
+
+/**
+ * The retention purge's part of imports: a batch that has not moved for `days` loses what holds the
+ * province's whole export (its stored upload, unless committed, which removed it already; its
+ * staged rows; its rejects workbook); one not committed ends as expired. Files go first and the
+ * batches are marked after, so a run cut short between the two is finished by the next.
+ */
+export async function expireImportFiles(db: Db, files: ImportFiles, days: number): Promise<{ uploads: number; rejects: number }> {
+  const due = await batchesPastFileRetention(db, days);
+  for (const batch of due) {
+    if (batch.file_key && !batch.committed) await rm(storedFilePath(files, batch), { force: true });
+    await rm(path.join(files.dir, rejectsFileKey(batch.id)), { force: true });
+  }
+  await db.transaction((trx) => markFilesExpired(trx, due.map((b) => b.id), days));
+  return { uploads: due.filter((b) => !b.committed).length, rejects: due.length };
+}

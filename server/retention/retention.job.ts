@@ -6,6 +6,7 @@ import type PgBoss from 'pg-boss';
 import type { Config } from '../config.js';
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
+import { importFilesOf } from '../storage/file-stores.js';
 import { runRetention } from './retention.service.js';
 
 export const RETENTION_JOB = 'retention-purge';
@@ -17,6 +18,6 @@ export async function registerRetentionJob(boss: PgBoss, db: Db, config: Config,
   await boss.createQueue(RETENTION_JOB, { name: RETENTION_JOB, retryLimit: 3, retryDelay: 600, expireInSeconds: 3600 });
   await boss.schedule(RETENTION_JOB, RETENTION_CRON, {}, { tz: RETENTION_TZ });
   await boss.work(RETENTION_JOB, async () => {
-    await runRetention(db, config.retention, config.session.idleMinutes, logger);
+    await runRetention(db, config.retention, config.session.idleMinutes, logger, importFilesOf(config));
   });
 }

@@ -1,18 +1,21 @@
 /**
  * Retention: personal data kept for a purpose is removed once the purpose is over. Sessions and
  * reset links once ended; submission sender addresses once older than any rate-limit window needs;
- * failed sign-in identifiers in the audit log after a month; rate-limit hits and counters once past every window. Run daily by the job queue
+ * failed sign-in identifiers in the audit log after a month; rate-limit hits and counters once past every window;
+ * a provincial upload, its staged rows and its rejects workbook a month after the batch last moved. Run daily by the job queue
  * (retention.job.ts); each step is idempotent, so a run cut short is finished by the next.
  */
 import type { RetentionPeriods } from '../config.js';
 import type { Db, Knex } from '../db/knex.js';
 import type { Logger } from '../logger.js';
+import type { ImportFiles } from '../imports/import-run.js';
+import { expireImportFiles } from '../imports/imports.service.js';
 import { clearOldSenderIps, withoutStatementTimeout, deleteEndedSessions, deleteSpentRateLimitCounters, deleteSpentRateLimitHits, deleteSpentResetTokens, purgeFailedSignInIdentifiers } from './retention.queries.js';
 
 /** Longer than any limit's window (sign-in 15 minutes, submissions and downloads an hour), so no count changes. */
 export const RATE_LIMIT_HITS_KEPT_SECONDS = 24 * 3600;
 
-export type RetentionResult = { sessions: number; resetTokens: number; senderIps: number; failedSignInIdentifiers: number; rateLimitHits: number; rateLimitCounters: number };
+export type RetentionResult = { sessions: number; resetTokens: number; senderIps: number; failedSignInIdentifiers: number; rateLimitHits: number; rateLimitCounters: number; importUploads: number; importRejects: number };
 
 /**
  * Each step in a short transaction of its own, without the server pool's statement timeout: a
@@ -24,7 +27,8 @@ const unbounded = <T>(db: Db, step: (trx: Knex) => Promise<T>): Promise<T> =>
     return step(trx);
   });
 
-export async function runRetention(db: Db, periods: RetentionPeriods, sessionIdleMinutes: number, logger: Logger): Promise<RetentionResult> {
+export async function runRetention(db: Db, periods: RetentionPeriods, sessionIdleMinutes: number, logger: Logger, importFiles: ImportFiles): Promise<RetentionResult> {
+  const imports = await expireImportFiles(db, importFiles, periods.importFileDays);
   const result: RetentionResult = {
     sessions: await unbounded(db, (trx) => deleteEndedSessions(trx, periods.sessionDays, sessionIdleMinutes)),
     resetTokens: await unbounded(db, (trx) => deleteSpentResetTokens(trx, periods.resetTokenDays)),
@@ -32,6 +36,8 @@ export async function runRetention(db: Db, periods: RetentionPeriods, sessionIdl
     failedSignInIdentifiers: await unbounded(db, (trx) => purgeFailedSignInIdentifiers(trx, periods.failedSignInDays)),
     rateLimitHits: await unbounded(db, (trx) => deleteSpentRateLimitHits(trx, RATE_LIMIT_HITS_KEPT_SECONDS)),
     rateLimitCounters: await unbounded(db, (trx) => deleteSpentRateLimitCounters(trx, RATE_LIMIT_HITS_KEPT_SECONDS)),
+    importUploads: imports.uploads,
+    importRejects: imports.rejects,
   };
   logger.info(result, 'retention purge done');
   return result;

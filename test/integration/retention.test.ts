@@ -4,6 +4,12 @@
  * a daily job of the queue.
  */
 import { randomBytes } from 'node:crypto';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { importFromCli } from '../../server/imports/import-cli.js';
+import { rejectsFileKey, storedFilePath } from '../../server/imports/import-run.js';
+import { startDryRun } from '../../server/imports/imports.service.js';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb } from '../../server/db/knex.js';
@@ -19,14 +25,19 @@ const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
 describe('retention', () => {
   let t: TestDatabase;
   let staff: { id: number; email: string };
+  let dir: string;
+  let importFiles: { dir: string };
   const config = () => testConfig({ DATABASE_URL: t.url });
 
   beforeAll(async () => {
     t = await createTestDatabase('retention');
+    dir = await mkdtemp(path.join(os.tmpdir(), 'mls-retention-'));
+    importFiles = { dir: path.join(dir, 'imports') };
     staff = await createStaff(t.db, [{ role: 'admin', provinceCode: null, cemeteryId: null }]);
   });
   afterAll(async () => {
     await t.drop();
+    await rm(dir, { recursive: true, force: true });
   });
 
   const session = async (fields: { expires_at: Date; last_seen_at: Date; revoked_at?: Date }) => {
@@ -59,7 +70,7 @@ describe('retention', () => {
     const usedLongAgo = await reset({ expires_at: daysAgo(-1), used_at: daysAgo(8) });
     const expiredResetLongAgo = await reset({ expires_at: daysAgo(8) });
 
-    const result = await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger);
+    const result = await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger, importFiles);
 
     const sessions = (await t.db('sessions').pluck('id_hash')) as string[];
     expect(sessions).toEqual(expect.arrayContaining([live, endedYesterday]));
@@ -75,7 +86,7 @@ describe('retention', () => {
   it('clears the sender address of submissions older than 30 days and keeps the submissions', async () => {
     const old = await submission(daysAgo(31), '203.0.113.20');
     const recent = await submission(daysAgo(2), '203.0.113.21');
-    await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger);
+    await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger, importFiles);
     expect(await t.db('submissions').where({ id: old }).first()).toMatchObject({ sender_ip: null, sender_name: 'Nguyễn Thị Hoa' });
     expect((await t.db('submissions').where({ id: recent }).first()).sender_ip).toBe('203.0.113.21');
   });
@@ -93,7 +104,7 @@ describe('retention', () => {
       .insert({ action: 'session.sign_in_failed', entity_type: 'session', entity_id: staff.id, after: JSON.stringify({ identifier: 'matkhaugonham2024' }), ip: '203.0.113.30', at: daysAgo(40) })
       .returning('id');
 
-    const result = await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger);
+    const result = await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger, importFiles);
 
     expect(result.failedSignInIdentifiers).toBe(1);
     const purged = await t.db('audit_log').where({ id: old.id }).first();
@@ -106,7 +117,7 @@ describe('retention', () => {
     expect(audited.at.getTime()).toBeGreaterThan(Date.now() - 60_000);
 
     // A second run finds nothing left, and writes no empty audit row.
-    expect((await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger)).failedSignInIdentifiers).toBe(0);
+    expect((await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger, importFiles)).failedSignInIdentifiers).toBe(0);
     expect(Number((await t.db('audit_log').where({ action: 'audit.failed_sign_in_identifiers_purged' }).count({ n: '*' }))[0]!.n)).toBe(1);
   });
 
@@ -114,15 +125,55 @@ describe('retention', () => {
     const typed = 'sign-in:typed:matkhaugonham';
     const [old] = await t.db('rate_limit_hits').insert({ key: typed, at: daysAgo(2) }).returning('id');
     const [current] = await t.db('rate_limit_hits').insert({ key: 'submission:address:203.0.113.40', at: new Date() }).returning('id');
-    const result = await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger);
+    const result = await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger, importFiles);
     expect(result.rateLimitHits).toBeGreaterThanOrEqual(1);
     const left = (await t.db('rate_limit_hits').pluck('id')).map(Number);
     expect(left).not.toContain(Number(old.id));
     expect(left).toContain(Number(current.id));
     // The open-data counters hold addresses in their keys too.
     await t.db('rate_limit_counters').insert([{ key: 'ogc:203.0.113.41', window_start: daysAgo(2), hits: 7 }, { key: 'ogc:203.0.113.42', window_start: new Date(), hits: 1 }]);
-    expect((await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger)).rateLimitCounters).toBe(1);
+    expect((await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger, importFiles)).rateLimitCounters).toBe(1);
     expect(await t.db('rate_limit_counters').pluck('key')).toEqual(['ogc:203.0.113.42']);
+  });
+
+  it('removes a provincial upload, its staged rows and its rejects workbook a month after the batch last moved', async () => {
+    const exists = (file: string) => access(file).then(() => true, () => false);
+    // Every column of a province's export, the relatives' telephone numbers too, is in these files.
+    const csv = async (name: string, rows: string) => {
+      const file = path.join(dir, name);
+      await writeFile(file, `Họ và tên,Năm sinh,Quê quán,Số điện thoại thân nhân\n${rows}`);
+      return file;
+    };
+    const run = async (name: string, rows: string, dryRun: boolean) => importFromCli(t.db, importFiles, silentLogger, { provinceCode: '33', sourceName: name, file: await csv(`${name}.csv`, rows), dryRun });
+    const old = await run('Cũ', 'Vũ Văn Khải,1950,Hưng Yên,0912345678\nkhông rõ,abc,Hưng Yên,0987654321\n', true);
+    const recent = await run('Mới', 'Vũ Văn Hoà,1951,Hưng Yên,0912000000\nkhông rõ,xyz,Hưng Yên,0911111111\n', true);
+    const committed = await run('Đã ghi', 'Vũ Văn Lâm,1952,Hưng Yên,0913000000\nkhông rõ,qqq,Hưng Yên,0914000000\n', false);
+    expect([old.state, recent.state, committed.state]).toEqual(['dry_run', 'dry_run', 'committed']);
+    const batch = (id: number) => t.db('import_batches').where({ id }).first();
+    const oldUpload = storedFilePath(importFiles, await batch(old.batchId));
+    expect(await exists(oldUpload)).toBe(true);
+    await t.db('import_batches').whereIn('id', [old.batchId, committed.batchId]).update({ created_at: daysAgo(40), dry_run_at: daysAgo(40), queued_at: null, committed_at: t.db.raw("CASE WHEN committed_at IS NULL THEN NULL ELSE now() - interval '40 days' END") });
+
+    const result = await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger, importFiles);
+    expect(result).toMatchObject({ importUploads: 1, importRejects: 2 });
+    expect(await exists(oldUpload)).toBe(false);
+    expect(await exists(path.join(importFiles.dir, rejectsFileKey(old.batchId)))).toBe(false);
+    expect(await batch(old.batchId)).toMatchObject({ state: 'failed', error: 'expired', file_key: null, rows_staged_through: 0 });
+    expect((await batch(old.batchId)).counts).toMatchObject({ rejectsRemoved: 1 });
+    expect((await batch(old.batchId)).counts.staged).toBeUndefined();
+    expect(Number((await t.db('import_rows').where({ batch_id: old.batchId }).count<{ n: string }[]>({ n: '*' }))[0]!.n)).toBe(0);
+    // It cannot be dry-run again from a file that is gone: the province uploads it anew.
+    await expect(startDryRun(t.db, old.batchId)).rejects.toMatchObject({ reason: 'expired' });
+    // A committed batch keeps its records and state; only its rejects workbook goes.
+    expect(await exists(path.join(importFiles.dir, rejectsFileKey(committed.batchId)))).toBe(false);
+    expect(await batch(committed.batchId)).toMatchObject({ state: 'committed', error: null });
+    expect(await t.db('martyrs').where({ full_name: 'Vũ Văn Lâm' }).first()).toBeDefined();
+    // A batch that moved within the month keeps everything.
+    expect(await exists(storedFilePath(importFiles, await batch(recent.batchId)))).toBe(true);
+    expect(await exists(path.join(importFiles.dir, rejectsFileKey(recent.batchId)))).toBe(true);
+    expect(await batch(recent.batchId)).toMatchObject({ state: 'dry_run' });
+    // A second run finds nothing left.
+    expect(await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger, importFiles)).toMatchObject({ importUploads: 0, importRejects: 0 });
   });
 
   it('keeps no table of failed sign-ins with what was typed (sign_in_failures is gone)', async () => {
@@ -135,7 +186,7 @@ describe('retention', () => {
     const holder = await t.db.transaction();
     try {
       await holder.raw('LOCK TABLE sessions IN SHARE MODE');
-      const run = runRetention(pool, config().retention, config().session.idleMinutes, silentLogger);
+      const run = runRetention(pool, config().retention, config().session.idleMinutes, silentLogger, importFiles);
       setTimeout(() => void holder.commit(), 600);
       await expect(run).resolves.toMatchObject({ sessions: expect.any(Number) });
     } finally {
