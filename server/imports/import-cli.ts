@@ -34,7 +34,8 @@ export async function importFromCli(db: Db, files: ImportFiles, logger: Logger, 
   if (problems.length) return { batchId, counts: {}, state: batch.state, rejectsFile: null, problems };
   const token = `cli-${randomUUID()}`;
   await startDryRun(db, batchId);
-  await holdLease(db, batchId, token, LEASE_SECONDS);
+  // A running portal's sweep may have claimed the batch first: it runs it, and this does not.
+  if (!(await holdLease(db, batchId, token, LEASE_SECONDS))) return { batchId, counts: {}, state: 'dry_running', rejectsFile: null, problems: ['busy'] };
   await runBatch(db, files, batchId, token, logger, input.thread);
   batch = (await getBatch(db, batchId))!;
   if (batch.state !== 'dry_run') return { batchId, counts: batch.counts, state: batch.state, rejectsFile: null, problems: [batch.error ?? 'unreadable'] };
@@ -47,7 +48,7 @@ export async function importFromCli(db: Db, files: ImportFiles, logger: Logger, 
 export async function commitFromCli(db: Db, files: ImportFiles, logger: Logger, batchId: number, thread?: ImportThread): Promise<{ batchId: number; counts: Record<string, unknown>; state: string; problems: string[] }> {
   const token = `cli-${randomUUID()}`;
   await requestCommit(db, CLI_ACTOR, batchId);
-  await holdLease(db, batchId, token, LEASE_SECONDS);
+  if (!(await holdLease(db, batchId, token, LEASE_SECONDS))) return { batchId, counts: {}, state: 'queued', problems: ['busy'] };
   await runBatch(db, files, batchId, token, logger, thread);
   const batch = (await getBatch(db, batchId))!;
   return { batchId, counts: batch.counts, state: batch.state, problems: batch.error ? [batch.error] : [] };

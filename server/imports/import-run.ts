@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Db, Knex } from '../db/knex.js';
@@ -364,15 +364,26 @@ export async function runDryRun(db: Db, files: ImportFiles, batchId: number, log
 const partialRejectsPath = (files: ImportFiles, batchId: number, token: string) =>
   `${path.join(files.dir, rejectsFileKey(batchId))}.${createHash('sha1').update(token).digest('hex').slice(0, 12)}.partial`;
 
+/** The half-written rejects workbook of the run under `token` (one whose thread died), if any. */
+export const removePartialRejects = (files: ImportFiles, batchId: number, token: string) => rm(partialRejectsPath(files, batchId, token), { force: true });
+
+/** A batch's rejects workbook, and any a dead run left half-written: what the retention purge removes. */
+export async function removeRejects(files: ImportFiles, batchId: number): Promise<void> {
+  const dir = path.dirname(path.join(files.dir, rejectsFileKey(batchId)));
+  const name = path.basename(rejectsFileKey(batchId));
+  const left = await readdir(dir).catch(() => [] as string[]);
+  for (const file of left) if (file.startsWith(name)) await rm(path.join(dir, file), { force: true });
+}
+
 /**
  * Ends a dry run that cannot go on: the batch back to uploaded with `reason` and its staged rows
  * gone, if it is still dry running under this lease (else another runner has it, or it ended), and
  * this run's half-written rejects gone.
  */
 export async function failDryRun(db: Db, files: ImportFiles, batchId: number, reason: string, token: string): Promise<void> {
-  await rm(partialRejectsPath(files, batchId, token), { force: true });
+  await removePartialRejects(files, batchId, token);
   await db.transaction(async (trx) => {
-    if (await moveBatch(trx, batchId, ['dry_running'], { state: 'uploaded', error: reason, lease_until: null }, token)) await clearStaging(trx, batchId);
+    if (await moveBatch(trx, batchId, ['dry_running'], { state: 'uploaded', error: reason, lease_until: null }, { leaseOwner: token })) await clearStaging(trx, batchId);
   });
 }
 
@@ -382,7 +393,7 @@ export async function failDryRun(db: Db, files: ImportFiles, batchId: number, re
  */
 export async function failCommit(db: Db, batchId: number, reason: string, token?: string): Promise<void> {
   await db.transaction(async (trx) => {
-    if (await moveBatch(trx, batchId, ['queued', 'committing'], { state: 'failed', error: reason, lease_until: null }, token)) await clearStaging(trx, batchId);
+    if (await moveBatch(trx, batchId, ['queued', 'committing'], { state: 'failed', error: reason, lease_until: null }, { leaseOwner: token })) await clearStaging(trx, batchId);
   });
 }
 

@@ -6,8 +6,12 @@ import { runCommit, runDryRun } from './import-run.js';
 import type { ImportThreadData, ImportThreadReply } from './import-thread.js';
 
 const { thread, files, step, batchId, token, applicationName } = workerData as ImportThreadData;
-const logger = createLogger(thread.logLevel).child({ batchId, step });
-const db = createDb(thread.databaseUrl, 3, logger, { statementMs: thread.statementTimeoutMs, applicationName });
+// The step's own lines name the batch already; the thread says which step it runs.
+const logger = createLogger(thread.logLevel).child({ step });
+// The sessions carry the run's name, whatever the address says, so that endSessions finds them.
+const url = new URL(thread.databaseUrl);
+url.searchParams.delete('application_name');
+const db = createDb(url.toString(), 3, logger, { statementMs: thread.statementTimeoutMs, applicationName });
 let reply: ImportThreadReply;
 try {
   if (step === 'dry-run') await runDryRun(db, files, batchId, logger, token);

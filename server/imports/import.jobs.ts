@@ -8,8 +8,8 @@
 import type PgBoss from 'pg-boss';
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
-import { claimLapsedBatches, countRunFailure, getBatch, releaseLease } from './imports.queries.js';
-import { failCommit, failDryRun, LEASE_SECONDS, runCommit, runDryRun, type ImportFiles } from './import-run.js';
+import { claimLapsedBatches, countRunFailure, getBatch, holdLease, releaseLease } from './imports.queries.js';
+import { failCommit, failDryRun, LEASE_SECONDS, removePartialRejects, runCommit, runDryRun, type ImportFiles } from './import-run.js';
 import { ImportOutOfMemory, runStepInThread, type ImportStep, type ImportThread } from './import-thread.js';
 
 export const IMPORT_RUN_JOB = 'import-run';
@@ -26,6 +26,9 @@ export async function runBatch(db: Db, files: ImportFiles, batchId: number, toke
   const batch = await getBatch(db, batchId);
   if (!batch) return;
   const step: ImportStep | undefined = batch.state === 'dry_running' ? 'dry-run' : batch.state === 'queued' || batch.state === 'committing' ? 'commit' : undefined;
+  // A job that comes late, with a lease the sweep has since given another runner, touches nothing
+  // (a dry run starts by clearing what was staged).
+  if (!(await holdLease(db, batchId, token, LEASE_SECONDS))) return;
   try {
     if (step) await runStep(db, files, step, batchId, token, logger, thread);
   } catch (error) {
@@ -35,6 +38,8 @@ export async function runBatch(db: Db, files: ImportFiles, batchId: number, toke
       else await failCommit(db, batchId, 'out_of_memory', token);
       return;
     }
+    // A dry run's thread that died left its half-written rejects workbook; the next run writes its own.
+    if (step === 'dry-run') await removePartialRejects(files, batchId, token);
     // The sweep runs the step again once the lease is released; a step that keeps failing ends the
     // batch with a message (nothing was written: the flip is one transaction) instead of looping unseen.
     const failures = await countRunFailure(db, batchId);

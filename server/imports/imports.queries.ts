@@ -182,57 +182,63 @@ export async function markStagingDone(db: Knex, id: number): Promise<void> {
   await db.raw(`UPDATE import_batches SET counts = counts || '{"staged": 1}'::jsonb WHERE id = ?`, [id]);
 }
 
-/** Moves a batch from one state to another; false when it was not in `from` (someone else moved it). */
-/** Moves a batch on if it is in one of the `from` states (and, given `leaseOwner`, still that runner's). */
-export async function moveBatch(db: Knex, id: number, from: BatchState[], patch: Record<string, unknown>, leaseOwner?: string): Promise<boolean> {
+/**
+ * Moves a batch on if it is in one of the `from` states, and with `leaseOwner`, still that runner's;
+ * with `fileKept`, only while its uploaded file is still stored. False when it was not (someone
+ * else moved it).
+ */
+export async function moveBatch(db: Knex, id: number, from: BatchState[], patch: Record<string, unknown>, only: { leaseOwner?: string; fileKept?: boolean } = {}): Promise<boolean> {
   const query = db('import_batches').where({ id }).whereIn('state', from);
-  if (leaseOwner !== undefined) query.where('lease_owner', leaseOwner);
+  if (only.leaseOwner !== undefined) query.where('lease_owner', only.leaseOwner);
+  if (only.fileKept) query.whereNotNull('file_key');
   return (await query.update(batchValues(db, patch))) > 0;
 }
 
-// When a batch last moved: its upload, dry run, queueing or commit.
-const LAST_MOVED = 'greatest(created_at, dry_run_at, queued_at, committed_at)';
+// What the retention purge takes of a batch that has not moved (every change of a batch sets
+// updated_at) for the period: a batch not committed, its stored upload and staged rows; any, its
+// rejects workbook. A running batch (dry running, queued, committing) is never one.
+const PAST_FILE_RETENTION = `updated_at < now() - make_interval(days => ?)
+  AND (state IN ('uploaded', 'dry_run', 'failed') AND (file_key IS NOT NULL OR error IS DISTINCT FROM 'expired')
+       OR state IN ('uploaded', 'dry_run', 'failed', 'committed') AND (counts->>'rejected')::int > 0 AND counts->>'rejectsRemoved' IS NULL)`;
 
-/**
- * Batches not committed whose stored upload, staged rows or rejects workbook have been kept `days`
- * since they last moved, and committed ones whose rejects workbook has: what the retention purge
- * removes (expireImportFiles). A running batch (dry running, queued, committing) is never one.
- */
-export async function batchesPastFileRetention(db: Knex, days: number): Promise<{ id: number; file_key: string | null; committed: boolean }[]> {
-  const { rows } = await db.raw<{ rows: { id: string; file_key: string | null; state: string }[] }>(
-    `SELECT id, file_key, state FROM import_batches
-     WHERE ${LAST_MOVED} < now() - make_interval(days => ?)
-       AND (state IN ('uploaded', 'dry_run', 'failed') AND (file_key IS NOT NULL OR error IS DISTINCT FROM 'expired')
-            OR state IN ('uploaded', 'dry_run', 'failed', 'committed') AND (counts->>'rejected')::int > 0 AND counts->>'rejectsRemoved' IS NULL)
-     ORDER BY id`,
-    [days],
-  );
-  return rows.map((r) => ({ id: Number(r.id), file_key: r.file_key, committed: r.state === 'committed' }));
+/** The batches the retention purge has files or rows of to remove (expireImportFiles). */
+export async function batchesPastFileRetention(db: Knex, days: number): Promise<number[]> {
+  const { rows } = await db.raw<{ rows: { id: string }[] }>(`SELECT id FROM import_batches WHERE ${PAST_FILE_RETENTION} ORDER BY id`, [days]);
+  return rows.map((r) => Number(r.id));
 }
 
 /**
- * Marks batches whose files the purge removed: one not committed is ended as `expired` (to import
- * it, the province uploads its file again), its staged rows gone; every one no longer offers its
- * rejects workbook. Only batches still as they were found (not moved since) are marked.
+ * One of them, locked for the rest of the transaction if it still is one and nobody holds it: a
+ * dry run asked for or a commit requested meanwhile waits for the purge of this batch to end,
+ * and then finds it expired.
  */
-export async function markFilesExpired(trx: Knex, ids: number[], days: number): Promise<void> {
-  if (!ids.length) return;
-  await trx.raw(
-    `DELETE FROM import_rows WHERE batch_id IN (
-       SELECT id FROM import_batches WHERE id = ANY(?::bigint[]) AND state IN ('uploaded', 'dry_run', 'failed') AND ${LAST_MOVED} < now() - make_interval(days => ?))`,
-    [ids, days],
+export async function lockBatchPastFileRetention(trx: Knex, id: number, days: number): Promise<{ id: number; file_key: string | null; committed: boolean } | undefined> {
+  const { rows } = await trx.raw<{ rows: { id: string; file_key: string | null; state: string }[] }>(
+    `SELECT id, file_key, state FROM import_batches WHERE id = ? AND ${PAST_FILE_RETENTION} FOR UPDATE SKIP LOCKED`,
+    [id, days],
   );
+  const r = rows[0];
+  return r && { id: Number(r.id), file_key: r.file_key, committed: r.state === 'committed' };
+}
+
+/**
+ * Marks a locked batch whose files the purge removed: one not committed ends as `expired` (to
+ * import it, the province uploads its file again) and loses its staged rows; every one no longer
+ * offers its rejects workbook.
+ */
+export async function markFilesExpired(trx: Knex, batch: { id: number; committed: boolean }): Promise<void> {
+  const rejects = `|| CASE WHEN (counts->>'rejected')::int > 0 THEN '{"rejectsRemoved": 1}'::jsonb ELSE '{}'::jsonb END`;
+  if (batch.committed) {
+    await trx.raw(`UPDATE import_batches SET counts = counts ${rejects}, updated_at = now() WHERE id = ?`, [batch.id]);
+    return;
+  }
   await trx.raw(
-    `UPDATE import_batches SET
-       state = CASE WHEN state = 'committed' THEN state ELSE 'failed' END,
-       error = CASE WHEN state = 'committed' THEN error ELSE 'expired' END,
-       file_key = CASE WHEN state = 'committed' THEN file_key ELSE NULL END,
-       rows_staged_through = CASE WHEN state = 'committed' THEN rows_staged_through ELSE 0 END,
-       counts = (CASE WHEN state = 'committed' THEN counts ELSE counts - 'staged' END)
-                || CASE WHEN (counts->>'rejected')::int > 0 THEN '{"rejectsRemoved": 1}'::jsonb ELSE '{}'::jsonb END
-     WHERE id = ANY(?::bigint[]) AND state IN ('uploaded', 'dry_run', 'failed', 'committed') AND ${LAST_MOVED} < now() - make_interval(days => ?)`,
-    [ids, days],
+    `UPDATE import_batches SET state = 'failed', error = 'expired', file_key = NULL, rows_staged_through = 0, lease_until = NULL,
+       counts = (counts - 'staged') ${rejects}, updated_at = now()
+     WHERE id = ?`,
+    [batch.id],
   );
+  await clearStaging(trx, batch.id);
 }
 
 /**
@@ -242,8 +248,13 @@ export async function markFilesExpired(trx: Knex, ids: number[], days: number): 
  */
 export async function endSessions(db: Knex, applicationName: string): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
+    // The sessions are picked first, behind the fence, and only they are terminated: in one WHERE,
+    // PostgreSQL may call pg_terminate_backend before it compares the name (it did: every session
+    // of the role went).
     const { rows } = await db.raw<{ rows: { pid: number }[] }>(
-      `SELECT pid FROM pg_stat_activity WHERE application_name = ? AND pid <> pg_backend_pid() AND pg_terminate_backend(pid) IS NOT NULL`,
+      `SELECT pid, pg_terminate_backend(pid) FROM (
+         SELECT pid FROM pg_stat_activity WHERE application_name = ? AND pid <> pg_backend_pid() OFFSET 0
+       ) theirs`,
       [applicationName],
     );
     if (!rows.length) return;

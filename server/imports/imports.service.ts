@@ -10,9 +10,9 @@ import type { Scope } from '../accounts/scope.js';
 import type { Db } from '../db/knex.js';
 import { Conflict, InvalidInput, NotFound, NotInScope } from '../http/errors.js';
 import { detectTextEncoding, decodeText, type TextEncoding } from './legacy-encodings.js';
-import { batchesPastFileRetention, batchInScope, findOrCreateSource, getBatch, getIssue, insertBatch, markFilesExpired, moveBatch, resolveIssue, saveSourceMapping, updateBatch, type Batch } from './imports.queries.js';
+import { batchesPastFileRetention, batchInScope, findOrCreateSource, getBatch, getIssue, insertBatch, lockBatchPastFileRetention, markFilesExpired, moveBatch, noStatementTimeout, resolveIssue, saveSourceMapping, updateBatch, type Batch } from './imports.queries.js';
 import { mappingProblems, proposeMapping, recogniseHeader, savedFormOf, FIELDS, type Field, type Mapping } from './mapping.js';
-import { rejectsFileKey, sha256File, storedFilePath, type ImportFiles, provenanceField } from './import-run.js';
+import { removeRejects, sha256File, storedFilePath, type ImportFiles, provenanceField } from './import-run.js';
 import { cellText, csvDelimiter, detectCsvEncoding, readRows, sniffFormat, CSV_ENCODINGS, type Cell, type SheetNotes } from './table-reader.js';
 import { BadWorkbook, checkWorkbookEntries, readZipDirectory } from './zip-guard.js';
 import { writeProvenance } from '../provenance/provenance.queries.js';
@@ -210,8 +210,9 @@ export async function saveMappingAndDryRun(db: Db, files: ImportFiles, actor: Im
 /** Puts the batch in the dry-running state; the job queue (or the CLI) then runs it. */
 export async function startDryRun(db: Db, id: number): Promise<void> {
   // A batch whose file the retention purge removed is not read again: the province uploads it anew.
-  if ((await getBatch(db, id))?.file_key === null) throw new ImportStateConflict('expired');
-  if (!(await moveBatch(db, id, ['uploaded', 'dry_run', 'failed'], { state: 'dry_running', rows_done: 0, error: null, lease_until: null, dry_run_sha256: null, run_failures: 0 }))) throw new ImportStateConflict('busy');
+  if (!(await moveBatch(db, id, ['uploaded', 'dry_run', 'failed'], { state: 'dry_running', rows_done: 0, error: null, lease_until: null, dry_run_sha256: null, run_failures: 0 }, { fileKept: true }))) {
+    throw new ImportStateConflict((await getBatch(db, id))?.error === 'expired' ? 'expired' : 'busy');
+  }
 }
 
 /** Asks for the commit: only after a dry run, and only of what the dry run saw. */
@@ -247,15 +248,25 @@ export { getBatch };
 /**
  * The retention purge's part of imports: a batch that has not moved for `days` loses what holds the
  * province's whole export (its stored upload, unless committed, which removed it already; its
- * staged rows; its rejects workbook); one not committed ends as expired. Files go first and the
- * batches are marked after, so a run cut short between the two is finished by the next.
+ * staged rows; its rejects workbook); one not committed ends as expired. One batch at a time,
+ * locked while its files go and it is marked, so a dry run or commit asked for meanwhile waits and
+ * then finds it expired; a run cut short leaves the batch to the next.
  */
-export async function expireImportFiles(db: Db, files: ImportFiles, days: number): Promise<{ uploads: number; rejects: number }> {
-  const due = await batchesPastFileRetention(db, days);
-  for (const batch of due) {
-    if (batch.file_key && !batch.committed) await rm(storedFilePath(files, batch), { force: true });
-    await rm(path.join(files.dir, rejectsFileKey(batch.id)), { force: true });
+export async function expireImportFiles(db: Db, files: ImportFiles, days: number): Promise<{ uploads: number; batches: number }> {
+  const done = { uploads: 0, batches: 0 };
+  for (const id of await batchesPastFileRetention(db, days)) {
+    await db.transaction(async (trx) => {
+      await noStatementTimeout(trx);
+      const batch = await lockBatchPastFileRetention(trx, id, days);
+      if (!batch) return;
+      if (batch.file_key && !batch.committed) {
+        await rm(storedFilePath(files, batch), { force: true });
+        done.uploads++;
+      }
+      await removeRejects(files, batch.id);
+      done.batches++;
+      await markFilesExpired(trx, batch);
+    });
   }
-  await db.transaction((trx) => markFilesExpired(trx, due.map((b) => b.id), days));
-  return { uploads: due.filter((b) => !b.committed).length, rejects: due.length };
+  return done;
 }

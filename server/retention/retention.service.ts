@@ -15,7 +15,7 @@ import { clearOldSenderIps, withoutStatementTimeout, deleteEndedSessions, delete
 /** Longer than any limit's window (sign-in 15 minutes, submissions and downloads an hour), so no count changes. */
 export const RATE_LIMIT_HITS_KEPT_SECONDS = 24 * 3600;
 
-export type RetentionResult = { sessions: number; resetTokens: number; senderIps: number; failedSignInIdentifiers: number; rateLimitHits: number; rateLimitCounters: number; importUploads: number; importRejects: number };
+export type RetentionResult = { sessions: number; resetTokens: number; senderIps: number; failedSignInIdentifiers: number; rateLimitHits: number; rateLimitCounters: number; importUploads: number; importBatches: number };
 
 /**
  * Each step in a short transaction of its own, without the server pool's statement timeout: a
@@ -28,7 +28,6 @@ const unbounded = <T>(db: Db, step: (trx: Knex) => Promise<T>): Promise<T> =>
   });
 
 export async function runRetention(db: Db, periods: RetentionPeriods, sessionIdleMinutes: number, logger: Logger, importFiles: ImportFiles): Promise<RetentionResult> {
-  const imports = await expireImportFiles(db, importFiles, periods.importFileDays);
   const result: RetentionResult = {
     sessions: await unbounded(db, (trx) => deleteEndedSessions(trx, periods.sessionDays, sessionIdleMinutes)),
     resetTokens: await unbounded(db, (trx) => deleteSpentResetTokens(trx, periods.resetTokenDays)),
@@ -36,9 +35,21 @@ export async function runRetention(db: Db, periods: RetentionPeriods, sessionIdl
     failedSignInIdentifiers: await unbounded(db, (trx) => purgeFailedSignInIdentifiers(trx, periods.failedSignInDays)),
     rateLimitHits: await unbounded(db, (trx) => deleteSpentRateLimitHits(trx, RATE_LIMIT_HITS_KEPT_SECONDS)),
     rateLimitCounters: await unbounded(db, (trx) => deleteSpentRateLimitCounters(trx, RATE_LIMIT_HITS_KEPT_SECONDS)),
-    importUploads: imports.uploads,
-    importRejects: imports.rejects,
+    importUploads: 0,
+    importBatches: 0,
   };
+  // Last, and on its own: a file the purge cannot remove (its permissions) must not keep the
+  // personal data above from being purged; the job fails, and is retried, after the rest is done.
+  let failure: unknown;
+  try {
+    const imports = await expireImportFiles(db, importFiles, periods.importFileDays);
+    result.importUploads = imports.uploads;
+    result.importBatches = imports.batches;
+  } catch (error) {
+    failure = error;
+    logger.error({ err: error }, 'retention of import files failed');
+  }
   logger.info(result, 'retention purge done');
+  if (failure) throw failure;
   return result;
 }

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFromCli } from '../../server/imports/import-cli.js';
 import type { ImportThread } from '../../server/imports/import-thread.js';
 import { failCommit, failDryRun } from '../../server/imports/import-run.js';
+import { endSessions } from '../../server/imports/imports.queries.js';
+import pg from 'pg';
 import { createTestDatabase, silentLogger, type TestDatabase } from '../support/services.js';
 
 let t: TestDatabase;
@@ -80,5 +82,26 @@ describe('import steps in a thread of their own', () => {
     await failCommit(t.db, dry.batchId, 'out_of_memory', 'the-runner-after');
     expect(await t.db('import_batches').where({ id: dry.batchId }).first()).toMatchObject({ state: 'failed', error: 'out_of_memory' });
     expect(await staged()).toBe(0);
+  });
+
+  it('ends the sessions of a thread that died, and no other', async () => {
+    const open = async (name: string) => {
+      const c = new pg.Client({ connectionString: t.url, application_name: name });
+      c.on('error', () => undefined);
+      await c.connect();
+      return c;
+    };
+    const dead = await open('mo-liet-si import 1 deadbeef');
+    const bystander = await open('mo-liet-si import 1 cafecafe');
+    const portal = await open('mo-liet-si');
+    try {
+      await endSessions(t.db, 'mo-liet-si import 1 deadbeef');
+      await expect(dead.query('SELECT 1')).rejects.toThrow();
+      expect((await bystander.query('SELECT 1 AS ok')).rows[0].ok).toBe(1);
+      expect((await portal.query('SELECT 1 AS ok')).rows[0].ok).toBe(1);
+      expect((await t.db.raw('SELECT 1 AS ok')).rows[0].ok).toBe(1);
+    } finally {
+      for (const c of [dead, bystander, portal]) await c.end().catch(() => undefined);
+    }
   });
 });

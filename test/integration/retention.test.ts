@@ -152,12 +152,15 @@ describe('retention', () => {
     const batch = (id: number) => t.db('import_batches').where({ id }).first();
     const oldUpload = storedFilePath(importFiles, await batch(old.batchId));
     expect(await exists(oldUpload)).toBe(true);
-    await t.db('import_batches').whereIn('id', [old.batchId, committed.batchId]).update({ created_at: daysAgo(40), dry_run_at: daysAgo(40), queued_at: null, committed_at: t.db.raw("CASE WHEN committed_at IS NULL THEN NULL ELSE now() - interval '40 days' END") });
+    // A run that died left a half-written rejects workbook behind: it goes too.
+    await writeFile(path.join(importFiles.dir, `${rejectsFileKey(old.batchId)}.0123456789ab.partial`), 'half');
+    await t.db('import_batches').whereIn('id', [old.batchId, committed.batchId]).update({ updated_at: daysAgo(40) });
 
     const result = await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger, importFiles);
-    expect(result).toMatchObject({ importUploads: 1, importRejects: 2 });
+    expect(result).toMatchObject({ importUploads: 1, importBatches: 2 });
     expect(await exists(oldUpload)).toBe(false);
     expect(await exists(path.join(importFiles.dir, rejectsFileKey(old.batchId)))).toBe(false);
+    expect(await exists(path.join(importFiles.dir, `${rejectsFileKey(old.batchId)}.0123456789ab.partial`))).toBe(false);
     expect(await batch(old.batchId)).toMatchObject({ state: 'failed', error: 'expired', file_key: null, rows_staged_through: 0 });
     expect((await batch(old.batchId)).counts).toMatchObject({ rejectsRemoved: 1 });
     expect((await batch(old.batchId)).counts.staged).toBeUndefined();
@@ -173,7 +176,24 @@ describe('retention', () => {
     expect(await exists(path.join(importFiles.dir, rejectsFileKey(recent.batchId)))).toBe(true);
     expect(await batch(recent.batchId)).toMatchObject({ state: 'dry_run' });
     // A second run finds nothing left.
-    expect(await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger, importFiles)).toMatchObject({ importUploads: 0, importRejects: 0 });
+    expect(await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger, importFiles)).toMatchObject({ importUploads: 0, importBatches: 0 });
+  });
+
+  it('leaves a batch someone holds to the next run: a dry run or commit asked for meanwhile is never left without its file', async () => {
+    const file = path.join(dir, 'held.csv');
+    await writeFile(file, 'Họ và tên,Năm sinh,Quê quán\nPhạm Văn Giữ,1949,Hưng Yên\n');
+    const held = await importFromCli(t.db, importFiles, silentLogger, { provinceCode: '33', sourceName: 'Đang giữ', file, dryRun: true });
+    await t.db('import_batches').where({ id: held.batchId }).update({ updated_at: daysAgo(40) });
+    const holder = await t.db.transaction();
+    try {
+      await holder('import_batches').where({ id: held.batchId }).forUpdate().first();
+      expect(await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger, importFiles)).toMatchObject({ importUploads: 0, importBatches: 0 });
+      expect(await t.db('import_batches').where({ id: held.batchId }).first()).toMatchObject({ state: 'dry_run' });
+    } finally {
+      await holder.rollback();
+    }
+    expect(await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger, importFiles)).toMatchObject({ importUploads: 1, importBatches: 1 });
+    expect(await t.db('import_batches').where({ id: held.batchId }).first()).toMatchObject({ state: 'failed', error: 'expired' });
   });
 
   it('keeps no table of failed sign-ins with what was typed (sign_in_failures is gone)', async () => {
