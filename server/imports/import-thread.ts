@@ -69,7 +69,7 @@ const boot = fromTypeScript
  * (on `db`) before this returns, so nothing of it can still write.
  */
 export function runStepInThread(db: Db, data: Omit<ImportThreadData, 'applicationName'>): Promise<void> {
-  const applicationName = `mo-liet-si import ${data.batchId} ${randomUUID().replace(/-/g, "").slice(0, 16)}`;
+  const applicationName = `mo-liet-si import ${data.batchId} ${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   return new Promise((resolve, reject) => {
     const worker = new Worker(boot, {
       eval: true,
