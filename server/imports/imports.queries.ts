@@ -226,17 +226,18 @@ export async function lockBatchPastFileRetention(trx: Knex, id: number, days: nu
  * import it, the province uploads its file again) and loses its staged rows; every one no longer
  * offers its rejects workbook.
  */
-export async function markFilesExpired(trx: Knex, batch: { id: number; committed: boolean }): Promise<void> {
-  const rejects = `|| CASE WHEN (counts->>'rejected')::int > 0 THEN '{"rejectsRemoved": 1}'::jsonb ELSE '{}'::jsonb END`;
+export async function markFilesExpired(trx: Knex, batch: { id: number; committed: boolean }, days: number): Promise<void> {
+  // rejectsRemoved: after how many days, for the batch's page to say.
+  const rejects = `|| CASE WHEN (counts->>'rejected')::int > 0 THEN jsonb_build_object('rejectsRemoved', ?::int) ELSE '{}'::jsonb END`;
   if (batch.committed) {
-    await trx.raw(`UPDATE import_batches SET counts = counts ${rejects}, updated_at = now() WHERE id = ?`, [batch.id]);
+    await trx.raw(`UPDATE import_batches SET counts = counts ${rejects}, updated_at = now() WHERE id = ?`, [days, batch.id]);
     return;
   }
   await trx.raw(
     `UPDATE import_batches SET state = 'failed', error = 'expired', file_key = NULL, rows_staged_through = 0, lease_until = NULL,
        counts = (counts - 'staged') ${rejects}, updated_at = now()
      WHERE id = ?`,
-    [batch.id],
+    [days, batch.id],
   );
   await clearStaging(trx, batch.id);
 }

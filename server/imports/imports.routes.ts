@@ -178,6 +178,7 @@ export function importRoutes(db: Db, files: ImportFiles, provinces: ProvinceCata
       rejectedMore: (counts.rejected ?? 0) > rejected.length ? t(res, 'imports.rejected.more', { shown: rejected.length, total: counts.rejected }) : null,
       // The retention purge removes the rejects workbook with the upload (it holds every column of the export).
       rejectsUrl: counts.rejected && !counts.rejectsRemoved ? `/quan-ly/nhap-du-lieu/${id}/loi.xlsx` : null,
+      rejectsRemoved: counts.rejected ? (counts.rejectsRemoved ?? null) : null,
       duplicates: duplicates.map((d) => ({ ...issue(d), rows: ((d.details?.rows as number[]) ?? []).join(', '), martyrs: ((d.details?.martyrs as number[]) ?? []).join(', ') })),
       conflicts: (batch.state === 'committed' ? commitConflicts : conflicts).map((c) => ({ ...issue(c), current: JSON.stringify(c.details?.current ?? ''), imported: JSON.stringify(c.details?.imported ?? ''), decidable: batch.state === 'committed' && !c.resolved_at && c.column_name !== 'plot' && c.reason !== 'plot_taken' })),
       canCommit: batch.state === 'dry_run',

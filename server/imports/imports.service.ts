@@ -265,7 +265,7 @@ export async function expireImportFiles(db: Db, files: ImportFiles, days: number
       }
       await removeRejects(files, batch.id);
       done.batches++;
-      await markFilesExpired(trx, batch);
+      await markFilesExpired(trx, batch, days);
     });
   }
   return done;

@@ -17,7 +17,7 @@ import { startJobs } from '../../server/jobs/jobs.js';
 import { RETENTION_CRON, RETENTION_JOB } from '../../server/retention/retention.job.js';
 import { runRetention } from '../../server/retention/retention.service.js';
 import { createTestDatabase, silentLogger, testApp, testConfig, testMeili, type TestDatabase } from '../support/services.js';
-import { createStaff, signInForm } from '../support/staff.js';
+import { createStaff, signIn, signInForm } from '../support/staff.js';
 
 const hex64 = () => randomBytes(32).toString('hex');
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
@@ -162,7 +162,7 @@ describe('retention', () => {
     expect(await exists(path.join(importFiles.dir, rejectsFileKey(old.batchId)))).toBe(false);
     expect(await exists(path.join(importFiles.dir, `${rejectsFileKey(old.batchId)}.0123456789ab.partial`))).toBe(false);
     expect(await batch(old.batchId)).toMatchObject({ state: 'failed', error: 'expired', file_key: null, rows_staged_through: 0 });
-    expect((await batch(old.batchId)).counts).toMatchObject({ rejectsRemoved: 1 });
+    expect((await batch(old.batchId)).counts).toMatchObject({ rejectsRemoved: 30 });
     expect((await batch(old.batchId)).counts.staged).toBeUndefined();
     expect(Number((await t.db('import_rows').where({ batch_id: old.batchId }).count<{ n: string }[]>({ n: '*' }))[0]!.n)).toBe(0);
     // It cannot be dry-run again from a file that is gone: the province uploads it anew.
@@ -177,6 +177,16 @@ describe('retention', () => {
     expect(await batch(recent.batchId)).toMatchObject({ state: 'dry_run' });
     // A second run finds nothing left.
     expect(await runRetention(t.db, config().retention, config().session.idleMinutes, silentLogger, importFiles)).toMatchObject({ importUploads: 0, importBatches: 0 });
+    // The batch's page says what happened, and offers neither the workbook nor a new dry run.
+    const app = await testApp(t.db, { config: testConfig({ DATABASE_URL: t.url, DATA_DIR: dir }) });
+    const { agent } = await signIn(app, staff.email);
+    const page = await agent.get(`/quan-ly/nhap-du-lieu/${old.batchId}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('hết thời hạn');
+    expect(page.text).toContain('id="rejects-removed"');
+    expect(page.text).toContain('30 ngày');
+    expect(page.text).not.toContain('id="rejects-download"');
+    expect((await agent.get(`/quan-ly/nhap-du-lieu/${old.batchId}/loi.xlsx`)).status).toBe(404);
   });
 
   it('leaves a batch someone holds to the next run: a dry run or commit asked for meanwhile is never left without its file', async () => {
