@@ -8,8 +8,8 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../db/knex.js';
 import type { Logger } from '../logger.js';
-import { holdLease, getBatch } from './imports.queries.js';
-import { LEASE_SECONDS, rejectsFileKey, type ImportFiles } from './import-run.js';
+import { getBatch } from './imports.queries.js';
+import { rejectsFileKey, type ImportFiles } from './import-run.js';
 import { runBatch } from './import.jobs.js';
 import type { ImportThread } from './import-thread.js';
 import { mappingProblems } from './mapping.js';
@@ -35,8 +35,7 @@ export async function importFromCli(db: Db, files: ImportFiles, logger: Logger, 
   const token = `cli-${randomUUID()}`;
   await startDryRun(db, batchId);
   // A running portal's sweep may have claimed the batch first: it runs it, and this does not.
-  if (!(await holdLease(db, batchId, token, LEASE_SECONDS))) return { batchId, counts: {}, state: 'dry_running', rejectsFile: null, problems: ['busy'] };
-  await runBatch(db, files, batchId, token, logger, input.thread);
+  if (!(await runBatch(db, files, batchId, token, logger, input.thread))) return { batchId, counts: {}, state: 'dry_running', rejectsFile: null, problems: ['busy'] };
   batch = (await getBatch(db, batchId))!;
   if (batch.state !== 'dry_run') return { batchId, counts: batch.counts, state: batch.state, rejectsFile: null, problems: [batch.error ?? 'unreadable'] };
   const rejectsFile = batch.counts.rejected ? path.join(files.dir, rejectsFileKey(batchId)) : null;
@@ -48,8 +47,7 @@ export async function importFromCli(db: Db, files: ImportFiles, logger: Logger, 
 export async function commitFromCli(db: Db, files: ImportFiles, logger: Logger, batchId: number, thread?: ImportThread): Promise<{ batchId: number; counts: Record<string, unknown>; state: string; problems: string[] }> {
   const token = `cli-${randomUUID()}`;
   await requestCommit(db, CLI_ACTOR, batchId);
-  if (!(await holdLease(db, batchId, token, LEASE_SECONDS))) return { batchId, counts: {}, state: 'queued', problems: ['busy'] };
-  await runBatch(db, files, batchId, token, logger, thread);
+  if (!(await runBatch(db, files, batchId, token, logger, thread))) return { batchId, counts: {}, state: 'queued', problems: ['busy'] };
   const batch = (await getBatch(db, batchId))!;
   return { batchId, counts: batch.counts, state: batch.state, problems: batch.error ? [batch.error] : [] };
 }

@@ -21,14 +21,15 @@ export const MAX_RUN_FAILURES = 3;
 /**
  * Runs one batch's next step under the lease `token`: in a thread of its own when `thread` is given
  * (the portal's jobs and the command line: import-thread.ts), else here (tests of the steps).
+ * False when the batch is not this runner's to run (gone, or its lease another's).
  */
-export async function runBatch(db: Db, files: ImportFiles, batchId: number, token: string, logger: Logger, thread?: ImportThread): Promise<void> {
+export async function runBatch(db: Db, files: ImportFiles, batchId: number, token: string, logger: Logger, thread?: ImportThread): Promise<boolean> {
   const batch = await getBatch(db, batchId);
-  if (!batch) return;
+  if (!batch) return false;
   const step: ImportStep | undefined = batch.state === 'dry_running' ? 'dry-run' : batch.state === 'queued' || batch.state === 'committing' ? 'commit' : undefined;
   // A job that comes late, with a lease the sweep has since given another runner, touches nothing
   // (a dry run starts by clearing what was staged).
-  if (!(await holdLease(db, batchId, token, LEASE_SECONDS))) return;
+  if (!(await holdLease(db, batchId, token, LEASE_SECONDS))) return false;
   try {
     if (step) await runStep(db, files, step, batchId, token, logger, thread);
   } catch (error) {
@@ -36,7 +37,7 @@ export async function runBatch(db: Db, files: ImportFiles, batchId: number, toke
       logger.warn({ batchId, step, heapMb: thread?.heapMb }, 'import step outgrew its heap: the batch is ended');
       if (step === 'dry-run') await failDryRun(db, files, batchId, 'out_of_memory', token);
       else await failCommit(db, batchId, 'out_of_memory', token);
-      return;
+      return true;
     }
     // A dry run's thread that died left its half-written rejects workbook; the next run writes its own.
     if (step === 'dry-run') await removePartialRejects(files, batchId, token);
@@ -53,6 +54,7 @@ export async function runBatch(db: Db, files: ImportFiles, batchId: number, toke
   } finally {
     await releaseLease(db, batchId, token);
   }
+  return true;
 }
 
 /** One step of a batch, in a thread of its own when `thread` is given. */

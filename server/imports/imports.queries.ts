@@ -420,7 +420,7 @@ export async function possibleDuplicates(db: Knex, probes: DuplicateProbe[], opt
   const home = `COALESCE(NULLIF(COALESCE(m.hometown_old_commune_code, m.hometown_commune_code, ''), ''), COALESCE(m.hometown_text, ''))`;
   const rule = `
     ${options.notCreatedInThisTransaction ? 'm.created_at <> now() AND' : ''}
-    ${options.createdSince ? `m.created_at > '${options.createdSince.toISOString()}'::timestamptz AND` : ''}
+    ${options.createdSince ? 'm.created_at > ?::timestamptz AND' : ''}
     m.id IS DISTINCT FROM r.known_id
     AND (
       ((r.death IS NULL OR m.death_year IS NULL OR abs(m.death_year - r.death) <= 1)
@@ -446,6 +446,8 @@ export async function possibleDuplicates(db: Knex, probes: DuplicateProbe[], opt
     [
       probes.map((_, i) => i), probes.map((p) => p.knownMartyrId), probes.map((p) => p.name), probes.map((p) => p.birthYear), probes.map((p) => p.deathYear),
       probes.map((p) => p.hometown), probes.map((p) => p.unit), probes.map((p) => p.hometownText),
+      // The rule's own binding, once for each of the three scans it is written into.
+      ...(options.createdSince ? [1, 2, 3].map(() => options.createdSince!.toISOString()) : []),
     ] as unknown as Knex.Value[],
   );
   for (const r of rows) (out.get(r.i) ?? out.set(r.i, []).get(r.i)!).push(Number(r.id));

@@ -87,7 +87,7 @@ function once<T>(fn: (key: string) => T): (key: string) => T {
 /**
  * What the documents of one call share, worked out once per call: a batch's records lie in a few
  * cemeteries and come from a few hundred communes, and the words, slugs and province keys of those
- * names were most of the time (and garbage: ~20 KB a document) of building a document.
+ * names, worked out for every document, took ~50 µs of each (5,000 martyr documents: 0.85 → 0.55 s).
  */
 type Shared = {
   strip: (name: string) => string;
